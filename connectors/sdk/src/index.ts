@@ -1,0 +1,3 @@
+export * from './contracts/envelope';
+export * from './contracts/events';
+export * from './topic';

@@ -1,0 +1,153 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
+import { allEntities, allMigrations } from './registry';
+
+export type DbKind = 'sqlite' | 'mysql';
+
+export interface DbOptions {
+  /** mysql://user:pass@host:port/db — unset means SQLite. */
+  url?: string;
+  /** SQLite file (":memory:" for tests). */
+  sqlitePath?: string;
+  poolSize?: number;
+  logging?: boolean;
+}
+
+export function dataSourceOptions(o: DbOptions): DataSourceOptions {
+  const common = { entities: allEntities, migrations: allMigrations, migrationsTableName: 'schema_migrations', logging: o.logging ?? false };
+  if (o.url) {
+    const url = o.url.replace(/^mariadb:/, 'mysql:');
+    return {
+      ...common,
+      type: 'mysql',
+      url,
+      timezone: 'Z',
+      charset: 'utf8mb4_unicode_ci',
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      dateStrings: false,
+      poolSize: o.poolSize ?? 20,
+      extra: { connectionLimit: o.poolSize ?? 20, waitForConnections: true, queueLimit: 0, enableKeepAlive: true },
+    };
+  }
+  const file = o.sqlitePath ?? ':memory:';
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  return {
+    ...common,
+    type: 'better-sqlite3',
+    database: file,
+    prepareDatabase: (db: { pragma: (s: string) => unknown }) => {
+      if (file !== ':memory:') db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+      db.pragma('foreign_keys = ON');
+    },
+  } as DataSourceOptions;
+}
+
+/** A tiny FIFO mutex: SQLite has one connection here, so write transactions take turns. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    let release!: () => void;
+    const next = new Promise<void>((r) => (release = r));
+    const prev = this.tail;
+    this.tail = prev.then(() => next);
+    await prev;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+}
+
+const RETRYABLE_MYSQL = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
+
+/** The hub's handle on its database: the DataSource plus transactions that behave the same on both backends. */
+export class Db {
+  readonly kind: DbKind;
+  private readonly mutex = new Mutex();
+
+  constructor(readonly ds: DataSource) {
+    this.kind = ds.options.type === 'mysql' || ds.options.type === 'mariadb' ? 'mysql' : 'sqlite';
+  }
+
+  static async open(o: DbOptions, runMigrations = true): Promise<Db> {
+    const ds = new DataSource(dataSourceOptions(o));
+    await ds.initialize();
+    if (runMigrations) await ds.runMigrations({ transaction: 'each' });
+    return new Db(ds);
+  }
+
+  get manager(): EntityManager {
+    return this.ds.manager;
+  }
+
+  /**
+   * Runs fn in one transaction. On SQLite transactions are serialized by a mutex (one writer);
+   * on MySQL a deadlock or lock-wait timeout retries the whole transaction (up to 3 times).
+   */
+  async transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
+    if (this.kind === 'sqlite') return this.mutex.run(() => this.ds.transaction(fn));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.ds.transaction('READ COMMITTED', fn);
+      } catch (e) {
+        const code = (e as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (e as { code?: string }).code;
+        if (attempt < 4 && code && RETRYABLE_MYSQL.has(code)) {
+          await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 10));
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** `SELECT … FOR UPDATE` suffix: MySQL locks the row; SQLite's single writer already serializes. */
+  get forUpdate(): string {
+    return this.kind === 'mysql' ? ' FOR UPDATE' : '';
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.ds.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ds.isInitialized) await this.ds.destroy();
+  }
+}
+
+/** True when an error is a unique-constraint violation on either backend. */
+export function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; driverError?: { code?: string }; message?: string };
+  const code = err.driverError?.code ?? err.code;
+  return (
+    code === 'ER_DUP_ENTRY' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    /UNIQUE constraint failed/.test(err.message ?? '')
+  );
+}
+
+/** True when the database cannot be reached (connection refused, pool closed, server gone). */
+export function isDbUnavailable(e: unknown): boolean {
+  const err = e as { code?: string; driverError?: { code?: string }; message?: string };
+  const code = err.driverError?.code ?? err.code;
+  return (
+    code === 'ECONNREFUSED' ||
+    code === 'PROTOCOL_CONNECTION_LOST' ||
+    code === 'ER_SERVER_SHUTDOWN' ||
+    code === 'ETIMEDOUT' ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'ER_CON_COUNT_ERROR' ||
+    /Pool is closed|connect ECONNREFUSED|Connection lost/i.test(err.message ?? '')
+  );
+}

@@ -1,0 +1,128 @@
+import express, { NextFunction, Request, Response } from 'express';
+import cookieParser from 'cookie-parser';
+import path from 'node:path';
+import fs from 'node:fs';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import client from 'prom-client';
+import { newId } from '../shared/ids';
+import { Problem } from '../shared/errors';
+import { errorHandler, sendProblem } from './problem';
+import { Api, openApiDocument } from './api';
+import { authFactory } from './auth';
+import type { TenantsService } from '../modules/tenants/tenants.service';
+
+export interface HttpDeps {
+  log: Logger;
+  tenants: TenantsService;
+  publicUrl: string;
+  version: string;
+  trustProxy: boolean;
+  health: () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
+  metrics: client.Registry;
+  adminDir?: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Security headers for every answer; the console and API docs load only our own scripts. */
+function securityHeaders(_req: Request, res: Response, next: NextFunction) {
+  res.setHeader(
+    'Content-Security-Policy',
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
+  );
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  next();
+}
+
+/** The express app: middleware chain, the route registry and the one problem+json error handler. */
+export function createHttpApp(deps: HttpDeps): { app: express.Express; api: Api; finish: () => void } {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy);
+  app.set('etag', false);
+
+  const httpDuration = new client.Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [deps.metrics],
+  });
+
+  app.use(
+    pinoHttp({
+      logger: deps.log,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : newId();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, url: String(req.url).split('?')[0] }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'], remove: true },
+    }),
+  );
+  app.use((req, res, next) => {
+    const end = httpDuration.startTimer();
+    res.on('finish', () => end({ method: req.method, route: (req.route?.path as string | undefined) ?? 'unmatched', status: String(res.statusCode) }));
+    next();
+  });
+  app.use(securityHeaders);
+  app.use(cookieParser());
+  app.use(express.json({ limit: '1mb', strict: true, type: ['application/json', 'application/*+json'] }));
+  // Writes must be JSON: a form or text body is refused instead of being read as empty.
+  app.use((req, _res, next) => {
+    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (['POST', 'PUT', 'PATCH'].includes(req.method) && hasBody && !req.is(['application/json', 'application/*+json']) && req.path.startsWith('/v1/')) {
+      return next(new Problem(415, 'unsupported_media_type', 'Send the body as application/json'));
+    }
+    next();
+  });
+
+  app.get('/healthz', async (_req, res) => {
+    const h = await deps.health();
+    res.status(h.ok ? 200 : 503).json({ status: h.ok ? 'ok' : 'degraded', version: deps.version, ...h.checks });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
+  });
+
+  const router = express.Router();
+  const api = new Api(router, authFactory(deps.tenants));
+  app.use(router);
+
+  // API docs: the OpenAPI document and a browsable page (Swagger UI served from our own origin).
+  app.get('/v1/openapi.json', (_req, res) => {
+    res.json(openApiDocument(api.specs, { title: 'Loyalty hub API', version: deps.version, serverUrl: deps.publicUrl }));
+  });
+  const swaggerDir = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+  app.get('/v1/docs', (_req, res) => {
+    res.type('html').send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Loyalty hub API</title>
+<link rel="stylesheet" href="/v1/docs/assets/swagger-ui.css"></head><body><div id="swagger-ui"></div>
+<script src="/v1/docs/assets/swagger-ui-bundle.js"></script><script src="/v1/docs/init.js"></script></body></html>`);
+  });
+  app.get('/v1/docs/init.js', (_req, res) => {
+    res.type('application/javascript').send(`window.ui = SwaggerUIBundle({ url: '/v1/openapi.json', dom_id: '#swagger-ui', deepLinking: true });`);
+  });
+  app.use('/v1/docs/assets', express.static(swaggerDir, { index: false, maxAge: '1h' }));
+
+  const finish = () => {
+    if (deps.adminDir && fs.existsSync(path.join(deps.adminDir, 'index.html'))) {
+      const dir = deps.adminDir;
+      app.use('/admin', express.static(dir, { index: false, maxAge: '1h' }));
+      app.get(/^\/(admin|scanner)(\/.*)?$/, (_req, res) => res.sendFile(path.join(dir, 'index.html')));
+    }
+    app.get('/', (_req, res) => res.redirect('/admin'));
+    app.use((req, res) => sendProblem(res, req, new Problem(404, 'route_not_found', `No route ${req.method} ${req.path}`)));
+    app.use(errorHandler(deps.log));
+  };
+  return { app, api, finish };
+}

@@ -1,0 +1,52 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { forbidden, unauthorized } from '../shared/errors';
+import type { TenantsService } from '../modules/tenants/tenants.service';
+import type { Auth, AuthFactory } from './api';
+
+export const SESSION_COOKIE = 'lh_session';
+
+function bearer(req: Request): string | undefined {
+  const h = req.headers.authorization;
+  if (h && /^Bearer\s+/i.test(h)) return h.replace(/^Bearer\s+/i, '').trim();
+  const k = req.headers['x-api-key'];
+  return typeof k === 'string' ? k.trim() : undefined;
+}
+
+/**
+ * Authentication for routes: terminals by API key (Bearer or X-Api-Key), staff by the session
+ * cookie. Sets `req.ctx` to the tenant and actor; never accepts a business id from the request.
+ */
+export function authFactory(tenants: TenantsService): AuthFactory {
+  return (auth: Exclude<Auth, 'public'>, scope?: string): RequestHandler =>
+    async (req: Request, _res: Response, next: NextFunction) => {
+      try {
+        if (auth === 'terminal') {
+          const key = bearer(req);
+          const who = key ? await tenants.authenticateTerminal(key, req.ip) : undefined;
+          if (!who)
+            throw unauthorized(
+              key ? 'The API key is wrong or revoked' : 'An API key is required (Authorization: Bearer lk_…)',
+              key ? 'invalid_api_key' : 'unauthorized',
+            );
+          if (scope && !who.actor.scopes?.includes(scope)) throw forbidden(`This terminal key lacks the "${scope}" scope`, 'missing_scope');
+          req.ctx = { businessId: who.businessId, actor: who.actor, requestId: String(req.id) };
+          return next();
+        }
+        const token = req.cookies?.[SESSION_COOKIE] as string | undefined;
+        const session = token ? await tenants.resolveSession(token, req.ip) : undefined;
+        if (!session) throw unauthorized('Please log in', token ? 'session_expired' : 'unauthorized');
+        if (!auth.roles.includes(session.staff.role) && session.staff.role !== 'owner') throw forbidden();
+        req.ctx = { businessId: session.businessId, actor: session.actor, requestId: String(req.id) };
+        next();
+      } catch (e) {
+        next(e);
+      }
+    };
+}
+
+export const ROLE_SETS = {
+  owner: ['owner'],
+  admins: ['owner', 'admin'],
+  marketing: ['owner', 'admin', 'marketer'],
+  staff: ['owner', 'admin', 'marketer', 'cashier'],
+} as const;

@@ -1,0 +1,139 @@
+import 'reflect-metadata';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import pino, { Logger } from 'pino';
+import client from 'prom-client';
+import { z } from 'zod';
+import type { Config } from './config';
+import { Db } from './db/db';
+import type { Bus } from './bus/bus';
+import { MemoryBus } from './bus/memory-bus';
+import { OutboxRelay } from './bus/outbox';
+import { createHttpApp } from './http/app';
+import type { Api } from './http/api';
+import { AuditService } from './modules/audit/audit.service';
+import { auditRoutes } from './modules/audit/audit.routes';
+import { TenantsService } from './modules/tenants/tenants.service';
+import { tenantsRoutes } from './modules/tenants/tenants.routes';
+import { SecretBox } from './shared/crypto';
+
+export const VERSION = '0.1.0';
+
+export interface HubOptions {
+  config: Config;
+  db: Db;
+  bus?: Bus;
+  log?: Logger;
+  hubSecret: string;
+}
+
+export interface Services {
+  audit: AuditService;
+  tenants: TenantsService;
+}
+
+/**
+ * The composition root: database -> bus -> modules -> http. Used by `npm start` and by tests,
+ * so the tested hub is the shipped hub.
+ */
+export class Hub {
+  readonly db: Db;
+  readonly bus: Bus;
+  readonly log: Logger;
+  readonly services: Services;
+  readonly relay: OutboxRelay;
+  readonly metrics = new client.Registry();
+  readonly app;
+  readonly api: Api;
+  readonly secrets: SecretBox;
+  private server?: Server;
+
+  constructor(readonly opts: HubOptions) {
+    const { config } = opts;
+    this.db = opts.db;
+    this.log = opts.log ?? pino({ level: config.LOG_LEVEL });
+    this.bus = opts.bus ?? new MemoryBus();
+    this.secrets = new SecretBox(opts.hubSecret);
+    client.collectDefaultMetrics({ register: this.metrics });
+    const audit = new AuditService(this.db);
+    const tenants = new TenantsService(this.db, audit, config.SESSION_TTL_HOURS);
+    this.services = { audit, tenants };
+    this.relay = new OutboxRelay(this.db, this.bus, this.log.child({ component: 'outbox' }), { pollMs: config.OUTBOX_POLL_MS });
+
+    const { app, api, finish } = createHttpApp({
+      log: this.log,
+      tenants,
+      publicUrl: config.publicUrl,
+      version: VERSION,
+      trustProxy: config.TRUST_PROXY,
+      metrics: this.metrics,
+      adminDir: path.resolve(__dirname, '../../admin/dist'),
+      health: () => this.health(),
+    });
+    this.app = app;
+    this.api = api;
+    tenantsRoutes(api, tenants, { secure: config.secureCookies, ttlHours: config.SESSION_TTL_HOURS });
+    auditRoutes(api, audit);
+    api.route(
+      {
+        method: 'get',
+        path: '/v1/pos/terminal',
+        summary: 'Check a terminal key: the terminal and its business',
+        tags: ['POS'],
+        auth: 'terminal',
+        response: z.object({
+          terminalId: z.string(),
+          name: z.string().optional(),
+          businessId: z.string(),
+          businessName: z.string(),
+          currency: z.string(),
+          locationId: z.string().nullable(),
+        }),
+      },
+      async (req) => {
+        const b = await tenants.getBusiness(req.ctx);
+        return {
+          terminalId: req.ctx.actor.id,
+          name: req.ctx.actor.label,
+          businessId: b.id,
+          businessName: b.name,
+          currency: b.currency,
+          locationId: req.ctx.actor.locationId ?? null,
+        };
+      },
+    );
+    finish();
+  }
+
+  async health(): Promise<{ ok: boolean; checks: Record<string, unknown> }> {
+    const dbOk = await this.db.ping();
+    const bus = this.bus.health();
+    return { ok: dbOk && bus.ok, checks: { database: { ok: dbOk, kind: this.db.kind }, bus } };
+  }
+
+  /** Starts the bus, the outbox relay and the HTTP listener. */
+  async start(port = this.opts.config.PORT, host = this.opts.config.HOST): Promise<number> {
+    await this.bus.start();
+    this.relay.start();
+    return new Promise((resolve, reject) => {
+      const server = this.app.listen(port, host, () => {
+        const addr = server.address();
+        resolve(typeof addr === 'object' && addr ? addr.port : port);
+      });
+      server.on('error', reject);
+      server.keepAliveTimeout = 65_000;
+      this.server = server;
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.server) {
+      const s = this.server;
+      await new Promise<void>((r) => s.close(() => r()));
+      s.closeAllConnections?.();
+    }
+    await this.relay.stop();
+    await this.bus.close();
+    await this.db.close();
+  }
+}

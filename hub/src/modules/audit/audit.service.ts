@@ -1,0 +1,76 @@
+import type { EntityManager } from 'typeorm';
+import type { Ctx } from '../../shared/context';
+import { Db } from '../../db/db';
+import { AuditEntry } from './audit.entity';
+
+export interface AuditRecord {
+  action: string;
+  targetType: string;
+  targetId?: string | null;
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface AuditQuery {
+  limit: number;
+  cursor?: string;
+  action?: string;
+  targetType?: string;
+  targetId?: string;
+  actorId?: string;
+}
+
+/** Values that must never reach the history (hashes, secrets) are cut out. */
+const SECRET_KEYS = /password|secret|token|hash|key$/i;
+function scrub(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(scrub);
+  if (v && typeof v === 'object' && !(v instanceof Date)) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, SECRET_KEYS.test(k) ? '[redacted]' : scrub(x)]));
+  }
+  return v;
+}
+
+export class AuditService {
+  constructor(private readonly db: Db) {}
+
+  /** Records an entry in the transaction `tx` — the same one that makes the change. */
+  async record(ctx: Ctx, tx: EntityManager, r: AuditRecord): Promise<void> {
+    const repo = tx.getRepository(AuditEntry);
+    await repo.insert(
+      repo.create({
+        businessId: ctx.businessId,
+        actorType: ctx.actor.type,
+        actorId: ctx.actor.id,
+        actorLabel: ctx.actor.label ?? null,
+        action: r.action,
+        targetType: r.targetType,
+        targetId: r.targetId ?? null,
+        before: r.before === undefined ? null : scrub(r.before),
+        after: r.after === undefined ? null : scrub(r.after),
+        ip: ctx.actor.ip ?? null,
+      }),
+    );
+  }
+
+  /** Records outside any business transaction (refusals: the refused change itself is not written). */
+  async recordAlone(ctx: Ctx, r: AuditRecord): Promise<void> {
+    await this.db.transaction((tx) => this.record(ctx, tx, r));
+  }
+
+  async list(ctx: Ctx, q: AuditQuery): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+    const qb = this.db.manager
+      .getRepository(AuditEntry)
+      .createQueryBuilder('a')
+      .where('a.businessId = :b', { b: ctx.businessId })
+      .orderBy('a.id', 'DESC')
+      .limit(q.limit + 1);
+    if (q.cursor) qb.andWhere('a.id < :c', { c: q.cursor });
+    if (q.action) qb.andWhere('a.action = :action', { action: q.action });
+    if (q.targetType) qb.andWhere('a.targetType = :tt', { tt: q.targetType });
+    if (q.targetId) qb.andWhere('a.targetId = :tid', { tid: q.targetId });
+    if (q.actorId) qb.andWhere('a.actorId = :aid', { aid: q.actorId });
+    const rows = await qb.getMany();
+    const items = rows.slice(0, q.limit);
+    return { items, nextCursor: rows.length > q.limit ? items[items.length - 1]!.id : null };
+  }
+}

@@ -1,0 +1,22 @@
+const swc = require('./swc.config.js');
+const transform = { '^.+\\.tsx?$': ['@swc/jest', swc] };
+const common = {
+  transform,
+  testEnvironment: 'node',
+  setupFiles: ['<rootDir>/hub/test/setup-env.ts'],
+  moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
+};
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/src/**/*.spec.ts'], testPathIgnorePatterns: ['/node_modules/'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/**/test/**/*.e2e-spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/test/reliability/'],
+      testTimeout: 60000,
+    },
+  ],
+  reporters: ['default', '<rootDir>/hub/test/backends-reporter.js'],
+};
