@@ -16,6 +16,16 @@ import { auditRoutes } from './modules/audit/audit.routes';
 import { TenantsService } from './modules/tenants/tenants.service';
 import { tenantsRoutes } from './modules/tenants/tenants.routes';
 import { SecretBox } from './shared/crypto';
+import { ProgramsService } from './modules/programs/programs.service';
+import { programsRoutes } from './modules/programs/programs.routes';
+import { GuestsService } from './modules/guests/guests.service';
+import { guestsRoutes } from './modules/guests/guests.routes';
+import { LedgerService } from './modules/ledger/ledger.service';
+import { CardsService } from './modules/cards/cards.service';
+import { cardsRoutes } from './modules/cards/cards.routes';
+import { CheckoutService } from './modules/checkout/checkout.service';
+import { checkoutRoutes } from './modules/checkout/checkout.routes';
+import { Scheduler } from './jobs/scheduler';
 
 export const VERSION = '0.1.0';
 
@@ -30,6 +40,11 @@ export interface HubOptions {
 export interface Services {
   audit: AuditService;
   tenants: TenantsService;
+  programs: ProgramsService;
+  guests: GuestsService;
+  ledger: LedgerService;
+  cards: CardsService;
+  checkout: CheckoutService;
 }
 
 /**
@@ -46,6 +61,7 @@ export class Hub {
   readonly app;
   readonly api: Api;
   readonly secrets: SecretBox;
+  readonly scheduler: Scheduler;
   private server?: Server;
 
   constructor(readonly opts: HubOptions) {
@@ -57,8 +73,19 @@ export class Hub {
     client.collectDefaultMetrics({ register: this.metrics });
     const audit = new AuditService(this.db);
     const tenants = new TenantsService(this.db, audit, config.SESSION_TTL_HOURS);
-    this.services = { audit, tenants };
     this.relay = new OutboxRelay(this.db, this.bus, this.log.child({ component: 'outbox' }), { pollMs: config.OUTBOX_POLL_MS });
+    const programs = new ProgramsService(this.db, audit);
+    const guests = new GuestsService(this.db, audit);
+    const ledger = new LedgerService(this.db);
+    const cards = new CardsService(this.db, audit, ledger, programs, guests, tenants);
+    guests.issueCard = (ctx, tx, programId, guestId) => cards.issueInTx(ctx, tx, programId, guestId);
+    const checkout = new CheckoutService(this.db, audit, ledger, programs, cards, tenants, (ctx) => tenants.currency(ctx), () => this.relay.kick());
+    this.services = { audit, tenants, programs, guests, ledger, cards, checkout };
+    this.scheduler = new Scheduler(this.db, this.log.child({ component: 'jobs' }), [
+      { name: 'points-expiry', everyMs: 60_000, run: () => ledger.expireDue() },
+      { name: 'hold-expiry', everyMs: 15_000, run: () => checkout.expireHolds() },
+      { name: 'session-purge', everyMs: 3_600_000, run: () => tenants.purgeSessions() },
+    ]);
 
     const { app, api, finish } = createHttpApp({
       log: this.log,
@@ -74,6 +101,10 @@ export class Hub {
     this.api = api;
     tenantsRoutes(api, tenants, { secure: config.secureCookies, ttlHours: config.SESSION_TTL_HOURS });
     auditRoutes(api, audit);
+    programsRoutes(api, programs);
+    guestsRoutes(api, guests, cards);
+    cardsRoutes(api, cards, guests, ledger);
+    checkoutRoutes(api, checkout, (req) => tenants.currency(req.ctx));
     api.route(
       {
         method: 'get',
@@ -115,6 +146,7 @@ export class Hub {
   async start(port = this.opts.config.PORT, host = this.opts.config.HOST): Promise<number> {
     await this.bus.start();
     this.relay.start();
+    if (this.opts.config.JOBS_ENABLED) this.scheduler.start();
     return new Promise((resolve, reject) => {
       const server = this.app.listen(port, host, () => {
         const addr = server.address();
@@ -129,9 +161,11 @@ export class Hub {
   async stop(): Promise<void> {
     if (this.server) {
       const s = this.server;
+      s.closeIdleConnections?.();
       await new Promise<void>((r) => s.close(() => r()));
       s.closeAllConnections?.();
     }
+    await this.scheduler.stop();
     await this.relay.stop();
     await this.bus.close();
     await this.db.close();

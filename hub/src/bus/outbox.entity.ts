@@ -4,11 +4,12 @@ import { JsonColumn, RefColumn, TimeColumn } from '../db/columns';
 /** Events written in the same transaction as the change they describe; the relay publishes them. */
 @Entity('outbox')
 @Index('ix_outbox_unsent', ['sentAt', 'seq'])
+@Index('ux_outbox_event', ['eventId'], { unique: true })
 export class OutboxMessage {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   seq: string;
 
-  @Column({ type: 'varchar', length: 36, unique: true })
+  @Column({ type: 'varchar', length: 36 })
   eventId: string;
 
   @RefColumn()

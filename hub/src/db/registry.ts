@@ -3,9 +3,17 @@ import { JobLease } from '../jobs/lease.entity';
 import { AuditEntry } from '../modules/audit/audit.entity';
 import { Business, Location, StaffSession, StaffUser, Terminal } from '../modules/tenants/tenants.entity';
 import { Foundation1764057600001 } from './migrations/0001-foundation';
+import { LoyaltyCore1764057600002 } from './migrations/0002-loyalty-core';
+import { Coupon, Program } from '../modules/programs/programs.entity';
+import { BlacklistEntry, Guest } from '../modules/guests/guests.entity';
+import { Card } from '../modules/cards/cards.entity';
+import { LedgerEntry, LotConsumption, PointLot } from '../modules/ledger/ledger.entity';
+import { Checkout, CheckoutRefund, CouponRedemption } from '../modules/checkout/checkout.entity';
 
 /** Every entity of every module; a module adds its own here. */
-export const allEntities = [Business, Location, Terminal, StaffUser, StaffSession, AuditEntry, OutboxMessage, JobLease];
+export const allEntities = [Business, Location, Terminal, StaffUser, StaffSession, AuditEntry, OutboxMessage, JobLease,
+  Program, Coupon, Guest, BlacklistEntry, Card, LedgerEntry, PointLot, LotConsumption, Checkout, CheckoutRefund, CouponRedemption,
+];
 
 /** Migrations in order; never edit one that has shipped, add the next. */
-export const allMigrations = [Foundation1764057600001];
+export const allMigrations = [Foundation1764057600001, LoyaltyCore1764057600002];

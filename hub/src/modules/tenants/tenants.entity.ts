@@ -47,6 +47,7 @@ export class Location extends TenantEntity {
 /** A till, agent or integration that calls the POS API with its own key. */
 @Entity('terminals')
 @Index('ix_terminals_business', ['businessId'])
+@Index('ux_terminals_prefix', ['keyPrefix'], { unique: true })
 export class Terminal extends TenantEntity {
   @Column({ type: 'varchar', length: 200 })
   name: string;
@@ -55,7 +56,7 @@ export class Terminal extends TenantEntity {
   locationId: string | null;
 
   /** Visible part of the key (lk_XXXXXXXX), unique: finds the row, shown in the console. */
-  @Column({ type: 'varchar', length: 16, unique: true })
+  @Column({ type: 'varchar', length: 16 })
   keyPrefix: string;
 
   /** SHA-256 of the whole key (keys carry 256 random bits, so a fast hash is enough). */
@@ -98,8 +99,9 @@ export class StaffUser extends TenantEntity {
 
 /** A console session; the cookie carries the token, the row keeps only its hash. */
 @Entity('staff_sessions')
+@Index('ux_sessions_token', ['tokenHash'], { unique: true })
 export class StaffSession extends TenantEntity {
-  @Column({ type: 'varchar', length: 64, unique: true })
+  @Column({ type: 'varchar', length: 64 })
   tokenHash: string;
 
   @RefColumn()

@@ -150,6 +150,18 @@ export class TenantsService {
     return b;
   }
 
+  private currencies = new Map<string, string>();
+
+  /** The business's currency (immutable once created, so cached). */
+  async currency(ctx: Ctx): Promise<string> {
+    let c = this.currencies.get(ctx.businessId);
+    if (!c) {
+      c = (await this.getBusiness(ctx)).currency;
+      this.currencies.set(ctx.businessId, c);
+    }
+    return c;
+  }
+
   async settings(ctx: Ctx): Promise<BusinessSettings> {
     return businessSettings.parse((await this.getBusiness(ctx)).settings ?? {});
   }

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import type { Api } from '../../http/api';
+import { ROLE_SETS } from '../../http/auth';
+import { idParam } from '../tenants/tenants.schemas';
+import { guestOut, type GuestsService } from '../guests/guests.service';
+import { guestView } from '../guests/guests.schemas';
+import type { LedgerService } from '../ledger/ledger.service';
+import type { CardsService } from './cards.service';
+import { adjustBody, cardListQuery, cardStatusBody, cardView, issueCardBody, ledgerQuery, ledgerView, levelBody, lookupQuery } from './cards.schemas';
+
+export function cardsRoutes(api: Api, cards: CardsService, guests: GuestsService, ledger: LedgerService): void {
+  const tags = ['Cards'];
+  api.route(
+    { method: 'get', path: '/v1/admin/cards', summary: 'List cards', tags, auth: { roles: ROLE_SETS.staff }, query: cardListQuery, response: z.object({ items: z.array(cardView), nextCursor: z.string().nullable() }) },
+    async (req) => {
+      const r = await cards.list(req.ctx, req.valid.query);
+      return { items: await Promise.all(r.items.map((c) => cards.view(req.ctx, c))), nextCursor: r.nextCursor };
+    },
+  );
+  api.route(
+    { method: 'post', path: '/v1/admin/cards', summary: 'Issue a card (a gift certificate may have no guest)', tags, auth: { roles: ROLE_SETS.staff }, body: issueCardBody, response: cardView, status: 201, errors: [403, 404, 409] },
+    async (req) => cards.view(req.ctx, await cards.issue(req.ctx, req.valid.body.programId, req.valid.body.guestId ?? null, { giftNominalMinor: req.valid.body.giftNominalMinor })),
+  );
+  api.route({ method: 'get', path: '/v1/admin/cards/:id', summary: 'One card with its balances', tags, auth: { roles: ROLE_SETS.staff }, params: idParam, response: cardView, errors: [404] }, async (req) =>
+    cards.view(req.ctx, await cards.get(req.ctx, req.valid.params.id)),
+  );
+  api.route(
+    { method: 'get', path: '/v1/admin/cards/:id/ledger', summary: 'The card’s ledger (newest first)', tags, auth: { roles: ROLE_SETS.staff }, params: idParam, query: ledgerQuery, response: z.object({ items: z.array(ledgerView), nextCursor: z.string().nullable() }), errors: [404] },
+    async (req) => {
+      const card = await cards.get(req.ctx, req.valid.params.id);
+      const r = await ledger.entries(req.ctx, card.id, req.valid.query.limit, req.valid.query.cursor);
+      return { items: r.items.map(({ businessId: _b, cardId: _c, updatedAt: _u, ...e }) => e), nextCursor: r.nextCursor };
+    },
+  );
+  api.route(
+    { method: 'post', path: '/v1/admin/cards/:id/status', summary: 'Block, unblock or delete a card', tags, auth: { roles: ROLE_SETS.admins }, params: idParam, body: cardStatusBody, response: cardView, errors: [404, 409] },
+    async (req) => cards.view(req.ctx, await cards.setStatus(req.ctx, req.valid.params.id, req.valid.body.status, req.valid.body.reason)),
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/v1/admin/cards/:id/adjustments',
+      summary: 'Change a balance by hand, with a reason (audited, limited per staff per day)',
+      tags,
+      auth: { roles: ROLE_SETS.marketing },
+      params: idParam,
+      body: adjustBody,
+      response: cardView,
+      errors: [404, 409, 422, 429],
+    },
+    async (req) => cards.view(req.ctx, await cards.adjust(req.ctx, req.valid.params.id, req.valid.body)),
+  );
+  api.route(
+    { method: 'post', path: '/v1/admin/cards/:id/level', summary: 'Set a card’s level by hand (audited)', tags, auth: { roles: ROLE_SETS.marketing }, params: idParam, body: levelBody, response: cardView, errors: [404] },
+    async (req) => cards.view(req.ctx, await cards.setLevel(req.ctx, req.valid.params.id, req.valid.body.levelCode, req.valid.body.reason)),
+  );
+
+  // POS lookup
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/pos/cards/lookup',
+      summary: 'Find a card by number, QR payload or the guest’s phone',
+      tags: ['POS'],
+      auth: 'terminal',
+      scope: 'pos',
+      query: lookupQuery,
+      response: z.object({ card: cardView, guest: guestView.nullable() }),
+      errors: [404],
+    },
+    async (req) => {
+      const card = await cards.lookup(req.ctx, req.valid.query);
+      const guest = card.guestId ? await guests.get(req.ctx, card.guestId) : null;
+      return { card: await cards.view(req.ctx, card), guest: guest ? guestOut(guest) : null };
+    },
+  );
+}

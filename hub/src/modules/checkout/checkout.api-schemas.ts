@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { basketSchema, checkoutRequestSchema } from './checkout.schemas';
+
+/** How the till identifies the card: exactly one of number, QR payload, phone or id. */
+export const cardRef = z
+  .strictObject({
+    id: z.uuid().optional(),
+    number: z
+      .string()
+      .trim()
+      .regex(/^[\d\s-]{6,24}$/, 'Digits only')
+      .optional(),
+    qr: z.string().trim().min(1).max(200).optional(),
+    phone: z.string().trim().min(3).max(40).optional(),
+  })
+  .refine((c) => [c.id, c.number, c.qr, c.phone].filter(Boolean).length === 1, { message: 'Give exactly one of id, number, qr, phone', path: ['number'] });
+
+/**
+ * The receipt as the POS knows it. Together with the location and till it forms the receipt
+ * fingerprint: the same sale arriving twice (plugin and webhook, agent replay) counts once.
+ */
+export const receiptSchema = z.strictObject({
+  number: z.string().trim().min(1).max(64),
+  /** Date (YYYY-MM-DD) or date-time of the receipt. */
+  date: z.union([z.iso.date(), z.iso.datetime({ offset: true })]),
+  till: z.string().trim().min(1).max(64).optional(),
+});
+
+export const quoteBody = z.strictObject({
+  card: cardRef.optional(),
+  basket: basketSchema,
+  ...checkoutRequestSchema.shape,
+});
+
+/**
+ * Body of `POST /v1/pos/checkouts`.
+ * @example { "card": { "number": "1010000012345" }, "basket": { "items": [ { "sku": "LATTE", "qty": 1, "unitPriceMinor": 25000, "amountMinor": 25000 } ] },
+ *            "redeemPoints": "max", "receipt": { "number": "A-1042", "date": "2026-11-25" } }
+ */
+export const commitBody = quoteBody.extend({
+  receipt: receiptSchema.optional(),
+  /** `hold`: reserve points (two-phase), capture or cancel later. */
+  mode: z.enum(['commit', 'hold']).default('commit'),
+  locationId: z.uuid().optional(),
+});
+export type CommitBody = z.infer<typeof commitBody>;
+export type QuoteBody = z.infer<typeof quoteBody>;
+
+export const idempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string({ error: 'The Idempotency-Key header is required' })
+    .trim()
+    .regex(/^[\x21-\x7e]{1,128}$/, '1 to 128 printable ASCII characters'),
+});
+
+export const refundBody = z
+  .strictObject({
+    /** Refund this much of the sale's total (minor units); omit with `full: true`. */
+    amountMinor: z.number().int().min(1).optional(),
+    full: z.boolean().optional(),
+    reason: z.string().trim().max(500).optional(),
+  })
+  .refine((b) => (b.full === true) !== (b.amountMinor !== undefined), { message: 'Give either amountMinor or full: true', path: ['amountMinor'] });
+export type RefundBody = z.infer<typeof refundBody>;
+
+export const checkoutView = z.object({
+  id: z.string(),
+  status: z.enum(['held', 'committed', 'canceled']),
+  replayed: z.boolean().optional(),
+  cardId: z.string().nullable(),
+  guestId: z.string().nullable(),
+  currency: z.string(),
+  totalMinor: z.number().int(),
+  discountMinor: z.number().int(),
+  couponDiscountMinor: z.number().int(),
+  pointsRedeemed: z.number().int(),
+  redeemValueMinor: z.number().int(),
+  giftSpentMinor: z.number().int(),
+  payableMinor: z.number().int().describe('What the guest still pays in money'),
+  pointsAccrued: z.number().int(),
+  pointsAvailableAt: z.string().nullable(),
+  stampsAdded: z.number().int(),
+  stampRewards: z.number().int(),
+  couponCode: z.string().nullable(),
+  lines: z.array(z.record(z.string(), z.unknown())),
+  balanceAfter: z.object({ points: z.number().int(), giftMinor: z.number().int(), stamps: z.number().int(), levelCode: z.string().nullable() }).nullable(),
+  holdExpiresAt: z.date().nullable(),
+  refunded: z.object({ amountMinor: z.number().int(), pointsReturned: z.number().int(), pointsReversed: z.number().int(), giftMinor: z.number().int() }),
+  receipt: z.record(z.string(), z.unknown()).nullable(),
+  createdAt: z.date(),
+});
+
+export const quoteView = z.object({
+  currency: z.string(),
+  cardId: z.string().nullable(),
+  totalMinor: z.number().int(),
+  discountMinor: z.number().int(),
+  couponDiscountMinor: z.number().int(),
+  pointsRedeemed: z.number().int(),
+  maxRedeemablePoints: z.number().int(),
+  redeemValueMinor: z.number().int(),
+  giftSpentMinor: z.number().int(),
+  payableMinor: z.number().int(),
+  pointsAccrued: z.number().int(),
+  stampsAdded: z.number().int(),
+  lines: z.array(z.record(z.string(), z.unknown())),
+});
+
+export const refundView = z.object({
+  id: z.string(),
+  checkoutId: z.string(),
+  replayed: z.boolean().optional(),
+  amountMinor: z.number().int(),
+  pointsReturned: z.number().int(),
+  pointsReversed: z.number().int(),
+  pointsShortfall: z.number().int(),
+  giftReturnedMinor: z.number().int(),
+  stampsReversed: z.number().int(),
+  full: z.boolean(),
+  createdAt: z.date(),
+});

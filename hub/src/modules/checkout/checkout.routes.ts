@@ -1,0 +1,183 @@
+import type { Request } from 'express';
+import { z } from 'zod';
+import type { Api } from '../../http/api';
+import { ROLE_SETS } from '../../http/auth';
+import { idParam } from '../tenants/tenants.schemas';
+import type { CheckoutService, StoredDecision } from './checkout.service';
+import type { Checkout, CheckoutRefund } from './checkout.entity';
+import { checkoutView, commitBody, idempotencyHeaders, quoteBody, quoteView, refundBody, refundView } from './checkout.api-schemas';
+
+export function checkoutOut(c: Checkout, currency: string, replayed?: boolean) {
+  const d = c.decision as StoredDecision;
+  return {
+    id: c.id,
+    status: c.status,
+    ...(replayed ? { replayed: true } : {}),
+    cardId: c.cardId,
+    guestId: c.guestId,
+    currency,
+    totalMinor: c.totalMinor,
+    discountMinor: c.discountMinor,
+    couponDiscountMinor: d.couponDiscountMinor,
+    pointsRedeemed: c.pointsRedeemed,
+    redeemValueMinor: d.redeemValueMinor,
+    giftSpentMinor: c.giftSpentMinor,
+    payableMinor: d.payableMinor,
+    pointsAccrued: c.pointsAccrued,
+    pointsAvailableAt: c.pointsAccrued > 0 ? d.accrualAvailableAt : null,
+    stampsAdded: c.stampsAdded,
+    stampRewards: c.status === 'committed' ? d.stampRewards : 0,
+    couponCode: c.couponCode,
+    lines: d.lines as unknown as Record<string, unknown>[],
+    balanceAfter: d.after ?? null,
+    holdExpiresAt: c.holdExpiresAt,
+    refunded: { amountMinor: c.refundedMinor, pointsReturned: c.refundedPointsReturned, pointsReversed: c.refundedPointsReversed, giftMinor: c.refundedGiftMinor },
+    receipt: c.receipt ?? null,
+    createdAt: c.createdAt,
+  };
+}
+
+export const refundOut = (r: CheckoutRefund, replayed?: boolean) => ({
+  id: r.id,
+  checkoutId: r.checkoutId,
+  ...(replayed ? { replayed: true } : {}),
+  amountMinor: r.amountMinor,
+  pointsReturned: r.pointsReturned,
+  pointsReversed: r.pointsReversed,
+  pointsShortfall: r.pointsShortfall,
+  giftReturnedMinor: r.giftReturnedMinor,
+  stampsReversed: r.stampsReversed,
+  full: r.full,
+  createdAt: r.createdAt,
+});
+
+export function checkoutRoutes(api: Api, checkout: CheckoutService, currencyOf: (req: Request) => Promise<string>): void {
+  const tags = ['POS'];
+  api.route(
+    {
+      method: 'post',
+      path: '/v1/pos/checkouts/quote',
+      summary: 'Compute discount, points and stamps for a basket without writing anything',
+      tags,
+      auth: 'terminal',
+      scope: 'pos',
+      body: quoteBody,
+      response: quoteView,
+      errors: [404, 409, 422],
+    },
+    async (req) => checkout.quote(req.ctx, req.valid.body),
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/v1/pos/checkouts',
+      summary: 'Commit (or hold) a sale; safe to retry with the same Idempotency-Key',
+      description:
+        'Same key + same body returns the stored checkout (`replayed: true`); same key + another body is 409. A receipt (number, date, till) is recorded once per business, whichever path it arrives by.',
+      tags,
+      auth: 'terminal',
+      scope: 'pos',
+      headers: idempotencyHeaders,
+      body: commitBody,
+      response: checkoutView,
+      status: 201,
+      errors: [404, 409, 422, 429],
+    },
+    async (req, res) => {
+      const { checkout: c, replayed } = await checkout.commit(req.ctx, req.valid.headers['idempotency-key'], req.valid.body);
+      if (replayed) res.status(200).setHeader('Idempotent-Replayed', 'true');
+      const out = checkoutOut(c, await currencyOf(req), replayed);
+      if (replayed) {
+        res.json(out);
+        return;
+      }
+      return out;
+    },
+  );
+  api.route(
+    { method: 'get', path: '/v1/pos/checkouts/:id', summary: 'One checkout', tags, auth: 'terminal', scope: 'pos', params: idParam, response: checkoutView, errors: [404] },
+    async (req) => checkoutOut(await checkout.get(req.ctx, req.valid.params.id), await currencyOf(req)),
+  );
+  api.route(
+    { method: 'post', path: '/v1/pos/checkouts/:id/capture', summary: 'Capture a held sale (idempotent)', tags, auth: 'terminal', scope: 'pos', params: idParam, response: checkoutView, errors: [404, 409] },
+    async (req) => checkoutOut(await checkout.capture(req.ctx, req.valid.params.id), await currencyOf(req)),
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/v1/pos/checkouts/:id/cancel',
+      summary: 'Cancel a held sale: reserved points go back (idempotent)',
+      tags,
+      auth: 'terminal',
+      scope: 'pos',
+      params: idParam,
+      response: checkoutView,
+      errors: [404, 409],
+    },
+    async (req) => checkoutOut(await checkout.cancel(req.ctx, req.valid.params.id), await currencyOf(req)),
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/v1/pos/checkouts/:id/refunds',
+      summary: 'Refund a sale wholly or partly (idempotent on Idempotency-Key)',
+      tags,
+      auth: 'terminal',
+      scope: 'pos:refund',
+      params: idParam,
+      headers: idempotencyHeaders,
+      body: refundBody,
+      response: refundView,
+      status: 201,
+      errors: [404, 409, 422],
+    },
+    async (req, res) => {
+      const { refund, replayed } = await checkout.refund(req.ctx, req.valid.params.id, req.valid.headers['idempotency-key'], req.valid.body);
+      if (replayed) {
+        res.status(200).setHeader('Idempotent-Replayed', 'true').json(refundOut(refund, true));
+        return;
+      }
+      return refundOut(refund);
+    },
+  );
+
+  // Console views of sales (History).
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/admin/checkouts',
+      summary: 'Sales (newest first)',
+      tags: ['History'],
+      auth: { roles: ROLE_SETS.staff },
+      query: z.strictObject({
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+        cursor: z.uuid().optional(),
+        cardId: z.uuid().optional(),
+        guestId: z.uuid().optional(),
+        status: z.enum(['held', 'committed', 'canceled']).optional(),
+      }),
+      response: z.object({ items: z.array(checkoutView), nextCursor: z.string().nullable() }),
+    },
+    async (req) => {
+      const r = await checkout.list(req.ctx, req.valid.query);
+      const currency = await currencyOf(req);
+      return { items: r.items.map((c) => checkoutOut(c, currency)), nextCursor: r.nextCursor };
+    },
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/admin/checkouts/:id',
+      summary: 'One sale with its refunds',
+      tags: ['History'],
+      auth: { roles: ROLE_SETS.staff },
+      params: idParam,
+      response: checkoutView.extend({ refunds: z.array(refundView) }),
+      errors: [404],
+    },
+    async (req) => {
+      const c = await checkout.get(req.ctx, req.valid.params.id);
+      return { ...checkoutOut(c, await currencyOf(req)), refunds: (await checkout.refundsOf(req.ctx, c.id)).map((r) => refundOut(r)) };
+    },
+  );
+}

@@ -1,0 +1,678 @@
+import { createHash } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { Db, isUniqueViolation } from '../../db/db';
+import { emit } from '../../bus/outbox';
+import type { Ctx } from '../../shared/context';
+import { conflict, notFound, Problem, tooMany } from '../../shared/errors';
+import { AuditService } from '../audit/audit.service';
+import { Card } from '../cards/cards.entity';
+import { CardsService } from '../cards/cards.service';
+import { Guest } from '../guests/guests.entity';
+import { LedgerEntry } from '../ledger/ledger.entity';
+import { LedgerService } from '../ledger/ledger.service';
+import { Coupon, Program } from '../programs/programs.entity';
+import { ProgramsService } from '../programs/programs.service';
+import type { CouponRules, Level, LevelPolicy, ProgramRules } from '../programs/programs.schemas';
+import { defaultLevelPolicy } from '../programs/programs.schemas';
+import type { FraudLimits } from '../tenants/tenants.schemas';
+import { TenantsService } from '../tenants/tenants.service';
+import { CommitBody, QuoteBody, RefundBody } from './checkout.api-schemas';
+import { Checkout, CheckoutRefund, CouponRedemption } from './checkout.entity';
+import { CardState, CouponState, decide, Decision } from './checkout.rules';
+import { levelAfterCommit, levelWindowStart } from './ledger.rules';
+import { planRefund } from './refund.rules';
+
+const HOUR = 3600 * 1000;
+const DAY = 24 * HOUR;
+
+/** Refusal codes that are about the request's figures (422) rather than the card's state (409). */
+const STATE_REFUSALS = new Set(['card_blocked', 'card_deleted', 'coupon_used_up', 'coupon_inactive']);
+
+/** Stable JSON (sorted keys) so the same body always hashes the same. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+export const hashBody = (v: unknown) => createHash('sha256').update(canonical(v)).digest('hex');
+
+class FraudRefusal extends Error {
+  constructor(
+    readonly limit: keyof FraudLimits,
+    readonly max: number,
+    readonly cardId: string,
+  ) {
+    super(limit);
+  }
+}
+
+/** A refusal from the rules: nothing is written, the cashier reads `message`. */
+function refusal(code: string, message: string, details?: Record<string, unknown>): Problem {
+  return new Problem(STATE_REFUSALS.has(code) ? 409 : 422, code, message, undefined, details);
+}
+
+export interface StoredDecision extends Omit<Decision, 'accrualAvailableAt' | 'accrualExpiresAt'> {
+  accrualAvailableAt: string | null;
+  accrualExpiresAt: string | null;
+  after?: { points: number; giftMinor: number; stamps: number; levelCode: string | null };
+}
+
+/**
+ * The POS hot path (DESIGN §5): quote (no writes) and commit (one transaction) run the same pure
+ * `decide()`; holds, captures, cancels and refunds reverse or complete it through the ledger.
+ */
+export class CheckoutService {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditService,
+    private readonly ledger: LedgerService,
+    private readonly programs: ProgramsService,
+    private readonly cards: CardsService,
+    private readonly tenants: TenantsService,
+    private readonly currencyOf: (ctx: Ctx) => Promise<string>,
+    private readonly onCommitted: () => void = () => undefined,
+  ) {}
+
+  // ---------- shared ----------
+
+  private async resolveCard(ctx: Ctx, ref: QuoteBody['card']): Promise<Card | null> {
+    if (!ref) return null;
+    if (ref.id) return this.cards.get(ctx, ref.id);
+    return this.cards.lookup(ctx, ref);
+  }
+
+  private cardState(card: Card, pointsAvailable: number): CardState {
+    return { status: card.status, levelCode: card.levelCode, pointsAvailable, giftBalanceMinor: card.giftBalanceMinor, giftExpiresAt: card.giftExpiresAt, stamps: card.stamps };
+  }
+
+  private async couponState(tx: EntityManager, ctx: Ctx, coupon: Coupon | null, guestId: string | null): Promise<{ state: CouponState | null; program: Program | null }> {
+    if (!coupon) return { state: null, program: null };
+    const program = await this.programs.get(ctx, coupon.programId, tx);
+    if (coupon.guestId && coupon.guestId !== guestId) return { state: null, program };
+    const base = program.rules as CouponRules;
+    const rules: CouponRules = {
+      ...base,
+      maxUses: coupon.maxUses ?? base.maxUses,
+      validFrom: coupon.validFrom ? coupon.validFrom.toISOString() : base.validFrom,
+      validTo: coupon.validTo ? coupon.validTo.toISOString() : base.validTo,
+    };
+    const usesByThisGuest = guestId ? await tx.getRepository(CouponRedemption).countBy({ businessId: ctx.businessId, couponId: coupon.id, guestId }) : 0;
+    return { state: { code: coupon.code, rules, usesSoFar: coupon.uses, usesByThisGuest, status: coupon.status as CouponState['status'] }, program };
+  }
+
+  private async run(tx: EntityManager, ctx: Ctx, card: Card | null, body: QuoteBody, now: Date, lock: boolean) {
+    const coupon = body.couponCode ? (lock ? await this.programs.lockCoupon(tx, ctx.businessId, body.couponCode) : await tx.getRepository(Coupon).findOneBy({ businessId: ctx.businessId, code: body.couponCode })) : null;
+    const { state: couponState, program: couponProgram } = await this.couponState(tx, ctx, coupon, card?.guestId ?? null);
+    const program = card ? await this.programs.get(ctx, card.programId, tx) : couponProgram;
+    if (!program) {
+      throw new Problem(body.couponCode ? 404 : 400, body.couponCode ? 'coupon_not_found' : 'card_required', body.couponCode ? 'No such coupon' : 'A card or a coupon is needed for a loyalty checkout');
+    }
+    const lots = card && program.kind === 'bonus' ? await this.ledger.openLots(tx, card) : [];
+    const result = decide({
+      program: program.rules as ProgramRules,
+      levels: (program.levels ?? []) as Level[],
+      card: card ? this.cardState(card, this.ledger.usable(lots, now)) : null,
+      basket: body.basket,
+      request: { redeemPoints: body.redeemPoints, giftAmountMinor: body.giftAmountMinor, couponCode: body.couponCode, addStamps: body.addStamps },
+      coupon: couponState,
+      now,
+    });
+    if (!result.ok) throw refusal(result.code, result.message, result.details);
+    return { decision: result.decision, program, coupon, lots };
+  }
+
+  // ---------- quote ----------
+
+  /** A dry run through the same `decide()`: nothing is written. */
+  async quote(ctx: Ctx, body: QuoteBody) {
+    const card = await this.resolveCard(ctx, body.card);
+    const { decision } = await this.run(this.db.manager, ctx, card, body, new Date(), false);
+    return {
+      currency: await this.currencyOf(ctx),
+      cardId: card?.id ?? null,
+      totalMinor: decision.totalMinor,
+      discountMinor: decision.discountMinor,
+      couponDiscountMinor: decision.couponDiscountMinor,
+      pointsRedeemed: decision.pointsRedeemed,
+      maxRedeemablePoints: decision.maxRedeemablePoints,
+      redeemValueMinor: decision.redeemValueMinor,
+      giftSpentMinor: decision.giftSpentMinor,
+      payableMinor: decision.payableMinor,
+      pointsAccrued: decision.pointsAccrued,
+      stampsAdded: decision.stampsAdded,
+      lines: decision.lines as unknown as Record<string, unknown>[],
+    };
+  }
+
+  // ---------- commit ----------
+
+  private fingerprint(ctx: Ctx, body: CommitBody, locationId: string | null): string | null {
+    if (!body.receipt) return null;
+    const r = body.receipt;
+    return createHash('sha256')
+      .update([ctx.businessId, locationId ?? '', r.till ?? ctx.actor.id, r.number, r.date.slice(0, 10)].join('|'))
+      .digest('hex');
+  }
+
+  /** The stored reply for a replayed key or receipt, or 409 when the body differs. */
+  private async replay(ctx: Ctx, idempotencyKey: string, requestHash: string, fingerprint: string | null): Promise<Checkout | null> {
+    const repo = this.db.manager.getRepository(Checkout);
+    const byKey = await repo.findOneBy({ businessId: ctx.businessId, idempotencyKey });
+    if (byKey) {
+      if (byKey.requestHash !== requestHash) throw conflict('idempotency_key_reused', 'This Idempotency-Key was used with a different request', { checkoutId: byKey.id });
+      return byKey;
+    }
+    if (fingerprint) {
+      const byReceipt = await repo.findOneBy({ businessId: ctx.businessId, receiptFingerprint: fingerprint });
+      if (byReceipt) {
+        if (byReceipt.requestHash !== requestHash) throw conflict('receipt_already_recorded', 'This receipt was already recorded with different contents', { checkoutId: byReceipt.id });
+        return byReceipt;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Commits (or holds) a sale exactly once per Idempotency-Key and per receipt fingerprint.
+   * Returns the checkout and whether it was a replay.
+   */
+  async commit(ctx: Ctx, idempotencyKey: string, body: CommitBody): Promise<{ checkout: Checkout; replayed: boolean }> {
+    const locationId = body.locationId ?? ctx.actor.locationId ?? null;
+    if (body.locationId) await this.tenants.getLocation(ctx, body.locationId);
+    const requestHash = hashBody(body);
+    const fingerprint = this.fingerprint(ctx, body, locationId);
+    const prior = await this.replay(ctx, idempotencyKey, requestHash, fingerprint);
+    if (prior) return { checkout: prior, replayed: true };
+    const card = await this.resolveCard(ctx, body.card);
+    const settings = await this.tenants.settings(ctx);
+    try {
+      const checkout = await this.db.transaction(async (tx) => {
+        const now = new Date();
+        const locked = card ? await this.ledger.lockCard(tx, ctx.businessId, card.id) : null;
+        if (card && !locked) throw notFound('Card', 'card_not_found');
+        if (locked) await this.checkLimits(tx, ctx, locked, settings.fraudLimits, body, now);
+        const { decision, program, coupon, lots } = await this.run(tx, ctx, locked, body, now, true);
+        const hold = body.mode === 'hold';
+        const repo = tx.getRepository(Checkout);
+        const co = repo.create({
+          businessId: ctx.businessId,
+          idempotencyKey,
+          requestHash,
+          receiptFingerprint: fingerprint,
+          status: hold ? 'held' : 'committed',
+          cardId: locked?.id ?? null,
+          guestId: locked?.guestId ?? null,
+          programId: program.id,
+          locationId,
+          terminalId: ctx.actor.type === 'terminal' ? ctx.actor.id : null,
+          actorType: ctx.actor.type,
+          actorId: ctx.actor.id,
+          totalMinor: decision.totalMinor,
+          discountMinor: decision.discountMinor,
+          pointsRedeemed: decision.pointsRedeemed,
+          pointsAccrued: hold ? 0 : decision.pointsAccrued,
+          giftSpentMinor: decision.giftSpentMinor,
+          stampsAdded: hold ? 0 : decision.stampsAdded,
+          couponId: coupon?.id ?? null,
+          couponCode: decision.couponCode,
+          receipt: body.receipt ?? null,
+          basket: body.basket,
+          decision: this.store(decision),
+          holdExpiresAt: hold ? new Date(now.getTime() + settings.holdTtlMinutes * 60000) : null,
+          capturedAt: hold ? null : now,
+          canceledAt: null,
+          refundedMinor: 0,
+          refundedPointsReturned: 0,
+          refundedPointsReversed: 0,
+          refundedGiftMinor: 0,
+          refundedStamps: 0,
+        });
+        await repo.insert(co);
+        const cctx: Ctx = { ...ctx, tx };
+        if (locked) await this.applyDebits(tx, cctx, co, locked, decision, lots, now);
+        if (coupon) await this.useCoupon(tx, ctx, coupon, co);
+        if (hold) {
+          if (locked) {
+            locked.pointsHeld += decision.pointsRedeemed;
+            await this.ledger.saveCard(tx, locked);
+          }
+          co.decision = { ...co.decision, after: this.after(locked) };
+          await repo.update({ id: co.id }, { decision: co.decision });
+          await emit(tx, ctx.businessId, 'checkout.held', { checkoutId: co.id, cardId: co.cardId, pointsHeld: decision.pointsRedeemed, expiresAt: co.holdExpiresAt!.toISOString() });
+        } else {
+          await this.complete(tx, cctx, co, locked, program, decision, now);
+        }
+        return co;
+      });
+      this.onCommitted();
+      return { checkout: checkout, replayed: false };
+    } catch (e) {
+      if (e instanceof FraudRefusal) {
+        await this.audit.recordAlone(ctx, { action: 'fraud.limit_exceeded', targetType: 'card', targetId: e.cardId, after: { limit: e.limit, max: e.max, idempotencyKey } });
+        throw tooMany('fraud_limit_exceeded', `Limit reached for this card: ${e.limit === 'opsPerCardPerHour' ? `${e.max} operations per hour` : `${e.max} redemptions per day`}`, { limit: e.limit });
+      }
+      if (isUniqueViolation(e)) {
+        // A concurrent duplicate won the race: answer as a replay of it.
+        const prior2 = await this.replay(ctx, idempotencyKey, requestHash, fingerprint);
+        if (prior2) return { checkout: prior2, replayed: true };
+      }
+      throw e;
+    }
+  }
+
+  private store(d: Decision): StoredDecision {
+    return { ...d, accrualAvailableAt: d.accrualAvailableAt?.toISOString() ?? null, accrualExpiresAt: d.accrualExpiresAt?.toISOString() ?? null };
+  }
+
+  private after(card: Card | null): StoredDecision['after'] {
+    return card ? { points: card.pointsBalance, giftMinor: card.giftBalanceMinor, stamps: card.stamps, levelCode: card.levelCode } : undefined;
+  }
+
+  private async checkLimits(tx: EntityManager, ctx: Ctx, card: Card, limits: FraudLimits, body: QuoteBody, now: Date): Promise<void> {
+    if (limits.opsPerCardPerHour !== null) {
+      const ops = await tx
+        .getRepository(Checkout)
+        .createQueryBuilder('c')
+        .where('c.businessId = :b AND c.cardId = :card AND c.createdAt >= :since', { b: ctx.businessId, card: card.id, since: new Date(now.getTime() - HOUR) })
+        .getCount();
+      if (ops >= limits.opsPerCardPerHour) throw new FraudRefusal('opsPerCardPerHour', limits.opsPerCardPerHour, card.id);
+    }
+    const redeems = (body.redeemPoints !== undefined && body.redeemPoints !== 0) || (body.giftAmountMinor !== undefined && body.giftAmountMinor !== 0);
+    if (redeems && limits.redemptionsPerCardPerDay !== null) {
+      const n = await tx
+        .getRepository(Checkout)
+        .createQueryBuilder('c')
+        .where('c.businessId = :b AND c.cardId = :card AND c.createdAt >= :since AND (c.pointsRedeemed > 0 OR c.giftSpentMinor > 0)', { b: ctx.businessId, card: card.id, since: new Date(now.getTime() - DAY) })
+        .getCount();
+      if (n >= limits.redemptionsPerCardPerDay) throw new FraudRefusal('redemptionsPerCardPerDay', limits.redemptionsPerCardPerDay, card.id);
+    }
+  }
+
+  /** Points and certificate money leave the card at commit or hold time. */
+  private async applyDebits(tx: EntityManager, ctx: Ctx, co: Checkout, card: Card, d: Decision, lots: Awaited<ReturnType<LedgerService['openLots']>>, now: Date): Promise<void> {
+    const refs = { checkoutId: co.id };
+    if (d.pointsRedeemed > 0) {
+      await this.ledger.debitPoints(tx, ctx, card, d.pointsRedeemed, 'redeem', now, refs, lots);
+      await this.ledger.balanceEvent(tx, card, 'points', -d.pointsRedeemed, 'redeemed', co.id);
+    }
+    if (d.giftSpentMinor > 0) {
+      await this.ledger.change(tx, ctx, card, 'minor', -d.giftSpentMinor, 'spend', refs);
+      await this.ledger.balanceEvent(tx, card, 'minor', -d.giftSpentMinor, 'spent', co.id);
+    }
+    if (d.giftForfeitedMinor > 0) {
+      await this.ledger.change(tx, ctx, card, 'minor', -d.giftForfeitedMinor, 'expire', { ...refs, reason: 'single-use certificate: the rest is forfeited' });
+    }
+  }
+
+  private async useCoupon(tx: EntityManager, ctx: Ctx, coupon: Coupon, co: Checkout): Promise<void> {
+    const uses = coupon.uses + 1;
+    const usedUp = coupon.maxUses !== null && uses >= coupon.maxUses;
+    await tx.getRepository(Coupon).update({ id: coupon.id }, { uses, ...(usedUp ? { status: 'used_up' } : {}) });
+    const repo = tx.getRepository(CouponRedemption);
+    await repo.insert(repo.create({ businessId: ctx.businessId, couponId: coupon.id, guestId: co.guestId, checkoutId: co.id }));
+  }
+
+  /**
+   * What happens when a sale is final (commit, or capture of a hold): accrual lot, stamps and
+   * their rewards, card and guest counters, level upgrade, referral rewards, events.
+   */
+  private async complete(tx: EntityManager, ctx: Ctx, co: Checkout, card: Card | null, program: Program, d: Decision, now: Date): Promise<void> {
+    const refs = { checkoutId: co.id };
+    if (card) {
+      if (d.pointsAccrued > 0) {
+        await this.ledger.creditPoints(tx, ctx, card, d.pointsAccrued, 'accrue', { availableAt: d.accrualAvailableAt ?? now, expiresAt: d.accrualExpiresAt }, refs);
+        await this.ledger.balanceEvent(tx, card, 'points', d.pointsAccrued, 'accrued', co.id);
+      }
+      if (d.stampsAdded > 0) {
+        await this.ledger.change(tx, ctx, card, 'stamps', d.stampsAdded, 'stamp', refs);
+        let used = 0;
+        if (d.stampRewards > 0) {
+          used = card.stamps - d.stampsAfter;
+          await this.ledger.change(tx, ctx, card, 'stamps', -used, 'reward', { ...refs, reason: `${d.stampRewards} reward(s) completed` });
+          await this.grantStampRewards(tx, ctx, card, program, d.stampRewards, co, now);
+        }
+        await this.ledger.balanceEvent(tx, card, 'stamps', d.stampsAdded - used, 'stamped', co.id);
+      }
+      card.spendMinor += d.spendMinor;
+      card.visits += 1;
+      const policy = (program.levelPolicy ?? defaultLevelPolicy()) as LevelPolicy;
+      const levels = (program.levels ?? []) as Level[];
+      if (levels.length) {
+        const stats = await this.levelStats(tx, ctx, card, policy, now);
+        const change = levelAfterCommit(levels, policy, card.levelCode, stats);
+        if (change.direction === 'up') {
+          card.levelCode = change.to;
+          await emit(tx, ctx.businessId, 'card.level_changed', { cardId: card.id, guestId: card.guestId, fromLevel: change.from, toLevel: change.to, reason: 'threshold_reached' }, co.id);
+        }
+      }
+      await this.ledger.saveCard(tx, card);
+      if (card.guestId) await this.touchGuest(tx, ctx, card, program, d, now, co);
+    }
+    co.decision = { ...co.decision, after: this.after(card) };
+    await tx.getRepository(Checkout).update({ id: co.id }, { decision: co.decision, pointsAccrued: d.pointsAccrued, stampsAdded: d.stampsAdded });
+    await emit(
+      tx,
+      ctx.businessId,
+      'checkout.committed',
+      {
+        checkoutId: co.id,
+        cardId: co.cardId,
+        guestId: co.guestId,
+        locationId: co.locationId,
+        terminalId: co.terminalId,
+        currency: await this.currencyOf(ctx),
+        totalMinor: d.totalMinor,
+        discountMinor: d.discountMinor,
+        pointsRedeemed: d.pointsRedeemed,
+        pointsAccrued: d.pointsAccrued,
+        giftSpentMinor: d.giftSpentMinor,
+        stampsAdded: d.stampsAdded,
+        couponCode: d.couponCode,
+        receipt: co.receipt ? { number: co.receipt.number ?? null, date: co.receipt.date ?? null } : null,
+      },
+      co.id,
+    );
+  }
+
+  private async levelStats(tx: EntityManager, ctx: Ctx, card: Card, policy: LevelPolicy, now: Date): Promise<{ spendMinor: number; visits: number }> {
+    const since = levelWindowStart(policy, now);
+    if (!since) return { spendMinor: card.spendMinor, visits: card.visits };
+    const row = await tx
+      .getRepository(Checkout)
+      .createQueryBuilder('c')
+      .select('COALESCE(SUM(c.totalMinor - c.discountMinor - c.refundedMinor), 0)', 'spend')
+      .addSelect('COUNT(*)', 'visits')
+      .where("c.businessId = :b AND c.cardId = :card AND c.status = 'committed' AND c.createdAt >= :since", { b: ctx.businessId, card: card.id, since })
+      .getRawOne<{ spend: string | number; visits: string | number }>();
+    return { spendMinor: Number(row?.spend ?? 0), visits: Number(row?.visits ?? 0) };
+  }
+
+  /** Stamp-card rewards: a personal coupon of the reward program, or points on the guest's bonus card. */
+  private async grantStampRewards(tx: EntityManager, ctx: Ctx, card: Card, program: Program, count: number, co: Checkout, now: Date): Promise<void> {
+    const reward = program.rules.reward as { type: 'coupon'; couponProgramId: string; title: string } | { type: 'points'; points: number };
+    for (let i = 0; i < count; i++) {
+      if (reward.type === 'coupon') {
+        const code = `R${co.id.replace(/-/g, '').slice(-10).toUpperCase()}${i}`;
+        await this.programs.createCoupon(ctx, reward.couponProgramId, { code, maxUses: 1, guestId: card.guestId, note: reward.title }, tx);
+      } else if (card.guestId) {
+        const bonusCards = await tx.getRepository(Card).findBy({ businessId: ctx.businessId, guestId: card.guestId, status: 'active' });
+        for (const c of bonusCards) {
+          const p = await this.programs.get(ctx, c.programId, tx);
+          if (p.kind !== 'bonus') continue;
+          const target = (await this.ledger.lockCard(tx, ctx.businessId, c.id))!;
+          const expiry: number | null = p.rules.expiryDays ?? null;
+          await this.ledger.creditPoints(tx, ctx, target, reward.points, 'reward', { availableAt: now, expiresAt: expiry ? new Date(now.getTime() + expiry * DAY) : null }, { checkoutId: co.id, reason: 'stamp card completed' });
+          await this.ledger.saveCard(tx, target);
+          await this.ledger.balanceEvent(tx, target, 'points', reward.points, 'stamp_reward', co.id);
+          break;
+        }
+      }
+    }
+  }
+
+  /** Guest counters, and the referral reward on the referee's first purchase. */
+  private async touchGuest(tx: EntityManager, ctx: Ctx, card: Card, program: Program, d: Decision, now: Date, co: Checkout): Promise<void> {
+    const guest = await tx.getRepository(Guest).findOneBy({ id: card.guestId!, businessId: ctx.businessId });
+    if (!guest) return;
+    const first = guest.visits === 0;
+    await tx.getRepository(Guest).update(
+      { id: guest.id },
+      { visits: guest.visits + 1, spendMinor: guest.spendMinor + d.spendMinor, lastPurchaseAt: now, ...(first ? { firstPurchaseAt: now } : {}) },
+    );
+    const referral = program.referral as { referrerPoints: number; refereePoints: number } | null;
+    if (!first || !guest.referrerGuestId || guest.referralRewarded || !referral || program.kind !== 'bonus') return;
+    const expiry: number | null = program.rules.expiryDays ?? null;
+    const lot = { availableAt: now, expiresAt: expiry ? new Date(now.getTime() + expiry * DAY) : null };
+    if (referral.refereePoints > 0) {
+      await this.ledger.creditPoints(tx, ctx, card, referral.refereePoints, 'reward', lot, { checkoutId: co.id, reason: 'referral: invited guest' });
+      await this.ledger.saveCard(tx, card);
+      await this.ledger.balanceEvent(tx, card, 'points', referral.refereePoints, 'referral', co.id);
+    }
+    const refCard = await tx.getRepository(Card).findOneBy({ businessId: ctx.businessId, guestId: guest.referrerGuestId, programId: program.id, status: 'active' });
+    if (refCard && referral.referrerPoints > 0 && refCard.id !== card.id) {
+      const locked = (await this.ledger.lockCard(tx, ctx.businessId, refCard.id))!;
+      await this.ledger.creditPoints(tx, ctx, locked, referral.referrerPoints, 'reward', lot, { checkoutId: co.id, reason: 'referral: inviting guest' });
+      await this.ledger.saveCard(tx, locked);
+      await this.ledger.balanceEvent(tx, locked, 'points', referral.referrerPoints, 'referral', co.id);
+    }
+    await tx.getRepository(Guest).update({ id: guest.id }, { referralRewarded: true });
+  }
+
+  // ---------- holds ----------
+
+  async get(ctx: Ctx, id: string, tx?: EntityManager): Promise<Checkout> {
+    const c = await (tx ?? this.db.manager).getRepository(Checkout).findOneBy({ id, businessId: ctx.businessId });
+    if (!c) throw notFound('Checkout', 'checkout_not_found');
+    return c;
+  }
+
+  private async lockCheckout(tx: EntityManager, ctx: Ctx, id: string): Promise<Checkout> {
+    const qb = tx.getRepository(Checkout).createQueryBuilder('c').where('c.id = :id AND c.businessId = :b', { id, b: ctx.businessId });
+    if (this.db.kind === 'mysql') qb.setLock('pessimistic_write');
+    const c = await qb.getOne();
+    if (!c) throw notFound('Checkout', 'checkout_not_found');
+    return c;
+  }
+
+  /** Captures a hold: the sale becomes final and accrues. Idempotent: capturing twice is a no-op. */
+  async capture(ctx: Ctx, id: string): Promise<Checkout> {
+    const co = await this.db.transaction(async (tx) => {
+      const existing = await this.get(ctx, id, tx);
+      const card = existing.cardId ? await this.ledger.lockCard(tx, ctx.businessId, existing.cardId) : null;
+      const co = await this.lockCheckout(tx, ctx, id);
+      if (co.status === 'committed') return co;
+      if (co.status === 'canceled') throw conflict('hold_canceled', 'This hold was canceled or expired; ring the sale up again');
+      const now = new Date();
+      if (co.holdExpiresAt && co.holdExpiresAt <= now) throw conflict('hold_expired', 'This hold has expired; ring the sale up again');
+      const program = await this.programs.get(ctx, co.programId!, tx);
+      const stored = co.decision as StoredDecision;
+      // Accrual timing is decided at capture: pending and expiry periods start now.
+      const rules = program.rules as ProgramRules;
+      const pendingDays = rules.kind === 'bonus' ? rules.pendingDays : 0;
+      const expiryDays = rules.kind === 'bonus' ? rules.expiryDays : null;
+      const availableAt = new Date(now.getTime() + pendingDays * DAY);
+      const d: Decision = { ...stored, accrualAvailableAt: availableAt, accrualExpiresAt: expiryDays ? new Date(availableAt.getTime() + expiryDays * DAY) : null } as Decision;
+      if (card) {
+        card.pointsHeld = Math.max(0, card.pointsHeld - co.pointsRedeemed);
+      }
+      await tx.getRepository(Checkout).update({ id }, { status: 'committed', capturedAt: now, holdExpiresAt: null });
+      co.status = 'committed';
+      co.capturedAt = now;
+      co.holdExpiresAt = null;
+      await this.complete(tx, { ...ctx, tx }, co, card, program, d, now);
+      co.pointsAccrued = d.pointsAccrued;
+      co.stampsAdded = d.stampsAdded;
+      return co;
+    });
+    this.onCommitted();
+    return co;
+  }
+
+  /** Cancels a hold: reserved points and certificate money go back, the coupon use is released. */
+  async cancel(ctx: Ctx, id: string, reason = 'canceled'): Promise<Checkout> {
+    const co = await this.db.transaction(async (tx) => {
+      const existing = await this.get(ctx, id, tx);
+      const card = existing.cardId ? await this.ledger.lockCard(tx, ctx.businessId, existing.cardId) : null;
+      const co = await this.lockCheckout(tx, ctx, id);
+      if (co.status === 'canceled') return co;
+      if (co.status === 'committed') throw conflict('already_captured', 'This sale is already final; refund it instead');
+      const cctx: Ctx = { ...ctx, tx };
+      if (card) {
+        const debits = await tx.getRepository(LedgerEntry).findBy({ businessId: ctx.businessId, checkoutId: co.id });
+        for (const e of debits) {
+          if (e.unit === 'points' && e.kind === 'redeem') {
+            await this.ledger.restoreDebit(tx, cctx, card, e, -e.amount, 'release', { checkoutId: co.id, reason });
+            await this.ledger.balanceEvent(tx, card, 'points', -e.amount, 'hold_released', co.id);
+          } else if (e.unit === 'minor' && e.amount < 0) {
+            await this.ledger.change(tx, cctx, card, 'minor', -e.amount, 'release', { checkoutId: co.id, linkedEntryId: e.id, reason });
+            await this.ledger.balanceEvent(tx, card, 'minor', -e.amount, 'hold_released', co.id);
+          }
+        }
+        card.pointsHeld = Math.max(0, card.pointsHeld - co.pointsRedeemed);
+        await this.ledger.saveCard(tx, card);
+      }
+      if (co.couponId) {
+        const coupon = await tx.getRepository(Coupon).findOneBy({ id: co.couponId });
+        if (coupon) {
+          await tx.getRepository(Coupon).update({ id: coupon.id }, { uses: Math.max(0, coupon.uses - 1), ...(coupon.status === 'used_up' ? { status: 'active' } : {}) });
+          await tx.getRepository(CouponRedemption).delete({ businessId: ctx.businessId, checkoutId: co.id });
+        }
+      }
+      const now = new Date();
+      await tx.getRepository(Checkout).update({ id }, { status: 'canceled', canceledAt: now });
+      co.status = 'canceled';
+      co.canceledAt = now;
+      await emit(tx, ctx.businessId, 'checkout.canceled', { checkoutId: co.id, cardId: co.cardId, reason }, co.id);
+      return co;
+    });
+    this.onCommitted();
+    return co;
+  }
+
+  /** Cancels holds past their expiry (periodic job). Returns how many were released. */
+  async expireHolds(now = new Date(), limit = 200): Promise<number> {
+    const due = await this.db.manager
+      .getRepository(Checkout)
+      .createQueryBuilder('c')
+      .where("c.status = 'held' AND c.holdExpiresAt <= :now", { now })
+      .limit(limit)
+      .getMany();
+    for (const c of due) {
+      await this.cancel({ businessId: c.businessId, actor: { type: 'system', id: 'hold-expiry', label: 'hold expiry' } }, c.id, 'hold expired');
+    }
+    return due.length;
+  }
+
+  // ---------- refunds ----------
+
+  /** Refunds a committed sale wholly or partly, once per Idempotency-Key; proportional reversal through the ledger. */
+  async refund(ctx: Ctx, checkoutId: string, idempotencyKey: string, body: RefundBody): Promise<{ refund: CheckoutRefund; replayed: boolean }> {
+    const requestHash = hashBody({ checkoutId, ...body });
+    const prior = await this.db.manager.getRepository(CheckoutRefund).findOneBy({ businessId: ctx.businessId, idempotencyKey });
+    if (prior) {
+      if (prior.requestHash !== requestHash) throw conflict('idempotency_key_reused', 'This Idempotency-Key was used with a different request');
+      return { refund: prior, replayed: true };
+    }
+    try {
+      const refund = await this.db.transaction(async (tx) => {
+        const existing = await this.get(ctx, checkoutId, tx);
+        const card = existing.cardId ? await this.ledger.lockCard(tx, ctx.businessId, existing.cardId) : null;
+        const co = await this.lockCheckout(tx, ctx, checkoutId);
+        if (co.status !== 'committed') throw conflict('not_refundable', co.status === 'held' ? 'A held sale is canceled, not refunded' : 'A canceled sale cannot be refunded');
+        const stored = co.decision as StoredDecision;
+        const plan = planRefund(
+          { ...stored, pointsAccrued: co.pointsAccrued, stampsAdded: co.stampsAdded },
+          { amountMinor: co.refundedMinor, pointsReturned: co.refundedPointsReturned, pointsReversed: co.refundedPointsReversed, giftReturnedMinor: co.refundedGiftMinor, stampsReversed: co.refundedStamps },
+          body.full ? { full: true } : { amountMinor: body.amountMinor! },
+        );
+        if (!plan.ok) throw new Problem(422, plan.code, plan.message, undefined, plan.details);
+        const p = plan.plan;
+        const repo = tx.getRepository(CheckoutRefund);
+        const r = repo.create({
+          businessId: ctx.businessId,
+          checkoutId,
+          idempotencyKey,
+          requestHash,
+          amountMinor: p.amountMinor,
+          pointsReturned: p.pointsReturned,
+          pointsReversed: 0,
+          pointsShortfall: 0,
+          giftReturnedMinor: p.giftReturnedMinor,
+          stampsReversed: 0,
+          full: p.final,
+          actorType: ctx.actor.type,
+          actorId: ctx.actor.id,
+        });
+        await repo.insert(r);
+        const cctx: Ctx = { ...ctx, tx };
+        const now = new Date();
+        const refs = { checkoutId, refundId: r.id, reason: body.reason ?? null };
+        if (card) {
+          const entries = await tx.getRepository(LedgerEntry).findBy({ businessId: ctx.businessId, checkoutId, cardId: card.id });
+          const redeem = entries.find((e) => e.kind === 'redeem' && e.unit === 'points');
+          const accrue = entries.find((e) => e.kind === 'accrue' && e.unit === 'points');
+          const spend = entries.find((e) => e.kind === 'spend' && e.unit === 'minor');
+          if (redeem && p.pointsReturned > 0) {
+            await this.ledger.restoreDebit(tx, cctx, card, redeem, p.pointsReturned, 'refund', refs);
+            await this.ledger.balanceEvent(tx, card, 'points', p.pointsReturned, 'refund_returned', checkoutId);
+          }
+          if (accrue && p.pointsReversed > 0) {
+            const { taken } = await this.ledger.reverseCredit(tx, cctx, card, accrue, p.pointsReversed, now, refs);
+            r.pointsReversed = taken;
+            r.pointsShortfall = p.pointsReversed - taken;
+            if (taken) await this.ledger.balanceEvent(tx, card, 'points', -taken, 'refund_reversed', checkoutId);
+          }
+          if (spend && p.giftReturnedMinor > 0) {
+            await this.ledger.change(tx, cctx, card, 'minor', p.giftReturnedMinor, 'refund', { ...refs, linkedEntryId: spend.id });
+            await this.ledger.balanceEvent(tx, card, 'minor', p.giftReturnedMinor, 'refund_returned', checkoutId);
+          }
+          if (p.stampsReversed > 0) {
+            const take = Math.min(p.stampsReversed, card.stamps);
+            if (take > 0) await this.ledger.change(tx, cctx, card, 'stamps', -take, 'refund', refs);
+            r.stampsReversed = take;
+          }
+          card.spendMinor = Math.max(0, card.spendMinor - p.amountMinor);
+          await this.ledger.saveCard(tx, card);
+          if (card.guestId) {
+            const g = await tx.getRepository(Guest).findOneBy({ id: card.guestId });
+            if (g) await tx.getRepository(Guest).update({ id: g.id }, { spendMinor: Math.max(0, g.spendMinor - p.amountMinor) });
+          }
+        }
+        await repo.update({ id: r.id }, { pointsReversed: r.pointsReversed, pointsShortfall: r.pointsShortfall, stampsReversed: r.stampsReversed });
+        await tx.getRepository(Checkout).update(
+          { id: checkoutId },
+          {
+            refundedMinor: co.refundedMinor + p.amountMinor,
+            refundedPointsReturned: co.refundedPointsReturned + p.pointsReturned,
+            // The plan's figure is recorded so later plans stay exact; a shortfall is on the refund row.
+            refundedPointsReversed: co.refundedPointsReversed + p.pointsReversed,
+            refundedGiftMinor: co.refundedGiftMinor + p.giftReturnedMinor,
+            refundedStamps: co.refundedStamps + p.stampsReversed,
+          },
+        );
+        await emit(
+          tx,
+          ctx.businessId,
+          'checkout.refunded',
+          { checkoutId, refundId: r.id, cardId: co.cardId, amountMinor: p.amountMinor, pointsReturned: p.pointsReturned, pointsReversed: r.pointsReversed, full: p.final },
+          checkoutId,
+        );
+        return r;
+      });
+      this.onCommitted();
+      return { refund, replayed: false };
+    } catch (e) {
+      if (isUniqueViolation(e)) {
+        const again = await this.db.manager.getRepository(CheckoutRefund).findOneBy({ businessId: ctx.businessId, idempotencyKey });
+        if (again && again.requestHash === requestHash) return { refund: again, replayed: true };
+        if (again) throw conflict('idempotency_key_reused', 'This Idempotency-Key was used with a different request');
+      }
+      throw e;
+    }
+  }
+
+  async listForCard(ctx: Ctx, cardId: string, limit = 50): Promise<Checkout[]> {
+    return this.db.manager.getRepository(Checkout).find({ where: { businessId: ctx.businessId, cardId }, order: { id: 'DESC' }, take: limit });
+  }
+
+  async list(ctx: Ctx, q: { limit: number; cursor?: string; cardId?: string; guestId?: string; status?: string }): Promise<{ items: Checkout[]; nextCursor: string | null }> {
+    const qb = this.db.manager.getRepository(Checkout).createQueryBuilder('c').where('c.businessId = :b', { b: ctx.businessId }).orderBy('c.id', 'DESC').limit(q.limit + 1);
+    if (q.cursor) qb.andWhere('c.id < :cur', { cur: q.cursor });
+    if (q.cardId) qb.andWhere('c.cardId = :card', { card: q.cardId });
+    if (q.guestId) qb.andWhere('c.guestId = :g', { g: q.guestId });
+    if (q.status) qb.andWhere('c.status = :s', { s: q.status });
+    const rows = await qb.getMany();
+    const items = rows.slice(0, q.limit);
+    return { items, nextCursor: rows.length > q.limit ? items[items.length - 1]!.id : null };
+  }
+
+  async refundsOf(ctx: Ctx, checkoutId: string): Promise<CheckoutRefund[]> {
+    return this.db.manager.getRepository(CheckoutRefund).find({ where: { businessId: ctx.businessId, checkoutId }, order: { id: 'ASC' } });
+  }
+}

@@ -1,0 +1,80 @@
+import { Column, Entity, Index } from 'typeorm';
+import { IntColumn, JsonColumn, RefColumn, TenantEntity, TimeColumn } from '../../db/columns';
+
+/** A guest of a business. Phone (E.164) is unique per business; erasure anonymizes but keeps the ledger. */
+@Entity('guests')
+@Index('ux_guests_phone', ['businessId', 'phone'], { unique: true })
+@Index('ux_guests_referral', ['businessId', 'referralCode'], { unique: true })
+@Index('ix_guests_business_last', ['businessId', 'lastPurchaseAt'])
+export class Guest extends TenantEntity {
+  @Column({ type: 'varchar', length: 20, nullable: true })
+  phone: string | null;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  name: string | null;
+
+  /** YYYY-MM-DD */
+  @Column({ type: 'varchar', length: 10, nullable: true })
+  birthday: string | null;
+
+  @Column({ type: 'varchar', length: 254, nullable: true })
+  email: string | null;
+
+  @Column({ type: 'varchar', length: 8, nullable: true })
+  gender: string | null;
+
+  @Column({ type: 'boolean', default: false })
+  marketingConsent: boolean;
+
+  @TimeColumn({ nullable: true })
+  consentAt: Date | null;
+
+  /** Where the guest came from: pos, form, import, console, referral. */
+  @Column({ type: 'varchar', length: 40, nullable: true })
+  source: string | null;
+
+  @JsonColumn({ nullable: true })
+  utm: Record<string, string> | null;
+
+  @JsonColumn({ nullable: true })
+  attributes: Record<string, any> | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  referralCode: string;
+
+  @RefColumn({ nullable: true })
+  referrerGuestId: string | null;
+
+  @Column({ type: 'boolean', default: false })
+  referralRewarded: boolean;
+
+  /** active | erased */
+  @Column({ type: 'varchar', length: 16, default: 'active' })
+  status: string;
+
+  @TimeColumn({ nullable: true })
+  erasedAt: Date | null;
+
+  @Column({ type: 'int', default: 0 })
+  visits: number;
+
+  @IntColumn()
+  spendMinor: number;
+
+  @TimeColumn({ nullable: true })
+  firstPurchaseAt: Date | null;
+
+  @TimeColumn({ nullable: true })
+  lastPurchaseAt: Date | null;
+}
+
+/** Phones that may not register or hold a card. */
+@Entity('blacklist')
+@Index('ux_blacklist_phone', ['businessId', 'phone'], { unique: true })
+export class BlacklistEntry extends TenantEntity {
+  @Column({ type: 'varchar', length: 20 })
+  phone: string;
+
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  reason: string | null;
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/** A phone as a cashier or guest types it; normalized to E.164 by the service. */
+export const phoneInput = z.string().trim().min(3).max(40);
+const birthday = z.iso.date().refine((d) => d >= '1900-01-01' && d <= new Date().toISOString().slice(0, 10), 'Birthday must be a past date after 1900');
+const utm = z.strictObject({
+  source: z.string().max(100).optional(),
+  medium: z.string().max(100).optional(),
+  campaign: z.string().max(100).optional(),
+  term: z.string().max(100).optional(),
+  content: z.string().max(100).optional(),
+});
+
+export const guestFields = {
+  name: z.string().trim().min(1).max(200).nullable().optional(),
+  birthday: birthday.nullable().optional(),
+  email: z.email().max(254).nullable().optional(),
+  gender: z.enum(['male', 'female']).nullable().optional(),
+  marketingConsent: z.boolean().optional(),
+  attributes: z.record(z.string().max(64), z.union([z.string().max(500), z.number(), z.boolean(), z.null()])).optional(),
+};
+
+export const registerGuestBody = z.strictObject({
+  phone: phoneInput,
+  ...guestFields,
+  source: z.string().max(40).optional(),
+  utm: utm.optional(),
+  /** Referral code of the guest who invited this one. */
+  referralCode: z.string().trim().max(16).optional(),
+  /** Issue a card of this program right away. */
+  programId: z.uuid().optional(),
+});
+export type RegisterGuestInput = z.infer<typeof registerGuestBody>;
+
+export const updateGuestBody = z.strictObject({ phone: phoneInput.optional(), ...guestFields });
+
+export const guestListQuery = z.strictObject({
+  q: z.string().trim().max(100).optional().describe('Phone, name, e-mail or card number'),
+  status: z.enum(['active', 'erased']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.uuid().optional(),
+});
+
+export const guestView = z.object({
+  id: z.string(),
+  phone: z.string().nullable(),
+  name: z.string().nullable(),
+  birthday: z.string().nullable(),
+  email: z.string().nullable(),
+  gender: z.string().nullable(),
+  marketingConsent: z.boolean(),
+  source: z.string().nullable(),
+  utm: z.record(z.string(), z.string()).nullable(),
+  attributes: z.record(z.string(), z.unknown()).nullable(),
+  referralCode: z.string(),
+  referrerGuestId: z.string().nullable(),
+  status: z.string(),
+  visits: z.number().int(),
+  spendMinor: z.number().int(),
+  firstPurchaseAt: z.date().nullable(),
+  lastPurchaseAt: z.date().nullable(),
+  createdAt: z.date(),
+});
+
+export const blacklistBody = z.strictObject({ phone: phoneInput, reason: z.string().trim().max(500).optional() });
+export const blacklistView = z.object({ id: z.string(), phone: z.string(), reason: z.string().nullable(), createdAt: z.date() });

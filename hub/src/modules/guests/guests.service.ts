@@ -1,0 +1,237 @@
+import { randomBytes } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { z } from 'zod';
+import { Db, isUniqueViolation } from '../../db/db';
+import { emit } from '../../bus/outbox';
+import type { Ctx } from '../../shared/context';
+import { badRequest, conflict, notFound, Problem } from '../../shared/errors';
+import { inTx } from '../../shared/tx';
+import { AuditService } from '../audit/audit.service';
+import { normalizePhone } from '../cards/cards.rules';
+import { Card } from '../cards/cards.entity';
+import { BlacklistEntry, Guest } from './guests.entity';
+import { RegisterGuestInput, updateGuestBody } from './guests.schemas';
+
+export const guestOut = (g: Guest) => ({
+  id: g.id,
+  phone: g.phone,
+  name: g.name,
+  birthday: g.birthday,
+  email: g.email,
+  gender: g.gender,
+  marketingConsent: g.marketingConsent,
+  source: g.source,
+  utm: g.utm,
+  attributes: g.attributes,
+  referralCode: g.referralCode,
+  referrerGuestId: g.referrerGuestId,
+  status: g.status,
+  visits: g.visits,
+  spendMinor: g.spendMinor,
+  firstPurchaseAt: g.firstPurchaseAt,
+  lastPurchaseAt: g.lastPurchaseAt,
+  createdAt: g.createdAt,
+});
+
+const REFERRAL_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+const referralCode = () => Array.from(randomBytes(8), (b) => REFERRAL_ALPHABET[b % REFERRAL_ALPHABET.length]).join('');
+
+/** Issues a card inside the registration transaction (provided by the cards module). */
+export type CardIssuer = (ctx: Ctx, tx: EntityManager, programId: string, guestId: string) => Promise<Card>;
+
+/** Guests: profiles, phone uniqueness, blacklist, referral links and erasure. */
+export class GuestsService {
+  issueCard?: CardIssuer;
+
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** E.164 or a 400 naming the field. */
+  phone(input: string, field = 'phone'): string {
+    const p = normalizePhone(input);
+    if (!p) throw badRequest('invalid_phone', 'The phone number is not valid', [{ field, message: 'Not a valid phone number' }]);
+    return p;
+  }
+
+  async isBlacklisted(tx: EntityManager, businessId: string, phone: string): Promise<boolean> {
+    return (await tx.getRepository(BlacklistEntry).countBy({ businessId, phone })) > 0;
+  }
+
+  /**
+   * Registers a guest (console, POS, public form, import). Refuses blacklisted phones and
+   * duplicates; links the referrer; issues a card when a program is given. Emits guest.registered.
+   */
+  async register(ctx: Ctx, input: RegisterGuestInput): Promise<{ guest: Guest; card: Card | null }> {
+    const phone = this.phone(input.phone);
+    try {
+      return await inTx(this.db, ctx, async (tx) => {
+        if (await this.isBlacklisted(tx, ctx.businessId, phone)) throw new Problem(403, 'phone_blacklisted', 'This phone number is blacklisted and cannot register');
+        const existing = await tx.getRepository(Guest).findOneBy({ businessId: ctx.businessId, phone });
+        if (existing) throw conflict('guest_exists', 'A guest with this phone is already registered', { guestId: existing.id });
+        let referrer: Guest | null = null;
+        if (input.referralCode) {
+          referrer = await tx.getRepository(Guest).findOneBy({ businessId: ctx.businessId, referralCode: input.referralCode.toUpperCase() });
+          if (!referrer || referrer.status !== 'active') throw badRequest('unknown_referral_code', 'The referral code is not valid', [{ field: 'referralCode', message: 'Unknown referral code' }]);
+          if (referrer.phone === phone) throw badRequest('self_referral', 'A guest cannot refer themselves', [{ field: 'referralCode', message: 'Self-referral' }]);
+        }
+        const repo = tx.getRepository(Guest);
+        const guest = repo.create({
+          businessId: ctx.businessId,
+          phone,
+          name: input.name ?? null,
+          birthday: input.birthday ?? null,
+          email: input.email?.toLowerCase() ?? null,
+          gender: input.gender ?? null,
+          marketingConsent: input.marketingConsent ?? false,
+          consentAt: input.marketingConsent ? new Date() : null,
+          source: input.source ?? (ctx.actor.type === 'terminal' ? 'pos' : ctx.actor.type === 'staff' ? 'console' : null),
+          utm: (input.utm as Record<string, string> | undefined) ?? null,
+          attributes: input.attributes ?? null,
+          referralCode: referralCode(),
+          referrerGuestId: referrer?.id ?? null,
+          referralRewarded: false,
+          status: 'active',
+          erasedAt: null,
+          visits: 0,
+          spendMinor: 0,
+          firstPurchaseAt: null,
+          lastPurchaseAt: null,
+        });
+        await repo.insert(guest);
+        await emit(tx, ctx.businessId, 'guest.registered', { guestId: guest.id, phone, name: guest.name, source: guest.source, referrerGuestId: guest.referrerGuestId });
+        if (ctx.actor.type === 'staff') await this.audit.record(ctx, tx, { action: 'guest.created', targetType: 'guest', targetId: guest.id, after: guestOut(guest) });
+        const card = input.programId && this.issueCard ? await this.issueCard(ctx, tx, input.programId, guest.id) : null;
+        return { guest, card };
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw conflict('guest_exists', 'A guest with this phone is already registered');
+      throw e;
+    }
+  }
+
+  async get(ctx: Ctx, id: string, tx?: EntityManager): Promise<Guest> {
+    const g = await (tx ?? ctx.tx ?? this.db.manager).getRepository(Guest).findOneBy({ id, businessId: ctx.businessId });
+    if (!g) throw notFound('Guest');
+    return g;
+  }
+
+  async findByPhone(ctx: Ctx, phoneInput: string): Promise<Guest | null> {
+    const phone = normalizePhone(phoneInput);
+    if (!phone) return null;
+    return this.db.manager.getRepository(Guest).findOneBy({ businessId: ctx.businessId, phone });
+  }
+
+  async list(ctx: Ctx, q: { q?: string; status?: string; limit: number; cursor?: string }): Promise<{ items: Guest[]; nextCursor: string | null }> {
+    const qb = this.db.manager.getRepository(Guest).createQueryBuilder('g').where('g.businessId = :b', { b: ctx.businessId }).orderBy('g.id', 'DESC').limit(q.limit + 1);
+    if (q.cursor) qb.andWhere('g.id < :cur', { cur: q.cursor });
+    if (q.status) qb.andWhere('g.status = :s', { s: q.status });
+    if (q.q) {
+      const phone = normalizePhone(q.q);
+      const like = `%${q.q.replace(/[%_\\]/g, (m) => '\\' + m)}%`;
+      const byCard = this.db.manager
+        .getRepository(Card)
+        .createQueryBuilder('c')
+        .select('c.guestId')
+        .where('c.businessId = :b AND c.number = :num');
+      qb.andWhere(`(g.phone = :phone OR g.name LIKE :like OR g.email LIKE :like OR g.id IN (${byCard.getQuery()}))`, { phone: phone ?? q.q, like, num: q.q.replace(/\D/g, '') });
+    }
+    const rows = await qb.getMany();
+    const items = rows.slice(0, q.limit);
+    return { items, nextCursor: rows.length > q.limit ? items[items.length - 1]!.id : null };
+  }
+
+  async update(ctx: Ctx, id: string, patch: z.infer<typeof updateGuestBody>): Promise<Guest> {
+    const phone = patch.phone !== undefined ? this.phone(patch.phone) : undefined;
+    try {
+      return await inTx(this.db, ctx, async (tx) => {
+        const g = await this.get(ctx, id, tx);
+        if (g.status === 'erased') throw conflict('guest_erased', 'This guest was erased and cannot be changed');
+        if (phone && phone !== g.phone && (await this.isBlacklisted(tx, ctx.businessId, phone))) throw new Problem(403, 'phone_blacklisted', 'This phone number is blacklisted');
+        const before = guestOut(g);
+        const next: Partial<Guest> = {
+          ...(phone !== undefined ? { phone } : {}),
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+          ...(patch.birthday !== undefined ? { birthday: patch.birthday } : {}),
+          ...(patch.email !== undefined ? { email: patch.email?.toLowerCase() ?? null } : {}),
+          ...(patch.gender !== undefined ? { gender: patch.gender } : {}),
+          ...(patch.attributes !== undefined ? { attributes: { ...(g.attributes ?? {}), ...patch.attributes } } : {}),
+          ...(patch.marketingConsent !== undefined ? { marketingConsent: patch.marketingConsent, consentAt: patch.marketingConsent ? new Date() : null } : {}),
+        };
+        Object.assign(g, next);
+        await tx.getRepository(Guest).update({ id, businessId: ctx.businessId }, next);
+        await this.audit.record(ctx, tx, { action: 'guest.updated', targetType: 'guest', targetId: id, before, after: guestOut(g) });
+        return g;
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw conflict('guest_exists', 'Another guest already has this phone');
+      throw e;
+    }
+  }
+
+  /**
+   * Erasure (right to be forgotten): personal data is removed, the guest's cards are deleted,
+   * the ledger and checkouts stay (they are the business's accounting).
+   */
+  async erase(ctx: Ctx, id: string): Promise<Guest> {
+    return inTx(this.db, ctx, async (tx) => {
+      const g = await this.get(ctx, id, tx);
+      if (g.status === 'erased') return g;
+      const cards = await tx.getRepository(Card).findBy({ businessId: ctx.businessId, guestId: id });
+      const anon: Partial<Guest> = { phone: null, name: null, birthday: null, email: null, gender: null, utm: null, attributes: null, marketingConsent: false, consentAt: null, status: 'erased', erasedAt: new Date() };
+      Object.assign(g, anon);
+      await tx.getRepository(Guest).update({ id, businessId: ctx.businessId }, anon);
+      for (const c of cards) {
+        if (c.status !== 'deleted') {
+          await tx.getRepository(Card).update({ id: c.id }, { status: 'deleted', deletedAt: new Date() });
+          await emit(tx, ctx.businessId, 'card.status_changed', { cardId: c.id, from: c.status, to: 'deleted' });
+        }
+      }
+      await this.audit.record(ctx, tx, { action: 'guest.erased', targetType: 'guest', targetId: id, after: { cards: cards.length } });
+      return g;
+    });
+  }
+
+  // ---------- blacklist ----------
+
+  async listBlacklist(ctx: Ctx): Promise<BlacklistEntry[]> {
+    return this.db.manager.getRepository(BlacklistEntry).find({ where: { businessId: ctx.businessId }, order: { id: 'DESC' } });
+  }
+
+  /** Adds a phone to the blacklist and blocks the active cards of a guest with that phone. */
+  async addToBlacklist(ctx: Ctx, phoneInput: string, reason?: string): Promise<BlacklistEntry> {
+    const phone = this.phone(phoneInput);
+    try {
+      return await inTx(this.db, ctx, async (tx) => {
+        const repo = tx.getRepository(BlacklistEntry);
+        const entry = repo.create({ businessId: ctx.businessId, phone, reason: reason ?? null });
+        await repo.insert(entry);
+        const guest = await tx.getRepository(Guest).findOneBy({ businessId: ctx.businessId, phone });
+        let blocked = 0;
+        if (guest) {
+          const cards = await tx.getRepository(Card).findBy({ businessId: ctx.businessId, guestId: guest.id, status: 'active' });
+          for (const c of cards) {
+            await tx.getRepository(Card).update({ id: c.id }, { status: 'blocked' });
+            await emit(tx, ctx.businessId, 'card.status_changed', { cardId: c.id, from: 'active', to: 'blocked' });
+            blocked++;
+          }
+        }
+        await this.audit.record(ctx, tx, { action: 'blacklist.added', targetType: 'blacklist', targetId: entry.id, after: { phone, reason: entry.reason, cardsBlocked: blocked } });
+        return entry;
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw conflict('already_blacklisted', 'This phone is already blacklisted');
+      throw e;
+    }
+  }
+
+  async removeFromBlacklist(ctx: Ctx, id: string): Promise<void> {
+    await inTx(this.db, ctx, async (tx) => {
+      const e = await tx.getRepository(BlacklistEntry).findOneBy({ id, businessId: ctx.businessId });
+      if (!e) throw notFound('Blacklist entry');
+      await tx.getRepository(BlacklistEntry).delete({ id });
+      await this.audit.record(ctx, tx, { action: 'blacklist.removed', targetType: 'blacklist', targetId: id, before: { phone: e.phone, reason: e.reason } });
+    });
+  }
+}
