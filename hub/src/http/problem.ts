@@ -23,13 +23,13 @@ export function sendProblem(res: Response, req: Request, p: Problem): void {
     .status(p.status)
     .type('application/problem+json')
     .json({
+      ...(p.extra ?? {}),
       type: `urn:loyalty:problem:${p.code}`,
       title: TITLES[p.status] ?? 'Error',
       status: p.status,
       code: p.code,
       detail: p.message,
       ...(p.errors ? { errors: p.errors } : {}),
-      ...(p.extra ?? {}),
       instance: req.originalUrl.split('?')[0],
       requestId: req.id,
     });

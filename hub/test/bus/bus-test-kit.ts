@@ -52,7 +52,13 @@ export class BusKit {
   }
 
   /** subscribe() that remembers the consumer's queues for clean-up. */
-  async subscribe(bus: Bus, consumer: string, patterns: string[], handler: (m: Envelope) => Promise<void>, opts: { retryDelaysMs?: number[]; prefetch?: number } = {}): Promise<void> {
+  async subscribe(
+    bus: Bus,
+    consumer: string,
+    patterns: string[],
+    handler: (m: Envelope) => Promise<void>,
+    opts: { retryDelaysMs?: number[]; prefetch?: number } = {},
+  ): Promise<void> {
     this.consumers.set(consumer, opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS);
     await bus.subscribe(consumer, patterns, handler, opts);
   }

@@ -83,7 +83,10 @@ for (const backend of busBackends()) {
           await expect(bus.request(envelope('test.ping', {}), 300)).rejects.toBeInstanceOf(BusTimeoutError);
           const atCut = produced;
           // publish() must fail (bounded wait), leaving the row unsent for the relay's next pass.
-          await waitFor(async () => (await rows()).some((r) => r.sentAt === null && r.attempts > 0 && /unavailable/.test(r.lastError ?? '')), 'a publish to fail during the outage');
+          await waitFor(
+            async () => (await rows()).some((r) => r.sentAt === null && r.attempts > 0 && /unavailable/.test(r.lastError ?? '')),
+            'a publish to fail during the outage',
+          );
           await waitFor(() => produced >= atCut + 20, 'events written during the outage');
           await sleep(1500); // keep the broker away a little longer; the reconnect loop keeps backing off
           proxy.restore();

@@ -54,7 +54,15 @@ for (const backend of busBackends()) {
       expect(got.checkout).toEqual(['checkout.committed', 'test.sentinel']);
       expect(got.card).toEqual(['card.balance_changed', 'card.level.up', 'card.issued', 'test.sentinel']);
       expect(got.issued).toEqual(['card.issued', 'test.sentinel']);
-      expect(got.all).toEqual(['checkout.committed', 'card.balance_changed', 'card.level.up', 'guest.registered', 'card.issued', 'checkout.x.y', 'test.sentinel']);
+      expect(got.all).toEqual([
+        'checkout.committed',
+        'card.balance_changed',
+        'card.level.up',
+        'guest.registered',
+        'card.issued',
+        'checkout.x.y',
+        'test.sentinel',
+      ]);
     });
 
     it('delivers the envelope intact', async () => {
@@ -183,7 +191,12 @@ for (const backend of busBackends()) {
       const refuse = await bus.request(envelope('test.refuse', {}), 5000).catch((e: unknown) => e);
       expect(refuse).toBeInstanceOf(CommandError);
       expect(refuse).toMatchObject({ code: 'card_not_found', message: 'No such card', status: 404 });
-      await expect(bus.request(envelope('test.crash', {}), 5000)).rejects.toMatchObject({ name: 'CommandError', code: 'command_failed', message: 'boom', status: 500 });
+      await expect(bus.request(envelope('test.crash', {}), 5000)).rejects.toMatchObject({
+        name: 'CommandError',
+        code: 'command_failed',
+        message: 'boom',
+        status: 500,
+      });
       await expect(bus.request(envelope('test.coded', {}), 5000)).rejects.toMatchObject({ code: 'card_busy', message: 'Card is busy', status: 409 });
     });
 
@@ -229,6 +242,14 @@ for (const backend of busBackends()) {
         release();
         await waitFor(() => done === 6, 'all handled');
         expect(peak).toBe(2);
+      });
+
+      it('fails start() after its timeout when the broker is unreachable, and publish() does not hang', async () => {
+        const b = kit.bus({ url: 'amqp://guest:secret@127.0.0.1:1', startTimeoutMs: 300, reconnectMinMs: 50, unavailableWaitMs: 100 });
+        await expect(b.start()).rejects.toThrow(/unreachable/);
+        expect(b.health()).toMatchObject({ ok: false, kind: 'rabbitmq' });
+        expect(b.health().detail).not.toMatch(/secret/);
+        await expect(b.publish(envelope('card.issued', {}))).rejects.toThrow(/unavailable/);
       });
     } else {
       it('resolves publish() once the message is accepted for delivery', async () => {
