@@ -15,8 +15,8 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/**/test/**/*.e2e-spec.ts'],
       testPathIgnorePatterns: ['/node_modules/', '/test/reliability/'],
-      testTimeout: 60000,
     },
   ],
+  testTimeout: 120000,
   reporters: ['default', '<rootDir>/hub/test/backends-reporter.js'],
 };

@@ -1,5 +1,14 @@
 import fc from 'fast-check';
-import { couponRules, programRulesSchema, type CouponRules, type Level, type ProgramRulesInput, type ProgramRulesOf } from '../programs/programs.schemas';
+import {
+  couponRules,
+  programRulesSchema,
+  type CouponRules,
+  type Level,
+  type ProgramRulesInput,
+  type ProgramRulesOf,
+  type StampEarn,
+  type StampRules,
+} from '../programs/programs.schemas';
 import type { BasketItem, CheckoutRequest } from './checkout.schemas';
 import {
   allocateProportionally,
@@ -349,8 +358,8 @@ describe('decide — gift certificates', () => {
 });
 
 describe('decide — stamp cards', () => {
-  const stamps = (earn: object, over: object = {}) =>
-    program<'stamp'>({ kind: 'stamp', earn: earn as never, stampsRequired: 6, reward: { type: 'points', points: 100 }, ...over });
+  const stamps = (earn: StampEarn, over: Partial<StampRules> = {}) =>
+    program<'stamp'>({ kind: 'stamp', earn, stampsRequired: 6, reward: { type: 'points', points: 100 }, ...over });
 
   it('adds one stamp per qualifying visit and completes a card at N, keeping the remainder', () => {
     expect(ok(run({ program: stamps({ mode: 'per_visit' }), card: card({ stamps: 2 }) }))).toMatchObject({ stampsAdded: 1, stampRewards: 0, stampsAfter: 3 });

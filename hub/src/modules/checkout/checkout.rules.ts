@@ -467,8 +467,8 @@ function checkInput(input: DecideInput): Refusal<RefusalCode> | null {
   let total = 0;
   for (const [i, it] of items.entries()) {
     if (!isCount(it.qty) || it.qty < 1) return bad(`items[${i}].qty`, it.qty);
-    if (!isCount(it.unitPriceMinor)) return bad(`items[${i}].unitPriceMinor`, it.unitPriceMinor);
     if (!isCount(it.amountMinor)) return bad(`items[${i}].amountMinor`, it.amountMinor);
+    if (!isCount(it.unitPriceMinor)) return bad(`items[${i}].unitPriceMinor`, it.unitPriceMinor);
     total += it.amountMinor;
   }
   if (!Number.isSafeInteger(total)) return bad('basket.totalMinor', total);
