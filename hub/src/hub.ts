@@ -84,6 +84,7 @@ export class Hub {
     this.scheduler = new Scheduler(this.db, this.log.child({ component: 'jobs' }), [
       { name: 'points-expiry', everyMs: 60_000, run: () => ledger.expireDue() },
       { name: 'hold-expiry', everyMs: 15_000, run: () => checkout.expireHolds() },
+      { name: 'level-review', everyMs: 6 * 3_600_000, run: () => checkout.reviewLevels() },
       { name: 'session-purge', everyMs: 3_600_000, run: () => tenants.purgeSessions() },
     ]);
 

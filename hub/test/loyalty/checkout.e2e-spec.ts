@@ -212,6 +212,27 @@ describeEachDb('POS checkout', (backend) => {
     expect(ev?.data).toMatchObject({ cardId: card.id, fromLevel: 'base', toLevel: 'silver' });
   });
 
+  it('rolling-window levels: upgrade at commit, periodic review downgrades when the window empties', async () => {
+    const p = await l.program({
+      name: 'Rolling',
+      rules: { kind: 'bonus', accrualPercent: 1 },
+      levels: [
+        { code: 'base', name: 'Base', threshold: 0 },
+        { code: 'gold', name: 'Gold', threshold: 50000, accrualPercent: 10 },
+      ],
+      levelPolicy: { metric: 'spend', window: { days: 30 }, downgrade: 'periodic' },
+    });
+    const { card } = await l.guestWithCard(p.id);
+    const s1 = await l.commit({ card: { number: card.number }, basket: l.basket(60000) }).expect(201);
+    expect(s1.body.balanceAfter.levelCode).toBe('gold');
+    expect(await t.hub.services.checkout.reviewLevels(new Date())).toBe(0);
+    const changed = await t.hub.services.checkout.reviewLevels(new Date(Date.now() + 31 * DAY));
+    expect(changed).toBeGreaterThanOrEqual(1);
+    expect((await l.card(card.id)).levelCode).toBe('base');
+    const ev = await t.hub.db.manager.getRepository(OutboxMessage).findBy({ type: 'card.level_changed' });
+    expect(ev.some((e) => e.data.cardId === card.id && e.data.toLevel === 'base' && e.data.reason === 'periodic_downgrade')).toBe(true);
+  });
+
   it('gift certificate: issued for a face value, spent partly, refused when expired', async () => {
     const p = await l.program({ name: 'Gift', rules: { kind: 'gift', nominalsMinor: [300000, 500000], expiryDays: 365 } });
     const issued = await l.admin('post', '/v1/admin/cards').send({ programId: p.id, giftNominalMinor: 300000 }).expect(201);

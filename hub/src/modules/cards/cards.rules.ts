@@ -84,7 +84,7 @@ export interface CardNumberOptions {
  * prefix (1–8 digits, not starting with 0) or a sequence that does not fit. With random digits the
  * service retries on the rare collision with an existing number (unique index).
  *
- * @example makeCardNumber('27', 1) === '2700000000013'
+ * @example makeCardNumber('27', 1) === '2700000000011'
  * @example makeCardNumber('101') // e.g. '1018302749165'
  */
 export function makeCardNumber(prefix: string, sequence?: number | bigint | null, options: CardNumberOptions = {}): string {
@@ -109,7 +109,7 @@ export function makeCardNumber(prefix: string, sequence?: number | bigint | null
 
 /**
  * The QR on a wallet pass carries `LH1:<card number>`: `LH` (loyalty hub), format version `1`, a
- * colon, then the card number digits. Example: `LH1:2700000000013`. A scanner that reads a
+ * colon, then the card number digits. Example: `LH1:2700000000011`. A scanner that reads a
  * barcode of the bare number, or a cashier typing it (with spaces or dashes), is accepted too.
  */
 export const QR_PREFIX = 'LH1:';
@@ -132,8 +132,8 @@ const RU_LAYOUT: Record<string, string> = { Д: 'L', Р: 'H', Ж: ':' };
  * keyboard layout, `ДР1Ж…`) or a bare number (spaces and dashes ignored). The number must pass
  * the Luhn check. Refusals: `invalid_qr` (not a card code), `invalid_card_number` (a digit is wrong).
  *
- * @example readCardCode('LH1:2700000000013') → { ok: true, cardNumber: '2700000000013', format: 'lh1' }
- * @example readCardCode('2700 0000 0001 3') → { ok: true, cardNumber: '2700000000013', format: 'raw' }
+ * @example readCardCode('LH1:2700000000011') → { ok: true, cardNumber: '2700000000011', format: 'lh1' }
+ * @example readCardCode('2700 0000 0001 1') → { ok: true, cardNumber: '2700000000011', format: 'raw' }
  */
 export function readCardCode(raw: string): QrParseResult {
   const text = (typeof raw === 'string' ? raw : '').trim();
@@ -162,7 +162,7 @@ export function readCardCode(raw: string): QrParseResult {
  * The card number in a QR payload or a typed/scanned number, or null when it is not a valid card
  * code (see `readCardCode` for the reason).
  *
- * @example parseQrPayload('LH1:2700000000013') === '2700000000013'; parseQrPayload('2700000000013') === '2700000000013'
+ * @example parseQrPayload('LH1:2700000000011') === '2700000000011'; parseQrPayload('2700000000011') === '2700000000011'
  */
 export function parseQrPayload(raw: string): string | null {
   const r = readCardCode(raw);
@@ -192,7 +192,7 @@ export interface CouponCodeOptions {
  * `count` distinct coupon codes: `prefix` + `length` characters of `COUPON_ALPHABET`, uniformly
  * random, unique within the batch and absent from `exclude`.
  *
- * @example generateCouponCodes(2, { prefix: 'SUMMER-' }) → ['SUMMER-7KQ2M9XD', 'SUMMER-W4HZ8CPE']
+ * @example generateCouponCodes(2, { prefix: 'SUMMER-' }) → ['SUMMER-8Y89NUMH', 'SUMMER-Z27FA2J2']
  */
 export function generateCouponCodes(count: number, options: CouponCodeOptions = {}): string[] {
   const { prefix = '', length = 8, exclude, random = randomBytes } = options;

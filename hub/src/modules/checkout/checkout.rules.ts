@@ -571,7 +571,7 @@ function applyCoupon(input: DecideInput, totalMinor: number, afterLevel: number[
     const eligible = items.map((it, i) => (matchesFilter(r.excluded, it) ? 0 : afterLevel[i]));
     const base = sum(eligible);
     if (base === 0) return refuse('coupon_not_applicable', 'No item in the basket qualifies for this coupon', { code });
-    const amount = d.type === 'percent' ? mulDiv(base, toBasisPoints(d.percent), 10_000) : Math.min(d.amountMinor, base);
+    const amount = d.type === 'percent' ? mulDiv(base, toBasisPoints(d.percent), 10_000) : d.amountMinor;
     perLine = allocateProportionally(amount, eligible);
   }
   return { ok: true, code, perLine };

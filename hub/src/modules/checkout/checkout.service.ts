@@ -19,7 +19,7 @@ import { TenantsService } from '../tenants/tenants.service';
 import { CommitBody, QuoteBody, RefundBody } from './checkout.api-schemas';
 import { Checkout, CheckoutRefund, CouponRedemption } from './checkout.entity';
 import { CardState, CouponState, decide, Decision } from './checkout.rules';
-import { levelAfterCommit, levelWindowStart } from './ledger.rules';
+import { levelAfterCommit, levelWindowStart, nextLevelAfterDowngradeCheck } from './ledger.rules';
 import { planRefund } from './refund.rules';
 
 const HOUR = 3600 * 1000;
@@ -442,6 +442,47 @@ export class CheckoutService {
       await this.ledger.balanceEvent(tx, locked, 'points', referral.referrerPoints, 'referral', co.id);
     }
     await tx.getRepository(Guest).update({ id: guest.id }, { referralRewarded: true });
+  }
+
+  /**
+   * Periodic level review (DESIGN: downgrade policy evaluated periodically): for programs whose
+   * policy says `downgrade: periodic`, each active card takes the level its window figures reach.
+   * Returns the number of cards whose level changed.
+   */
+  async reviewLevels(now = new Date(), batch = 500): Promise<number> {
+    const programs = await this.db.manager.getRepository(Program).find({ where: { active: true } });
+    let changed = 0;
+    for (const program of programs) {
+      const policy = (program.levelPolicy ?? defaultLevelPolicy()) as LevelPolicy;
+      const levels = (program.levels ?? []) as Level[];
+      if (policy.downgrade !== 'periodic' || !levels.length) continue;
+      const ctx: Ctx = { businessId: program.businessId, actor: { type: 'system', id: 'level-review', label: 'level review' } };
+      let cursor = '';
+      for (;;) {
+        const cards = await this.db.manager
+          .getRepository(Card)
+          .createQueryBuilder('c')
+          .where("c.businessId = :b AND c.programId = :p AND c.status = 'active' AND c.id > :cur", { b: program.businessId, p: program.id, cur: cursor })
+          .orderBy('c.id', 'ASC')
+          .limit(batch)
+          .getMany();
+        if (!cards.length) break;
+        cursor = cards[cards.length - 1]!.id;
+        for (const c of cards) {
+          const stats = await this.levelStats(this.db.manager, ctx, c, policy, now);
+          const change = nextLevelAfterDowngradeCheck(levels, policy, c.levelCode, stats);
+          if (change.direction === 'same') continue;
+          await this.db.transaction(async (tx) => {
+            const locked = await this.ledger.lockCard(tx, ctx.businessId, c.id);
+            if (!locked || locked.levelCode !== c.levelCode) return;
+            await tx.getRepository(Card).update({ id: c.id }, { levelCode: change.to });
+            await emit(tx, ctx.businessId, 'card.level_changed', { cardId: c.id, guestId: c.guestId, fromLevel: change.from, toLevel: change.to, reason: change.direction === 'down' ? 'periodic_downgrade' : 'periodic_review' });
+          });
+          changed++;
+        }
+      }
+    }
+    return changed;
   }
 
   // ---------- holds ----------

@@ -4,6 +4,7 @@ import type { Ctx } from '../../shared/context';
 import { emit } from '../../bus/outbox';
 import { Card } from '../cards/cards.entity';
 import { EntryKind, EntryUnit, LedgerEntry, LotConsumption, PointLot } from './ledger.entity';
+import { spendingOrder, usablePoints } from '../checkout/ledger.rules';
 
 export interface EntryRefs {
   checkoutId?: string | null;
@@ -93,19 +94,14 @@ export class LedgerService {
     return entry;
   }
 
-  /** Lots of a card with points left, in consumption order: soonest expiry first, never-expiring last, then oldest. */
+  /** Lots of a card with points left (pending, usable, or expired but not yet processed). */
   async openLots(tx: EntityManager, card: Card): Promise<PointLot[]> {
-    const lots = await tx.getRepository(PointLot).createQueryBuilder('l').where('l.businessId = :b AND l.cardId = :c AND l.remaining > 0', { b: card.businessId, c: card.id }).getMany();
-    return lots.sort((a, b) => {
-      const ea = a.expiresAt ? a.expiresAt.getTime() : Infinity;
-      const eb = b.expiresAt ? b.expiresAt.getTime() : Infinity;
-      return ea - eb || a.availableAt.getTime() - b.availableAt.getTime() || (a.id < b.id ? -1 : 1);
-    });
+    return tx.getRepository(PointLot).createQueryBuilder('l').where('l.businessId = :b AND l.cardId = :c AND l.remaining > 0', { b: card.businessId, c: card.id }).getMany();
   }
 
   /** Points usable now: lots already available and not expired. */
   usable(lots: PointLot[], now: Date): number {
-    return lots.filter((l) => l.availableAt <= now && (!l.expiresAt || l.expiresAt > now)).reduce((s, l) => s + l.remaining, 0);
+    return usablePoints(lots, now);
   }
 
   pending(lots: PointLot[], now: Date): number {
@@ -118,7 +114,8 @@ export class LedgerService {
    */
   async debitPoints(tx: EntityManager, ctx: Ctx, card: Card, points: number, kind: EntryKind, now: Date, refs: EntryRefs = {}, lots?: PointLot[]): Promise<LedgerEntry | null> {
     if (points <= 0) return null;
-    const open = (lots ?? (await this.openLots(tx, card))).filter((l) => l.availableAt <= now && (!l.expiresAt || l.expiresAt > now));
+    // spendingOrder returns the same lot objects, in spending order.
+    const open = spendingOrder(lots ?? (await this.openLots(tx, card)), now) as PointLot[];
     let left = points;
     const takes: { lot: PointLot; take: number }[] = [];
     for (const lot of open) {
@@ -165,7 +162,7 @@ export class LedgerService {
     const lotRepo = tx.getRepository(PointLot);
     const lots = await this.openLots(tx, card);
     const own = lots.find((l) => l.entryId === credit.id);
-    const ordered = [...(own ? [own] : []), ...lots.filter((l) => l !== own && l.availableAt <= now && (!l.expiresAt || l.expiresAt > now))];
+    const ordered = [...(own ? [own] : []), ...(spendingOrder(lots, now) as PointLot[]).filter((l) => l !== own)];
     let left = points;
     const takes: { lot: PointLot; take: number }[] = [];
     for (const lot of ordered) {
