@@ -152,12 +152,20 @@ describe('coupon codes', () => {
 
   it('are unique and well-formed for any batch', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 6, max: 12 }), fc.stringMatching(/^[A-Z0-9-]{0,16}$/), fc.integer(), (count, length, prefix, seed) => {
-        const codes = generateCouponCodes(count, { prefix, length, random: seeded(seed) });
-        expect(new Set(codes).size).toBe(count);
-        const malformed = codes.filter((c) => !c.startsWith(prefix) || c.length !== prefix.length + length || [...c.slice(prefix.length)].some((ch) => !COUPON_ALPHABET.includes(ch)));
-        expect(malformed).toEqual([]);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 6, max: 12 }),
+        fc.stringMatching(/^[A-Z0-9-]{0,16}$/),
+        fc.integer(),
+        (count, length, prefix, seed) => {
+          const codes = generateCouponCodes(count, { prefix, length, random: seeded(seed) });
+          expect(new Set(codes).size).toBe(count);
+          const malformed = codes.filter(
+            (c) => !c.startsWith(prefix) || c.length !== prefix.length + length || [...c.slice(prefix.length)].some((ch) => !COUPON_ALPHABET.includes(ch)),
+          );
+          expect(malformed).toEqual([]);
+        },
+      ),
       { numRuns: 200 },
     );
   });

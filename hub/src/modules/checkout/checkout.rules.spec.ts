@@ -25,8 +25,7 @@ import {
 const NOW = new Date('2026-06-15T12:00:00Z');
 const DAY = 86_400_000;
 
-const program = <K extends ProgramRulesInput['kind']>(rules: Extract<ProgramRulesInput, { kind: K }>) =>
-  programRulesSchema.parse(rules) as ProgramRulesOf<K>;
+const program = <K extends ProgramRulesInput['kind']>(rules: Extract<ProgramRulesInput, { kind: K }>) => programRulesSchema.parse(rules) as ProgramRulesOf<K>;
 const bonus = (over: Partial<Extract<ProgramRulesInput, { kind: 'bonus' }>> = {}) => program<'bonus'>({ kind: 'bonus', accrualPercent: 5, ...over });
 const card = (over: Partial<CardState> = {}): CardState => ({
   status: 'active',
@@ -37,7 +36,13 @@ const card = (over: Partial<CardState> = {}): CardState => ({
   stamps: 0,
   ...over,
 });
-const item = (sku: string, amountMinor: number, over: Partial<BasketItem> = {}): BasketItem => ({ sku, qty: 1, unitPriceMinor: amountMinor, amountMinor, ...over });
+const item = (sku: string, amountMinor: number, over: Partial<BasketItem> = {}): BasketItem => ({
+  sku,
+  qty: 1,
+  unitPriceMinor: amountMinor,
+  amountMinor,
+  ...over,
+});
 const coupon = (rules: Parameters<typeof couponRules.parse>[0], over: Partial<CouponState> = {}): CouponState => ({
   code: 'SAVE10',
   rules: couponRules.parse(rules),
@@ -120,7 +125,9 @@ describe('decide — bonus programs', () => {
   });
 
   it('lets the points-paid part earn when the program says so', () => {
-    const d = ok(run({ program: bonus({ maxRedeemPercent: 30, pointsPartEarns: true }), card: card({ pointsAvailable: 1000 }), request: { redeemPoints: 'max' } }));
+    const d = ok(
+      run({ program: bonus({ maxRedeemPercent: 30, pointsPartEarns: true }), card: card({ pointsAvailable: 1000 }), request: { redeemPoints: 'max' } }),
+    );
     expect(d.pointsAccrued).toBe(50);
   });
 
@@ -177,7 +184,14 @@ describe('decide — bonus programs', () => {
 
   it('spreads the points payment over lines by largest remainder, summing exactly', () => {
     const p = bonus({ pointValueMinor: 1, accrualPercent: 0 });
-    const d = ok(run({ program: p, basket: { items: [item('A', 300), item('B', 300), item('C', 300)] }, card: card({ pointsAvailable: 100 }), request: { redeemPoints: 100 } }));
+    const d = ok(
+      run({
+        program: p,
+        basket: { items: [item('A', 300), item('B', 300), item('C', 300)] },
+        card: card({ pointsAvailable: 100 }),
+        request: { redeemPoints: 100 },
+      }),
+    );
     expect(d.lines.map((l) => l.pointsValueMinor)).toEqual([34, 33, 33]);
   });
 
@@ -271,7 +285,9 @@ describe('decide — coupons', () => {
   });
 
   it('caps a fixed coupon at the eligible amount', () => {
-    const d = ok(run({ basket: { items: [item('A', 3000)] }, request: { couponCode: 'SAVE10' }, coupon: coupon({ discount: { type: 'fixed', amountMinor: 5000 } }) }));
+    const d = ok(
+      run({ basket: { items: [item('A', 3000)] }, request: { couponCode: 'SAVE10' }, coupon: coupon({ discount: { type: 'fixed', amountMinor: 5000 } }) }),
+    );
     expect(d).toMatchObject({ couponDiscountMinor: 3000, payableMinor: 0 });
   });
 
@@ -286,7 +302,14 @@ describe('decide — coupons', () => {
   });
 
   it('lowers the points cap by the coupon discount', () => {
-    const d = ok(run({ program: bonus({ maxRedeemPercent: 50 }), card: card({ pointsAvailable: 10_000 }), request: { couponCode: 'SAVE10', redeemPoints: 'max' }, coupon: coupon(pct) }));
+    const d = ok(
+      run({
+        program: bonus({ maxRedeemPercent: 50 }),
+        card: card({ pointsAvailable: 10_000 }),
+        request: { couponCode: 'SAVE10', redeemPoints: 'max' },
+        coupon: coupon(pct),
+      }),
+    );
     expect(d).toMatchObject({ couponDiscountMinor: 10_000, maxRedeemablePoints: 450, payableMinor: 45_000 });
   });
 
@@ -301,7 +324,10 @@ describe('decide — coupons', () => {
     ['coupon_used_up', { request: { couponCode: 'SAVE10' }, coupon: coupon(pct, { status: 'used' }) }],
     ['coupon_used_up', { request: { couponCode: 'SAVE10' }, coupon: coupon({ ...pct, usage: 'multi', maxUses: 3 }, { usesSoFar: 3 }) }],
     ['coupon_used_up', { request: { couponCode: 'SAVE10' }, coupon: coupon({ ...pct, usage: 'multi' }, { usesSoFar: 2, maxUses: 2 }) }],
-    ['coupon_guest_limit', { request: { couponCode: 'SAVE10' }, coupon: coupon({ ...pct, usage: 'multi', perGuestLimit: 2 }, { usesSoFar: 9, usesByThisGuest: 2 }) }],
+    [
+      'coupon_guest_limit',
+      { request: { couponCode: 'SAVE10' }, coupon: coupon({ ...pct, usage: 'multi', perGuestLimit: 2 }, { usesSoFar: 9, usesByThisGuest: 2 }) },
+    ],
     ['card_required', { card: null, request: { couponCode: 'SAVE10' }, coupon: coupon({ ...pct, usage: 'multi', perGuestLimit: 1 }) }],
     ['coupon_min_check', { request: { couponCode: 'SAVE10' }, coupon: coupon({ ...pct, minCheckMinor: 100_001 }) }],
     ['coupon_not_applicable', { request: { couponCode: 'SAVE10' }, coupon: coupon({ ...pct, excluded: { skus: ['A'] } }) }],
@@ -335,13 +361,19 @@ describe('decide — gift certificates', () => {
   it('spends up to the balance and up to what is left to pay', () => {
     expect(ok(run({ program: gift, card: holder(), request: { giftAmountMinor: 'max' } }))).toMatchObject({ giftSpentMinor: 30_000, payableMinor: 70_000 });
     const small = { items: [item('A', 12_000)] };
-    expect(ok(run({ program: gift, basket: small, card: holder(), request: { giftAmountMinor: 'max' } }))).toMatchObject({ giftSpentMinor: 12_000, payableMinor: 0 });
+    expect(ok(run({ program: gift, basket: small, card: holder(), request: { giftAmountMinor: 'max' } }))).toMatchObject({
+      giftSpentMinor: 12_000,
+      payableMinor: 0,
+    });
     expect(ok(run({ program: gift, card: holder(), request: { giftAmountMinor: 10_000 } })).giftSpentMinor).toBe(10_000);
     expect(ok(run({ program: gift, card: holder() })).giftSpentMinor).toBe(0);
   });
 
   it('refuses more than the balance or than is left to pay, and an expired certificate', () => {
-    expect(refusal(run({ program: gift, card: holder(), request: { giftAmountMinor: 30_001 } }))).toMatchObject({ code: 'insufficient_gift_balance', details: { balanceMinor: 30_000 } });
+    expect(refusal(run({ program: gift, card: holder(), request: { giftAmountMinor: 30_001 } }))).toMatchObject({
+      code: 'insufficient_gift_balance',
+      details: { balanceMinor: 30_000 },
+    });
     const small = { items: [item('A', 12_000)] };
     expect(refusal(run({ program: gift, basket: small, card: holder(), request: { giftAmountMinor: 20_000 } })).code).toBe('gift_over_payable');
     expect(refusal(run({ program: gift, card: holder({ giftExpiresAt: NOW }), request: { giftAmountMinor: 'max' } })).code).toBe('gift_expired');
@@ -351,7 +383,10 @@ describe('decide — gift certificates', () => {
   it('without partial spending uses the certificate once and forfeits the rest', () => {
     const once = program<'gift'>({ kind: 'gift', nominalsMinor: [100_000], partialSpend: false });
     const small = { items: [item('A', 12_000)] };
-    expect(ok(run({ program: once, basket: small, card: holder(), request: { giftAmountMinor: 'max' } }))).toMatchObject({ giftSpentMinor: 12_000, giftForfeitedMinor: 18_000 });
+    expect(ok(run({ program: once, basket: small, card: holder(), request: { giftAmountMinor: 'max' } }))).toMatchObject({
+      giftSpentMinor: 12_000,
+      giftForfeitedMinor: 18_000,
+    });
     expect(refusal(run({ program: once, card: holder(), request: { giftAmountMinor: 10_000 } })).code).toBe('gift_partial_not_allowed');
     expect(ok(run({ program: once, card: holder(), request: { giftAmountMinor: 30_000 } }))).toMatchObject({ giftSpentMinor: 30_000, giftForfeitedMinor: 0 });
   });
@@ -379,7 +414,10 @@ describe('decide — stamp cards', () => {
   it('honours the minimum check, the per-purchase cap and stamps set by hand', () => {
     expect(ok(run({ program: stamps({ mode: 'per_visit' }, { minCheckMinor: 200_000 }) })).stampsAdded).toBe(0);
     expect(ok(run({ program: stamps({ mode: 'per_amount', amountMinor: 1000 }, { maxStampsPerPurchase: 2 }) })).stampsAdded).toBe(2);
-    expect(ok(run({ program: stamps({ mode: 'per_visit' }), card: card({ stamps: 1 }), request: { addStamps: 3 } }))).toMatchObject({ stampsAdded: 3, stampsAfter: 4 });
+    expect(ok(run({ program: stamps({ mode: 'per_visit' }), card: card({ stamps: 1 }), request: { addStamps: 3 } }))).toMatchObject({
+      stampsAdded: 3,
+      stampsAfter: 4,
+    });
     expect(refusal(run({ program: stamps({ mode: 'per_visit' }, { maxStampsPerPurchase: 2 }), request: { addStamps: 3 } })).code).toBe('stamps_over_limit');
     expect(refusal(run({ program: stamps({ mode: 'per_visit' }), card: null, request: { addStamps: 1 } })).code).toBe('card_required');
     expect(ok(run({ program: stamps({ mode: 'per_visit' }), card: null })).stampsAdded).toBe(0);
@@ -446,7 +484,12 @@ const bonusArb = fc
   .map((r) => program<'bonus'>({ kind: 'bonus', ...r }));
 
 const levelsArb: fc.Arbitrary<Level[]> = fc
-  .tuple(fc.option(bp(100), { nil: undefined }), fc.option(bp(100), { nil: undefined }), fc.option(bp(100), { nil: undefined }), fc.option(bp(100), { nil: undefined }))
+  .tuple(
+    fc.option(bp(100), { nil: undefined }),
+    fc.option(bp(100), { nil: undefined }),
+    fc.option(bp(100), { nil: undefined }),
+    fc.option(bp(100), { nil: undefined }),
+  )
   .map(([a1, d1, a2, d2]) => [
     { code: 'base', name: 'Base', threshold: 0, ...(a1 !== undefined ? { accrualPercent: a1 } : {}), ...(d1 !== undefined ? { discountPercent: d1 } : {}) },
     { code: 'gold', name: 'Gold', threshold: 100, ...(a2 !== undefined ? { accrualPercent: a2 } : {}), ...(d2 !== undefined ? { discountPercent: d2 } : {}) },
@@ -517,25 +560,32 @@ describe('decide — properties', () => {
       .record({ discountPercent: bp(100), minCheckMinor: fc.integer({ min: 0, max: 1_000_000 }), excluded: filterArb })
       .map((r) => program<'discount'>({ kind: 'discount', ...r }));
     fc.assert(
-      fc.property(discountArb, levelsArb, fc.option(cardArb, { nil: null }), basketArb, fc.option(couponRulesArb, { nil: undefined }), (p, levels, c, basket, rules) => {
-        const input: DecideInput = {
-          program: p,
-          levels,
-          card: c,
-          basket,
-          request: rules ? { couponCode: 'C1' } : {},
-          coupon: rules ? { code: 'c1', rules, usesSoFar: 0, usesByThisGuest: 0, status: 'active' } : null,
-          now: NOW,
-        };
-        const r = decide(input);
-        if (!r.ok) {
-          expect(r.code).toBe('coupon_not_applicable');
-          return;
-        }
-        expectInvariants(input, r.decision);
-        expect(r.decision.discountMinor).toBeLessThanOrEqual(r.decision.totalMinor);
-        if (rules?.discount.type === 'fixed') expect(r.decision.couponDiscountMinor).toBeLessThanOrEqual(rules.discount.amountMinor);
-      }),
+      fc.property(
+        discountArb,
+        levelsArb,
+        fc.option(cardArb, { nil: null }),
+        basketArb,
+        fc.option(couponRulesArb, { nil: undefined }),
+        (p, levels, c, basket, rules) => {
+          const input: DecideInput = {
+            program: p,
+            levels,
+            card: c,
+            basket,
+            request: rules ? { couponCode: 'C1' } : {},
+            coupon: rules ? { code: 'c1', rules, usesSoFar: 0, usesByThisGuest: 0, status: 'active' } : null,
+            now: NOW,
+          };
+          const r = decide(input);
+          if (!r.ok) {
+            expect(r.code).toBe('coupon_not_applicable');
+            return;
+          }
+          expectInvariants(input, r.decision);
+          expect(r.decision.discountMinor).toBeLessThanOrEqual(r.decision.totalMinor);
+          if (rules?.discount.type === 'fixed') expect(r.decision.couponDiscountMinor).toBeLessThanOrEqual(rules.discount.amountMinor);
+        },
+      ),
       { numRuns: 200 },
     );
   });

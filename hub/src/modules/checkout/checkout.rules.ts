@@ -531,7 +531,7 @@ function applyCoupon(input: DecideInput, totalMinor: number, afterLevel: number[
     return refuse('coupon_used_up', 'This coupon has already been used', { code, usesSoFar: coupon.usesSoFar, maxUses });
   }
   if (coupon.guestId != null) {
-    if (!input.card) return refuse('card_required', 'This is a personal coupon: present the guest\'s card', { code });
+    if (!input.card) return refuse('card_required', "This is a personal coupon: present the guest's card", { code });
     if (input.card.guestId !== coupon.guestId) return refuse('coupon_other_guest', 'This coupon belongs to another guest', { code });
   }
   if (r.perGuestLimit !== null) {
@@ -571,7 +571,7 @@ function applyCoupon(input: DecideInput, totalMinor: number, afterLevel: number[
     const eligible = items.map((it, i) => (matchesFilter(r.excluded, it) ? 0 : afterLevel[i]));
     const base = sum(eligible);
     if (base === 0) return refuse('coupon_not_applicable', 'No item in the basket qualifies for this coupon', { code });
-    const amount = d.type === 'percent' ? mulDiv(base, toBasisPoints(d.percent), 10_000) : d.amountMinor;
+    const amount = d.type === 'percent' ? mulDiv(base, toBasisPoints(d.percent), 10_000) : Math.min(d.amountMinor, base);
     perLine = allocateProportionally(amount, eligible);
   }
   return { ok: true, code, perLine };

@@ -72,7 +72,10 @@ describe('point lots', () => {
     const lotArb = fc.record({
       id: fc.uuid(),
       remaining: fc.integer({ min: 0, max: 1000 }),
-      expiresAt: fc.option(fc.integer({ min: -30, max: 30 }).map((days) => new Date(NOW.getTime() + days * 86_400_000)), { nil: null }),
+      expiresAt: fc.option(
+        fc.integer({ min: -30, max: 30 }).map((days) => new Date(NOW.getTime() + days * 86_400_000)),
+        { nil: null },
+      ),
       availableAt: fc.integer({ min: -60, max: 5 }).map((days) => new Date(NOW.getTime() + days * 86_400_000)),
     });
     fc.assert(

@@ -94,9 +94,7 @@ export function allocateFifo(lots: readonly PointLot[], points: number, now: Dat
 /** The points to expire at `now`: the whole remainder of every lot whose expiry has come. */
 export function expireLots(lots: readonly PointLot[], now: Date): LotAllocation[] {
   const t = now.getTime();
-  return lots
-    .filter((l) => l.remaining > 0 && l.expiresAt !== null && l.expiresAt.getTime() <= t)
-    .map((l) => ({ lotId: l.id, points: l.remaining }));
+  return lots.filter((l) => l.remaining > 0 && l.expiresAt !== null && l.expiresAt.getTime() <= t).map((l) => ({ lotId: l.id, points: l.remaining }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -156,12 +154,7 @@ export function levelAfterCommit(levels: readonly Level[], policy: LevelPolicy, 
  * Level after the periodic check: with `downgrade: 'periodic'` the card takes the level its stats
  * over the window reach (up or down); with `'never'` it only moves up.
  */
-export function nextLevelAfterDowngradeCheck(
-  levels: readonly Level[],
-  policy: LevelPolicy,
-  currentCode: string | null,
-  stats: LevelStats,
-): LevelChange {
+export function nextLevelAfterDowngradeCheck(levels: readonly Level[], policy: LevelPolicy, currentCode: string | null, stats: LevelStats): LevelChange {
   if (policy.downgrade === 'never') return levelAfterCommit(levels, policy, currentCode, stats);
   return change(levels, currentCode, levelFor(levels, policy, stats));
 }

@@ -4,7 +4,15 @@ import { decide, type Decision } from './checkout.rules';
 import { planRefund, type RefundedSoFar, type RefundOriginal, type RefundPlan, type RefundRequest, type RefundResult, type SkuQty } from './refund.rules';
 
 const NOW = new Date('2026-06-15T12:00:00Z');
-const NOTHING: RefundedSoFar = { amountMinor: 0, pointsReturned: 0, pointsReversed: 0, giftReturnedMinor: 0, payableReturnedMinor: 0, stampsReversed: 0, lines: [] };
+const NOTHING: RefundedSoFar = {
+  amountMinor: 0,
+  pointsReturned: 0,
+  pointsReversed: 0,
+  giftReturnedMinor: 0,
+  payableReturnedMinor: 0,
+  stampsReversed: 0,
+  lines: [],
+};
 
 function ok(r: RefundResult): RefundPlan {
   if (!r.ok) throw new Error(`refused ${r.code}: ${r.message}`);
@@ -26,7 +34,12 @@ function add(a: RefundedSoFar, p: RefundPlan): RefundedSoFar {
 
 /** A real purchase: 600.00 of coffee and 400.00 of tobacco (no earning, no paying by points), 300 points redeemed. */
 function purchase(): Decision {
-  const program = programRulesSchema.parse({ kind: 'bonus', accrualPercent: 5, maxRedeemPercent: 50, excluded: { categories: ['tobacco'] } }) as ProgramRulesOf<'bonus'>;
+  const program = programRulesSchema.parse({
+    kind: 'bonus',
+    accrualPercent: 5,
+    maxRedeemPercent: 50,
+    excluded: { categories: ['tobacco'] },
+  }) as ProgramRulesOf<'bonus'>;
   const r = decide({
     program,
     levels: [],
@@ -73,7 +86,14 @@ describe('planRefund', () => {
 
   it('a line refund takes back what that line earned and was paid by', () => {
     const cig = ok(planRefund(d, NOTHING, { lines: [{ sku: 'CIG', qty: 1 }] }));
-    expect(cig).toMatchObject({ amountMinor: 40_000, pointsReturned: 0, pointsReversed: 0, payableReturnedMinor: 40_000, final: false, lines: [{ sku: 'CIG', qty: 1 }] });
+    expect(cig).toMatchObject({
+      amountMinor: 40_000,
+      pointsReturned: 0,
+      pointsReversed: 0,
+      payableReturnedMinor: 40_000,
+      final: false,
+      lines: [{ sku: 'CIG', qty: 1 }],
+    });
     const latte = ok(planRefund(d, add(NOTHING, cig), { lines: [{ sku: 'LATTE', qty: 1 }] }));
     expect(latte).toMatchObject({ amountMinor: 20_000, pointsReturned: 100, pointsReversed: 5, payableReturnedMinor: 10_000, final: false });
   });
@@ -81,7 +101,12 @@ describe('planRefund', () => {
   it('unit-by-unit line refunds add up exactly when earlier units are passed', () => {
     let so = NOTHING;
     const steps: RefundPlan[] = [];
-    for (const req of [{ sku: 'CIG', qty: 1 }, { sku: 'LATTE', qty: 1 }, { sku: 'LATTE', qty: 1 }, { sku: 'LATTE', qty: 1 }]) {
+    for (const req of [
+      { sku: 'CIG', qty: 1 },
+      { sku: 'LATTE', qty: 1 },
+      { sku: 'LATTE', qty: 1 },
+      { sku: 'LATTE', qty: 1 },
+    ]) {
       const p = ok(planRefund(d, so, { lines: [req] }));
       steps.push(p);
       so = add(so, p);
@@ -95,7 +120,16 @@ describe('planRefund', () => {
     ['refund_exceeds_remaining', { ...NOTHING, amountMinor: 100_000 }, { full: true }],
     ['refund_exceeds_remaining', { ...NOTHING, amountMinor: 90_000 }, { amountMinor: 10_001 }],
     ['refund_exceeds_remaining', NOTHING, { lines: [{ sku: 'LATTE', qty: 4 }] }],
-    ['refund_exceeds_remaining', { ...NOTHING, lines: [{ sku: 'LATTE', qty: 2 }] }, { lines: [{ sku: 'LATTE', qty: 1 }, { sku: 'LATTE', qty: 1 }] }],
+    [
+      'refund_exceeds_remaining',
+      { ...NOTHING, lines: [{ sku: 'LATTE', qty: 2 }] },
+      {
+        lines: [
+          { sku: 'LATTE', qty: 1 },
+          { sku: 'LATTE', qty: 1 },
+        ],
+      },
+    ],
     ['refund_exceeds_remaining', { ...NOTHING, amountMinor: 70_000 }, { lines: [{ sku: 'CIG', qty: 1 }] }],
     ['refund_line_not_found', NOTHING, { lines: [{ sku: 'BEER', qty: 1 }] }],
     ['invalid_amount', NOTHING, { amountMinor: 0 }],

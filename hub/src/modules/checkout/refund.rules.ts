@@ -131,7 +131,8 @@ export function planRefund(original: RefundOriginal, already: RefundedSoFar, req
 
   if ('full' in request) {
     if (request.full !== true) return refuse('invalid_amount', 'A full refund is asked with full: true');
-    if (paidTotal > 0 && remaining === 0) return refuse('refund_exceeds_remaining', 'This purchase has already been refunded in full', { paidTotalMinor: paidTotal });
+    if (paidTotal > 0 && remaining === 0)
+      return refuse('refund_exceeds_remaining', 'This purchase has already been refunded in full', { paidTotalMinor: paidTotal });
     return plan(remaining, true, () => 0);
   }
 
@@ -197,7 +198,10 @@ function planLines(original: RefundOriginal, already: RefundedSoFar, asked: read
     }
   }
   if (paid > remaining) {
-    return refuse('refund_exceeds_remaining', 'The refund is more than is left to refund on this purchase', { requestedMinor: paid, remainingMinor: remaining });
+    return refuse('refund_exceeds_remaining', 'The refund is more than is left to refund on this purchase', {
+      requestedMinor: paid,
+      remainingMinor: remaining,
+    });
   }
 
   const tracked = already.lines !== undefined;

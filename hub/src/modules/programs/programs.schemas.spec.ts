@@ -61,12 +61,20 @@ describe('program rules', () => {
     ['an unknown kind', { kind: 'cashback' }, 'kind'],
     ['a duplicate SKU', { kind: 'discount', excluded: { skus: ['A', 'A'] } }, 'excluded.skus'],
     ['duplicate face values', { kind: 'gift', nominalsMinor: [100, 100] }, 'nominalsMinor'],
-    ['a coupon window ending before it starts', { kind: 'coupon', discount: { type: 'fixed', amountMinor: 100 }, validFrom: '2026-07-01T00:00:00Z', validTo: '2026-06-01T00:00:00Z' }, 'validTo'],
+    [
+      'a coupon window ending before it starts',
+      { kind: 'coupon', discount: { type: 'fixed', amountMinor: 100 }, validFrom: '2026-07-01T00:00:00Z', validTo: '2026-06-01T00:00:00Z' },
+      'validTo',
+    ],
     ['a coupon date without offset', { kind: 'coupon', discount: { type: 'fixed', amountMinor: 100 }, validFrom: '2026-07-01' }, 'validFrom'],
     ['a single-use coupon with several uses', { kind: 'coupon', discount: { type: 'percent', percent: 5 }, maxUses: 3 }, 'maxUses'],
     ['a zero percent coupon', { kind: 'coupon', discount: { type: 'percent', percent: 0 } }, 'discount.percent'],
     ['a zero stamp count', { kind: 'stamp', earn: { mode: 'per_visit' }, stampsRequired: 0, reward: { type: 'points', points: 5 } }, 'stampsRequired'],
-    ['a per-SKU stamp with no SKU', { kind: 'stamp', earn: { mode: 'per_sku', skus: [] }, stampsRequired: 5, reward: { type: 'points', points: 5 } }, 'earn.skus'],
+    [
+      'a per-SKU stamp with no SKU',
+      { kind: 'stamp', earn: { mode: 'per_sku', skus: [] }, stampsRequired: 5, reward: { type: 'points', points: 5 } },
+      'earn.skus',
+    ],
   ])('refuses %s', (_what, rules, path) => {
     const r = programRulesSchema.safeParse(rules);
     expect(r.success).toBe(false);
@@ -140,7 +148,11 @@ describe('createProgramBody', () => {
   it.each([
     ['levels on a gift program', { rules: { kind: 'gift', nominalsMinor: [1000] }, levels: [{ code: 'base', name: 'B', threshold: 0 }] }, 'levels'],
     ['a level discount on a bonus program', { levels: [{ code: 'base', name: 'B', threshold: 0, discountPercent: 5 }] }, 'levels.0.discountPercent'],
-    ['a level accrual on a discount program', { rules: { kind: 'discount' }, levels: [{ code: 'base', name: 'B', threshold: 0, accrualPercent: 5 }] }, 'levels.0.accrualPercent'],
+    [
+      'a level accrual on a discount program',
+      { rules: { kind: 'discount' }, levels: [{ code: 'base', name: 'B', threshold: 0, accrualPercent: 5 }] },
+      'levels.0.accrualPercent',
+    ],
     ['welcome points without points', { rules: { kind: 'discount' }, welcomeBonusPoints: 10 }, 'welcomeBonusPoints'],
     ['referral points without points', { rules: { kind: 'discount' }, referral: { referrerPoints: 1, refereePoints: 0 } }, 'referral'],
     ['negative welcome points', { welcomeBonusPoints: -1 }, 'welcomeBonusPoints'],

@@ -26,9 +26,7 @@ export const percent = z
   .refine((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-6, 'At most two decimals, e.g. 2.5 or 12.75');
 
 /** A machine name: lower-case letters, digits, `_` and `-`, starting with a letter or digit. */
-export const slug = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'Lower-case letters, digits, _ and -, up to 32 characters, e.g. gold');
+export const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'Lower-case letters, digits, _ and -, up to 32 characters, e.g. gold');
 
 /** A POS article code (SKU), as the till sends it. */
 export const sku = z.string().trim().min(1).max(64);
