@@ -1,4 +1,4 @@
-import { topicMatches, type Envelope } from '@loyalty/sdk';
+import { isPermanentError, topicMatches, type Envelope } from '@loyalty/sdk';
 import { Bus, BusHealth, BusTimeoutError, CommandError, CommandHandler, DEFAULT_RETRY_DELAYS_MS, Handler, ParkedMessage, SubscribeOptions } from './bus';
 
 interface Consumer {
@@ -34,7 +34,8 @@ export class MemoryBus implements Bus {
       try {
         await c.handler(msg);
       } catch (e) {
-        const delay = c.delays[attempt - 1];
+        // A PermanentError (SDK) skips the remaining retries: parked at once.
+        const delay = isPermanentError(e) ? undefined : c.delays[attempt - 1];
         if (delay === undefined) {
           this.dead.push({
             consumer: c.name,

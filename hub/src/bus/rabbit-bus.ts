@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { connect, type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message, type Options } from 'amqplib';
 import type { Logger } from 'pino';
-import type { Envelope } from '@loyalty/sdk';
+import { isPermanentError, type Envelope } from '@loyalty/sdk';
 import { Bus, BusHealth, BusTimeoutError, CommandError, CommandHandler, DEFAULT_RETRY_DELAYS_MS, Handler, ParkedMessage, SubscribeOptions } from './bus';
 
 /** Headers the bus puts on consumer, retry and dead-letter messages. */
@@ -464,7 +464,8 @@ export class RabbitBus implements Bus {
     try {
       await sub.handler(env);
     } catch (e) {
-      const delay = sub.delays[attempt - 1];
+      // A PermanentError (SDK) skips the remaining retries: parked at once.
+      const delay = isPermanentError(e) ? undefined : sub.delays[attempt - 1];
       if (delay === undefined) return this.forward(sub, ch, m, this.names.dlq(sub.name), this.parkHeaders(sub, attempt, errorText(e)));
       return this.forward(sub, ch, m, this.names.retry(sub.name, delay), { [BUS_HEADERS.attempt]: attempt + 1, [BUS_HEADERS.error]: errorText(e) });
     }

@@ -77,7 +77,17 @@ export function createHttpApp(deps: HttpDeps): { app: express.Express; api: Api;
   });
   app.use(securityHeaders);
   app.use(cookieParser());
-  app.use(express.json({ limit: '1mb', strict: true, type: ['application/json', 'application/*+json'] }));
+  // The exact bytes are kept for connectors' inbound routes, which verify vendor signatures over them.
+  app.use(
+    express.json({
+      limit: '1mb',
+      strict: true,
+      type: ['application/json', 'application/*+json'],
+      verify: (req, _res, buf) => {
+        if (req.url?.startsWith('/connectors/')) (req as { rawBody?: Buffer }).rawBody = buf;
+      },
+    }),
+  );
   // Writes must be JSON: a form or text body is refused instead of being read as empty.
   app.use((req, _res, next) => {
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;

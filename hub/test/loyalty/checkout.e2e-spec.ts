@@ -148,7 +148,7 @@ describeEachDb('POS checkout', (backend) => {
     expect(sale.body).toMatchObject({ pointsRedeemed: 200, pointsAccrued: 40 });
     const key = randomUUID();
     const r1 = await l.pos('post', `/v1/pos/checkouts/${sale.body.id}/refunds`).set('Idempotency-Key', key).send({ amountMinor: 50000 }).expect(201);
-    expect(r1.body).toMatchObject({ amountMinor: 50000, pointsReturned: 100, pointsReversed: 20, full: false });
+    expect(r1.body).toMatchObject({ amountMinor: 50000, payableReturnedMinor: 40000, pointsReturned: 100, pointsReversed: 20, full: false });
     const r1again = await l.pos('post', `/v1/pos/checkouts/${sale.body.id}/refunds`).set('Idempotency-Key', key).send({ amountMinor: 50000 }).expect(200);
     expect(r1again.body).toMatchObject({ id: r1.body.id, replayed: true });
     const tooMuch = await l.pos('post', `/v1/pos/checkouts/${sale.body.id}/refunds`).set('Idempotency-Key', randomUUID()).send({ amountMinor: 60000 }).expect(422);
@@ -260,6 +260,10 @@ describeEachDb('POS checkout', (backend) => {
     await l.admin('post', `/v1/admin/programs/${p.id}/coupons`).send({ code: 'LATER', validFrom: new Date(Date.now() + DAY).toISOString() }).expect(201);
     const early = await l.commit({ basket: l.basket(80000), couponCode: 'LATER' }).expect(422);
     expect(early.body.code).toBe('coupon_not_yet_valid');
+    const off = await l.admin('post', `/v1/admin/programs/${p.id}/coupons`).send({ code: 'PAUSED' }).expect(201);
+    await l.admin('post', `/v1/admin/coupons/${off.body.id}/status`).send({ status: 'disabled' }).expect(200);
+    const paused = await l.commit({ basket: l.basket(80000), couponCode: 'PAUSED' }).expect(409);
+    expect(paused.body.code).toBe('coupon_inactive');
     const unknown = await l.commit({ basket: l.basket(80000), couponCode: 'NOPE' }).expect(404);
     expect(unknown.body.code).toBe('coupon_not_found');
   });

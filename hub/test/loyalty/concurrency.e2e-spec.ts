@@ -3,21 +3,8 @@ import { Agent } from 'node:http';
 import { createTestHub, describeEachDb, TestBusiness, TestHub } from '../harness';
 import { assertLedgerInvariants, loyalty } from './fixtures';
 import { Checkout } from '../../src/modules/checkout/checkout.entity';
+import { post } from '../http-client';
 import { systemActor } from '../../src/shared/context';
-
-/** POSTs JSON over a keep-alive pool; resolves with status and body. */
-function post(url: string, agent: Agent, headers: Record<string, string>, body: unknown): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const data = Buffer.from(JSON.stringify(body));
-    const req = require('node:http').request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': data.length, ...headers } }, (res: any) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
 
 describeEachDb('concurrency', (backend) => {
   let t: TestHub;

@@ -143,9 +143,8 @@ export class CardsService {
   async issueInTx(ctx: Ctx, tx: EntityManager, programId: string, guestId: string | null, opts: { giftNominalMinor?: number } = {}): Promise<Card> {
     const program = await this.programs.get(ctx, programId, tx);
     if (!program.active) throw conflict('program_inactive', 'This program is not active');
-    let guest: Guest | null = null;
     if (guestId) {
-      guest = await this.guests.get(ctx, guestId, tx);
+      const guest: Guest = await this.guests.get(ctx, guestId, tx);
       if (guest.status !== 'active') throw conflict('guest_erased', 'This guest was erased');
       if (guest.phone && (await this.guests.isBlacklisted(tx, ctx.businessId, guest.phone))) throw new Problem(403, 'phone_blacklisted', 'This guest is blacklisted and cannot get a card');
       const existing = await tx.getRepository(Card).findOneBy({ businessId: ctx.businessId, guestId, programId, status: 'active' });

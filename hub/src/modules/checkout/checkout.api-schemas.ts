@@ -85,7 +85,7 @@ export const checkoutView = z.object({
   lines: z.array(z.record(z.string(), z.unknown())),
   balanceAfter: z.object({ points: z.number().int(), giftMinor: z.number().int(), stamps: z.number().int(), levelCode: z.string().nullable() }).nullable(),
   holdExpiresAt: z.date().nullable(),
-  refunded: z.object({ amountMinor: z.number().int(), pointsReturned: z.number().int(), pointsReversed: z.number().int(), giftMinor: z.number().int() }),
+  refunded: z.object({ amountMinor: z.number().int(), payableMinor: z.number().int(), pointsReturned: z.number().int(), pointsReversed: z.number().int(), giftMinor: z.number().int() }),
   receipt: z.record(z.string(), z.unknown()).nullable(),
   createdAt: z.date(),
 });
@@ -111,6 +111,7 @@ export const refundView = z.object({
   checkoutId: z.string(),
   replayed: z.boolean().optional(),
   amountMinor: z.number().int(),
+  payableReturnedMinor: z.number().int().describe('Money to hand back to the guest'),
   pointsReturned: z.number().int(),
   pointsReversed: z.number().int(),
   pointsShortfall: z.number().int(),

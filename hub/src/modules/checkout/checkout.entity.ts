@@ -89,6 +89,10 @@ export class Checkout extends TenantEntity {
   @IntColumn()
   refundedMinor: number;
 
+  /** Money handed back to the guest so far (the part of refunds that was paid in money). */
+  @IntColumn()
+  refundedPayableMinor: number;
+
   @IntColumn()
   refundedPointsReturned: number;
 
@@ -118,6 +122,10 @@ export class CheckoutRefund extends TenantEntity {
 
   @IntColumn()
   amountMinor: number;
+
+  /** Money to hand back to the guest (the part of this refund paid in money). */
+  @IntColumn()
+  payableReturnedMinor: number;
 
   @IntColumn()
   pointsReturned: number;

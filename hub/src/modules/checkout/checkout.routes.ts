@@ -31,7 +31,7 @@ export function checkoutOut(c: Checkout, currency: string, replayed?: boolean) {
     lines: d.lines as unknown as Record<string, unknown>[],
     balanceAfter: d.after ?? null,
     holdExpiresAt: c.holdExpiresAt,
-    refunded: { amountMinor: c.refundedMinor, pointsReturned: c.refundedPointsReturned, pointsReversed: c.refundedPointsReversed, giftMinor: c.refundedGiftMinor },
+    refunded: { amountMinor: c.refundedMinor, payableMinor: c.refundedPayableMinor, pointsReturned: c.refundedPointsReturned, pointsReversed: c.refundedPointsReversed, giftMinor: c.refundedGiftMinor },
     receipt: c.receipt ?? null,
     createdAt: c.createdAt,
   };
@@ -42,6 +42,7 @@ export const refundOut = (r: CheckoutRefund, replayed?: boolean) => ({
   checkoutId: r.checkoutId,
   ...(replayed ? { replayed: true } : {}),
   amountMinor: r.amountMinor,
+  payableReturnedMinor: r.payableReturnedMinor,
   pointsReturned: r.pointsReturned,
   pointsReversed: r.pointsReversed,
   pointsShortfall: r.pointsShortfall,

@@ -88,22 +88,19 @@ export class CheckoutService {
   }
 
   private cardState(card: Card, pointsAvailable: number): CardState {
-    return { status: card.status, levelCode: card.levelCode, pointsAvailable, giftBalanceMinor: card.giftBalanceMinor, giftExpiresAt: card.giftExpiresAt, stamps: card.stamps };
+    return { status: card.status, levelCode: card.levelCode, pointsAvailable, giftBalanceMinor: card.giftBalanceMinor, giftExpiresAt: card.giftExpiresAt, stamps: card.stamps, guestId: card.guestId };
   }
 
   private async couponState(tx: EntityManager, ctx: Ctx, coupon: Coupon | null, guestId: string | null): Promise<{ state: CouponState | null; program: Program | null }> {
     if (!coupon) return { state: null, program: null };
     const program = await this.programs.get(ctx, coupon.programId, tx);
-    if (coupon.guestId && coupon.guestId !== guestId) return { state: null, program };
-    const base = program.rules as CouponRules;
-    const rules: CouponRules = {
-      ...base,
-      maxUses: coupon.maxUses ?? base.maxUses,
-      validFrom: coupon.validFrom ? coupon.validFrom.toISOString() : base.validFrom,
-      validTo: coupon.validTo ? coupon.validTo.toISOString() : base.validTo,
-    };
+    const rules = program.rules as CouponRules;
     const usesByThisGuest = guestId ? await tx.getRepository(CouponRedemption).countBy({ businessId: ctx.businessId, couponId: coupon.id, guestId }) : 0;
-    return { state: { code: coupon.code, rules, usesSoFar: coupon.uses, usesByThisGuest, status: coupon.status as CouponState['status'] }, program };
+    const status: CouponState['status'] = coupon.status === 'disabled' ? 'revoked' : coupon.status === 'used_up' ? 'used' : 'active';
+    return {
+      state: { code: coupon.code, rules, usesSoFar: coupon.uses, usesByThisGuest, status, maxUses: coupon.maxUses, validFrom: coupon.validFrom, validTo: coupon.validTo, guestId: coupon.guestId },
+      program,
+    };
   }
 
   private async run(tx: EntityManager, ctx: Ctx, card: Card | null, body: QuoteBody, now: Date, lock: boolean) {
@@ -228,6 +225,7 @@ export class CheckoutService {
           capturedAt: hold ? null : now,
           canceledAt: null,
           refundedMinor: 0,
+          refundedPayableMinor: 0,
           refundedPointsReturned: 0,
           refundedPointsReversed: 0,
           refundedGiftMinor: 0,
@@ -609,7 +607,14 @@ export class CheckoutService {
         const stored = co.decision as StoredDecision;
         const plan = planRefund(
           { ...stored, pointsAccrued: co.pointsAccrued, stampsAdded: co.stampsAdded },
-          { amountMinor: co.refundedMinor, pointsReturned: co.refundedPointsReturned, pointsReversed: co.refundedPointsReversed, giftReturnedMinor: co.refundedGiftMinor, stampsReversed: co.refundedStamps },
+          {
+            amountMinor: co.refundedMinor,
+            payableReturnedMinor: co.refundedPayableMinor,
+            pointsReturned: co.refundedPointsReturned,
+            pointsReversed: co.refundedPointsReversed,
+            giftReturnedMinor: co.refundedGiftMinor,
+            stampsReversed: co.refundedStamps,
+          },
           body.full ? { full: true } : { amountMinor: body.amountMinor! },
         );
         if (!plan.ok) throw new Problem(422, plan.code, plan.message, undefined, plan.details);
@@ -621,6 +626,7 @@ export class CheckoutService {
           idempotencyKey,
           requestHash,
           amountMinor: p.amountMinor,
+          payableReturnedMinor: p.payableReturnedMinor,
           pointsReturned: p.pointsReturned,
           pointsReversed: 0,
           pointsShortfall: 0,
@@ -670,6 +676,7 @@ export class CheckoutService {
           { id: checkoutId },
           {
             refundedMinor: co.refundedMinor + p.amountMinor,
+            refundedPayableMinor: co.refundedPayableMinor + p.payableReturnedMinor,
             refundedPointsReturned: co.refundedPointsReturned + p.pointsReturned,
             // The plan's figure is recorded so later plans stay exact; a shortfall is on the refund row.
             refundedPointsReversed: co.refundedPointsReversed + p.pointsReversed,

@@ -34,8 +34,9 @@ export interface RefundedSoFar {
   pointsReturned: number;
   pointsReversed: number;
   giftReturnedMinor: number;
-  payableReturnedMinor?: number;
-  stampsReversed?: number;
+  /** Required like the others: a missing sum would make the next plan give the same money back again. */
+  payableReturnedMinor: number;
+  stampsReversed: number;
   /**
    * Units refunded so far by line refunds. Pass it to make line refunds exact (a line refunded
    * unit by unit then adds up to the line) and to refuse refunding a unit twice.
@@ -90,7 +91,7 @@ const slice = (v: number, q: number, from: number, to: number) => mulDiv(v, to, 
  * Refusals: `invalid_amount` (negative, fractional or zero amount/qty), `refund_exceeds_remaining`
  * (more than is left to refund, or a purchase already refunded in full), `refund_line_not_found`.
  *
- * @example planRefund(decision, { amountMinor: 0, pointsReturned: 0, pointsReversed: 0, giftReturnedMinor: 0 }, { amountMinor: 30000 })
+ * @example planRefund(decision, { amountMinor: 0, pointsReturned: 0, pointsReversed: 0, giftReturnedMinor: 0, payableReturnedMinor: 0, stampsReversed: 0 }, { amountMinor: 30000 })
  */
 export function planRefund(original: RefundOriginal, already: RefundedSoFar, request: RefundRequest): RefundResult {
   const invalid = checkCounts(original, already);
@@ -104,11 +105,11 @@ export function planRefund(original: RefundOriginal, already: RefundedSoFar, req
   const remaining = paidTotal - soFar;
 
   const measures = {
-    payableReturnedMinor: [original.payableMinor, already.payableReturnedMinor ?? 0],
+    payableReturnedMinor: [original.payableMinor, already.payableReturnedMinor],
     pointsReturned: [original.pointsRedeemed, already.pointsReturned],
     pointsReversed: [original.pointsAccrued, already.pointsReversed],
     giftReturnedMinor: [original.giftSpentMinor, already.giftReturnedMinor],
-    stampsReversed: [original.stampsAdded, already.stampsReversed ?? 0],
+    stampsReversed: [original.stampsAdded, already.stampsReversed],
   } as const;
   type Measure = keyof typeof measures;
   const left = (m: Measure) => Math.max(0, measures[m][0] - measures[m][1]);
@@ -251,8 +252,8 @@ function checkCounts(original: RefundOriginal, already: RefundedSoFar): Refusal<
     'refunded.pointsReturned': already.pointsReturned,
     'refunded.pointsReversed': already.pointsReversed,
     'refunded.giftReturnedMinor': already.giftReturnedMinor,
-    'refunded.payableReturnedMinor': already.payableReturnedMinor ?? 0,
-    'refunded.stampsReversed': already.stampsReversed ?? 0,
+    'refunded.payableReturnedMinor': already.payableReturnedMinor,
+    'refunded.stampsReversed': already.stampsReversed,
   };
   for (const [field, value] of Object.entries(figures)) {
     if (!isCount(value)) return refuse('invalid_amount', 'Amounts must be whole, non-negative numbers', { field, value });

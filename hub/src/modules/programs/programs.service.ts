@@ -125,7 +125,7 @@ export class ProgramsService {
       let attempts = 0;
       while (out.length < body.count) {
         if (attempts++ > 20) throw conflict('code_space_exhausted', 'Could not generate enough unique codes; use a longer length');
-        const codes = generateCouponCodes(body.count - out.length, { prefix: body.prefix, length: body.length });
+        const codes = generateCouponCodes(body.count - out.length, { prefix: body.prefix?.toUpperCase(), length: body.length, exclude: new Set(out.map((c) => c.code)) });
         const taken = new Set((await repo.find({ select: { code: true }, where: { businessId: ctx.businessId, code: In(codes) } })).map((c) => c.code));
         const fresh = codes.filter((c) => !taken.has(c));
         const rows = fresh.map((code) =>

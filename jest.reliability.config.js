@@ -1,0 +1,14 @@
+// `npm run test:reliability`: the reliability and security suite (issue 12). Each check records a
+// row; the reporter prints the table at the end.
+const swc = require('./swc.config.js');
+/** @type {import('jest').Config} */
+module.exports = {
+  rootDir: __dirname,
+  transform: { '^.+\\.tsx?$': ['@swc/jest', swc] },
+  testEnvironment: 'node',
+  setupFiles: ['<rootDir>/hub/test/setup-env.ts'],
+  testMatch: ['<rootDir>/hub/test/reliability/**/*.rel-spec.ts'],
+  testTimeout: 240000,
+  maxWorkers: 1,
+  reporters: ['default', '<rootDir>/hub/test/reliability/table-reporter.js'],
+};
