@@ -41,6 +41,45 @@ export const configSchema = z.object({
     .max(7 * 24 * 60)
     .default(30),
   JOBS_ENABLED: bool.default(true),
+  /** Connector packages the hub loads (`@loyalty/connector-<id>`), comma-separated. */
+  CONNECTORS: z
+    .string()
+    .regex(/^([a-z][a-z0-9-]{1,38}[a-z0-9])?(,[a-z][a-z0-9-]{1,38}[a-z0-9])*$/, 'comma-separated connector ids, e.g. webhooks')
+    .default('webhooks'),
+  /** Connectors run by their own `loyalty-connector <id>` workers: the hub serves their console routes but does not consume for them. */
+  CONNECTORS_EXTERNAL: z
+    .string()
+    .regex(/^([a-z][a-z0-9-]{1,38}[a-z0-9])?(,[a-z][a-z0-9-]{1,38}[a-z0-9])*$/, 'comma-separated connector ids')
+    .default(''),
+  /** Lets webhook endpoints target private, loopback and link-local addresses (tests, on-premise receivers). */
+  WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
+  // ---- wallet (Apple Wallet, Google Wallet) ----
+  /** Apple WWDR intermediate certificate (PEM file) that Pass Type ID certificates chain to; a business may upload its own. */
+  APPLE_WWDR_CERT_FILE: z.string().min(1).optional(),
+  /** APNs endpoint for pass update pushes (Wallet uses the production host). */
+  APNS_HOST: z.url().default('https://api.push.apple.com'),
+  /** Extra CA (PEM file) trusted for the APNs TLS connection: a local fake in tests, a TLS-inspecting proxy. */
+  APNS_CA_FILE: z.string().min(1).optional(),
+  /** Hub-wide APNs token-auth key (.p8) and its ids, used for businesses that did not upload their own. */
+  APNS_KEY_FILE: z.string().min(1).optional(),
+  APNS_KEY_ID: z.string().regex(/^[A-Z0-9]{10}$/, 'a 10-character key id').optional(),
+  APNS_TEAM_ID: z.string().regex(/^[A-Z0-9]{10}$/, 'a 10-character team id').optional(),
+  /** Most pushes in flight on the one HTTP/2 connection (also capped by the server's SETTINGS). */
+  APNS_CONCURRENCY: z.coerce.number().int().min(1).max(5000).default(500),
+  /** Google Wallet REST API base URL. */
+  GOOGLE_WALLET_API_URL: z.url().default('https://walletobjects.googleapis.com/walletobjects/v1'),
+  /** Hub-wide Google Wallet issuer and service account (JSON key file), for businesses without their own. */
+  GOOGLE_WALLET_ISSUER_ID: z.string().regex(/^[0-9]{6,25}$/, 'the numeric issuer id').optional(),
+  GOOGLE_WALLET_SERVICE_ACCOUNT_FILE: z.string().min(1).optional(),
+  // ---- engagement (registration pages, SMS) ----
+  /** SMS provider for verification codes: `console` logs the code (development), `smsru` sends through SMS.ru. */
+  SMS_PROVIDER: z.enum(['console', 'smsru']).default('console'),
+  SMSRU_API_ID: z.string().min(8).optional(),
+  SMSRU_URL: z.url().default('https://sms.ru'),
+  /** Approved sender name at SMS.ru (optional). */
+  SMSRU_FROM: z.string().min(1).max(11).optional(),
+  /** SMS.ru test mode: accepted and billed as free, not delivered. */
+  SMSRU_TEST: bool.default(false),
 });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string; publicUrl: string; secureCookies: boolean };
@@ -63,6 +102,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const c = parsed.data;
   if (c.NODE_ENV === 'production' && !c.HUB_SECRET) {
     throw new ConfigError('Invalid setting HUB_SECRET: required in production (32+ characters)');
+  }
+  if (c.SMS_PROVIDER === 'smsru' && !c.SMSRU_API_ID) {
+    throw new ConfigError('Invalid setting SMSRU_API_ID: required when SMS_PROVIDER=smsru');
   }
   const publicUrl = c.PUBLIC_URL ?? `http://localhost:${c.PORT}`;
   return {

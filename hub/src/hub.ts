@@ -26,6 +26,10 @@ import { cardsRoutes } from './modules/cards/cards.routes';
 import { CheckoutService } from './modules/checkout/checkout.service';
 import { checkoutRoutes } from './modules/checkout/checkout.routes';
 import { Scheduler } from './jobs/scheduler';
+import { IntegrationsService } from './modules/integrations/integrations.service';
+import { ConnectorHost } from './modules/integrations/integrations.runtime';
+import { integrationsRoutes } from './modules/integrations/integrations.routes';
+import { createIntegrations, type ConnectorFactory } from './modules/integrations/integrations.module';
 
 export const VERSION = '0.1.0';
 
@@ -35,6 +39,8 @@ export interface HubOptions {
   bus?: Bus;
   log?: Logger;
   hubSecret: string;
+  /** Connectors besides the packages named in CONNECTORS (tests, plugins). */
+  connectors?: ConnectorFactory[];
 }
 
 export interface Services {
@@ -45,6 +51,7 @@ export interface Services {
   ledger: LedgerService;
   cards: CardsService;
   checkout: CheckoutService;
+  integrations: IntegrationsService;
 }
 
 /**
@@ -62,6 +69,8 @@ export class Hub {
   readonly api: Api;
   readonly secrets: SecretBox;
   readonly scheduler: Scheduler;
+  /** Connectors run in this process (embedded mode): bus consumers and background tasks. */
+  readonly connectors: ConnectorHost;
   private server?: Server;
 
   constructor(readonly opts: HubOptions) {
@@ -80,12 +89,15 @@ export class Hub {
     const cards = new CardsService(this.db, audit, ledger, programs, guests, tenants);
     guests.issueCard = (ctx, tx, programId, guestId) => cards.issueInTx(ctx, tx, programId, guestId);
     const checkout = new CheckoutService(this.db, audit, ledger, programs, cards, tenants, (ctx) => tenants.currency(ctx), () => this.relay.kick());
-    this.services = { audit, tenants, programs, guests, ledger, cards, checkout };
+    const integrations = createIntegrations({ db: this.db, bus: this.bus, log: this.log, audit, secrets: this.secrets, config, extra: opts.connectors });
+    this.connectors = integrations.host;
+    this.services = { audit, tenants, programs, guests, ledger, cards, checkout, integrations: integrations.service };
     this.scheduler = new Scheduler(this.db, this.log.child({ component: 'jobs' }), [
       { name: 'points-expiry', everyMs: 60_000, run: () => ledger.expireDue() },
       { name: 'hold-expiry', everyMs: 15_000, run: () => checkout.expireHolds() },
       { name: 'level-review', everyMs: 6 * 3_600_000, run: () => checkout.reviewLevels() },
       { name: 'session-purge', everyMs: 3_600_000, run: () => tenants.purgeSessions() },
+      { name: 'connector-dedupe-purge', everyMs: 3_600_000, run: () => integrations.service.purgeProcessed() },
     ]);
 
     const { app, api, finish } = createHttpApp({
@@ -106,6 +118,7 @@ export class Hub {
     guestsRoutes(api, guests, cards);
     cardsRoutes(api, cards, guests, ledger);
     checkoutRoutes(api, checkout, (req) => tenants.currency(req.ctx));
+    integrationsRoutes(api, integrations.service, integrations.host, audit);
     api.route(
       {
         method: 'get',
@@ -147,6 +160,7 @@ export class Hub {
   async start(port = this.opts.config.PORT, host = this.opts.config.HOST): Promise<number> {
     await this.bus.start();
     this.relay.start();
+    await this.connectors.start();
     if (this.opts.config.JOBS_ENABLED) this.scheduler.start();
     return new Promise((resolve, reject) => {
       const server = this.app.listen(port, host, () => {
@@ -167,6 +181,7 @@ export class Hub {
       s.closeAllConnections?.();
     }
     await this.scheduler.stop();
+    await this.connectors.stop();
     await this.relay.stop();
     await this.bus.close();
     await this.db.close();

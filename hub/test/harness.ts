@@ -92,11 +92,13 @@ export interface TestHub {
 let counter = 0;
 
 /** Boots the real hub on a fresh database (each test file its own), with the memory bus unless given one. */
-export async function createTestHub(opts: { db?: DbBackend; bus?: Bus; env?: Record<string, string> } = {}): Promise<TestHub> {
+export async function createTestHub(
+  opts: { db?: DbBackend; bus?: Bus; env?: Record<string, string>; open?: { db: Db; drop: () => Promise<void> }; log?: pino.Logger } = {},
+): Promise<TestHub> {
   const backend = opts.db ?? 'sqlite';
-  const { db, drop } = await openTestDb(backend);
+  const { db, drop } = opts.open ?? (await openTestDb(backend));
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'false', OUTBOX_POLL_MS: '50', ...(opts.env ?? {}) });
-  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const log = opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const hub = new Hub({ config, db, bus: opts.bus ?? new MemoryBus(), log, hubSecret: 'test-secret-'.padEnd(48, 'x') });
   await hub.bus.start();
   const http = supertest(hub.app);

@@ -113,19 +113,23 @@ export class OutboxRelay {
         .limit(this.opts.batch ?? 200)
         .getMany();
       if (!rows.length) return total;
+      // Publish the whole batch on the channel in order and wait for every confirm; rows are marked
+      // sent up to the first failure (later ones may be published again: delivery is at-least-once).
+      const results = await Promise.allSettled(rows.map((row) => this.bus.publish(toEnvelope(row))));
       const sent: string[] = [];
       let failed: unknown;
-      for (const row of rows) {
-        try {
-          await this.bus.publish(toEnvelope(row));
-          sent.push(row.seq);
-        } catch (e) {
-          failed = e;
-          await this.db.manager
-            .getRepository(OutboxMessage)
-            .update({ seq: row.seq }, { attempts: row.attempts + 1, lastError: String((e as Error).message ?? e).slice(0, 500) });
-          break;
+      for (let i = 0; i < rows.length; i++) {
+        const r = results[i]!;
+        if (r.status === 'fulfilled') {
+          sent.push(rows[i]!.seq);
+          continue;
         }
+        failed = r.reason;
+        const row = rows[i]!;
+        await this.db.manager
+          .getRepository(OutboxMessage)
+          .update({ seq: row.seq }, { attempts: row.attempts + 1, lastError: String((r.reason as Error)?.message ?? r.reason).slice(0, 500) });
+        break;
       }
       if (sent.length) {
         await this.db.manager.getRepository(OutboxMessage).createQueryBuilder().update().set({ sentAt: new Date() }).whereInIds(sent).execute();

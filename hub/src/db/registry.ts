@@ -9,11 +9,15 @@ import { BlacklistEntry, Guest } from '../modules/guests/guests.entity';
 import { Card } from '../modules/cards/cards.entity';
 import { LedgerEntry, LotConsumption, PointLot } from '../modules/ledger/ledger.entity';
 import { Checkout, CheckoutRefund, CouponRedemption } from '../modules/checkout/checkout.entity';
+import { ConnectorKv, IntegrationInstallation, ProcessedMessage } from '../modules/integrations/integrations.entity';
+import { webhookEntities } from '@loyalty/connector-webhooks/src/entities';
+import { Integrations1764057600003 } from './migrations/0003-integrations';
 
 /** Every entity of every module; a module adds its own here. */
 export const allEntities = [Business, Location, Terminal, StaffUser, StaffSession, AuditEntry, OutboxMessage, JobLease,
   Program, Coupon, Guest, BlacklistEntry, Card, LedgerEntry, PointLot, LotConsumption, Checkout, CheckoutRefund, CouponRedemption,
+  IntegrationInstallation, ProcessedMessage, ConnectorKv, ...webhookEntities,
 ];
 
 /** Migrations in order; never edit one that has shipped, add the next. */
-export const allMigrations = [Foundation1764057600001, LoyaltyCore1764057600002];
+export const allMigrations = [Foundation1764057600001, LoyaltyCore1764057600002, Integrations1764057600003];

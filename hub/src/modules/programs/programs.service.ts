@@ -179,6 +179,7 @@ export class ProgramsService {
   }
 
   async listCoupons(ctx: Ctx, programId: string, q: { limit: number; cursor?: string }): Promise<{ items: Coupon[]; nextCursor: string | null }> {
+    await this.get(ctx, programId);
     const qb = this.db.manager.getRepository(Coupon).createQueryBuilder('c').where('c.businessId = :b AND c.programId = :p', { b: ctx.businessId, p: programId }).orderBy('c.id', 'DESC').limit(q.limit + 1);
     if (q.cursor) qb.andWhere('c.id < :cur', { cur: q.cursor });
     const rows = await qb.getMany();

@@ -69,11 +69,15 @@ interface CachedTerminal {
   at: number;
 }
 
-/** Login attempts are limited per e-mail and per IP: 10 failures in 15 minutes lock further tries. */
+/**
+ * Login attempts are limited: 10 failures per e-mail and 50 per IP address in 15 minutes lock
+ * further tries (the IP limit is higher because an office shares one address).
+ */
 class LoginThrottle {
   private fails = new Map<string, number[]>();
   constructor(
-    private readonly max = 10,
+    private readonly maxPerEmail = 10,
+    private readonly maxPerIp = 50,
     private readonly windowMs = 15 * 60 * 1000,
   ) {}
   private recent(key: string): number[] {
@@ -83,7 +87,7 @@ class LoginThrottle {
     return list;
   }
   blocked(keys: string[]): boolean {
-    return keys.some((k) => this.recent(k).length >= this.max);
+    return keys.some((k) => this.recent(k).length >= (k.startsWith('i:') ? this.maxPerIp : this.maxPerEmail));
   }
   fail(keys: string[]): void {
     for (const k of keys) this.recent(k).push(Date.now());

@@ -1,0 +1,232 @@
+import { constants, createPrivateKey, createHmac, KeyObject, privateEncrypt, timingSafeEqual, X509Certificate } from 'node:crypto';
+import forge from 'node-forge';
+import { PKPass } from 'passkit-generator';
+import { Problem, unprocessable } from '../../shared/errors';
+
+/*
+ * Apple Wallet: checking the Pass Type ID certificate a business uploads, and signing `.pkpass`
+ * bundles with passkit-generator (pass.json + images + manifest.json with SHA-1s + a detached
+ * PKCS#7 signature that includes the WWDR intermediate).
+ */
+
+/** Apple's extended key usage of Pass Type ID certificates. */
+export const PASS_EKU = '1.2.840.113635.100.4.14';
+
+export interface PassCertificate {
+  certPem: string;
+  /** Unencrypted PKCS#1 PEM (it is sealed at rest by the service). */
+  keyPem: string;
+  wwdrPem: string;
+  passTypeId: string;
+  teamId: string;
+  subject: string;
+  notAfter: Date;
+}
+
+function field(subject: string, name: string): string | undefined {
+  for (const line of subject.split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0 && line.slice(0, i).trim() === name) return line.slice(i + 1).trim();
+  }
+  return undefined;
+}
+
+const bad = (code: string, message: string) => unprocessable(code, message);
+
+/** Reads a `.p12` (PKCS#12) Keychain export into PEM certificate + key. */
+export function readP12(p12Base64: string, password: string): { certificatePem: string; privateKeyPem: string } {
+  try {
+    const der = forge.util.decode64(p12Base64.replace(/\s+/g, ''));
+    const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(der), password);
+    const certBag = p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag]?.find((b) => b.cert);
+    const keyBag =
+      p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag]?.find((b) => b.key) ??
+      p12.getBags({ bagType: forge.pki.oids.keyBag })[forge.pki.oids.keyBag]?.find((b) => b.key);
+    if (!certBag?.cert || !keyBag?.key) throw new Error('no certificate or key');
+    return { certificatePem: forge.pki.certificateToPem(certBag.cert), privateKeyPem: forge.pki.privateKeyToPem(keyBag.key as forge.pki.rsa.PrivateKey) };
+  } catch {
+    throw bad('invalid_p12', 'The .p12 file could not be opened: check the file and its password');
+  }
+}
+
+/**
+ * Checks an uploaded Pass Type ID certificate and key, and returns what the hub keeps. Refusals are
+ * 422 problems that say what is wrong: not a certificate, expired or not yet valid, not a Pass Type
+ * ID certificate, not issued by the WWDR, key does not match, key passphrase wrong.
+ */
+export function checkPassCertificate(input: { certPem: string; keyPem: string; passphrase?: string; wwdrPem?: string | null }, now = new Date()): PassCertificate {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(input.certPem);
+  } catch {
+    throw bad('invalid_certificate', 'The certificate is not a PEM or DER X.509 certificate');
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: input.keyPem, format: 'pem', ...(input.passphrase ? { passphrase: input.passphrase } : {}) });
+  } catch (e) {
+    const msg = String((e as Error).message ?? '');
+    if (/passphrase|decrypt|bad decrypt/i.test(msg)) throw bad('invalid_key_passphrase', 'The private key is encrypted: give the right privateKeyPassphrase');
+    throw bad('invalid_private_key', 'The private key is not a PEM private key');
+  }
+  if (key.asymmetricKeyType !== 'rsa') throw bad('invalid_private_key', 'Pass Type ID keys are RSA keys');
+  if (Date.parse(cert.validFrom) > now.getTime()) throw bad('certificate_not_yet_valid', `The certificate is valid only from ${new Date(cert.validFrom).toISOString()}`);
+  if (Date.parse(cert.validTo) <= now.getTime()) {
+    throw bad('certificate_expired', `The certificate expired on ${new Date(cert.validTo).toISOString().slice(0, 10)}; create a new one in the Apple Developer portal`);
+  }
+  const passTypeId = field(cert.subject, 'UID');
+  const teamId = field(cert.subject, 'OU');
+  if (!passTypeId || !passTypeId.startsWith('pass.') || !teamId || !(cert.keyUsage ?? []).includes(PASS_EKU)) {
+    throw bad('not_a_pass_certificate', 'This is not a Pass Type ID certificate (subject UID=pass.… and Apple’s pass usage expected)');
+  }
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(passTypeId)) throw bad('not_a_pass_certificate', 'The pass type id in the certificate is not valid');
+  if (!cert.checkPrivateKey(key)) throw bad('key_mismatch', 'The private key does not belong to this certificate');
+  if (!input.wwdrPem) throw bad('wwdr_required', 'The Apple WWDR intermediate certificate is needed: upload wwdrPem or set APPLE_WWDR_CERT_FILE');
+  let wwdr: X509Certificate;
+  try {
+    wwdr = new X509Certificate(input.wwdrPem);
+  } catch {
+    throw bad('invalid_wwdr', 'The WWDR certificate is not a PEM certificate');
+  }
+  if (Date.parse(wwdr.validTo) <= now.getTime()) throw bad('wwdr_expired', 'The WWDR intermediate certificate has expired; use the current one from Apple');
+  if (!cert.checkIssued(wwdr) || !cert.verify(wwdr.publicKey)) {
+    throw bad('not_issued_by_wwdr', 'The certificate was not issued by the Apple WWDR intermediate: is it a Pass Type ID certificate from Apple?');
+  }
+  return {
+    certPem: cert.toString(),
+    keyPem: key.export({ type: 'pkcs1', format: 'pem' }).toString(),
+    wwdrPem: wwdr.toString(),
+    passTypeId,
+    teamId,
+    subject: cert.subject.replace(/\n/g, ', ').slice(0, 500),
+    notAfter: new Date(cert.validTo),
+  };
+}
+
+/** Checks an APNs token-auth key (.p8: EC P-256 in PKCS#8). */
+export function checkApnsKey(pem: string): string {
+  try {
+    const k = createPrivateKey(pem);
+    if (k.asymmetricKeyType !== 'ec' || k.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('not P-256');
+    return k.export({ type: 'pkcs8', format: 'pem' }).toString();
+  } catch {
+    throw bad('invalid_apns_key', 'The APNs key is not an Apple .p8 key (EC P-256, PKCS#8 PEM)');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-pass secrets
+// ---------------------------------------------------------------------------------------------
+
+/** Per-pass authentication tokens and card page links, derived from the hub secret (nothing stored). */
+export class PassTokens {
+  private readonly key: Buffer;
+  constructor(hubSecret: string) {
+    this.key = createHmac('sha256', 'loyalty-hub:wallet:v1').update(hubSecret).digest();
+  }
+  private mac(purpose: string, id: string, len: number): string {
+    return createHmac('sha256', this.key).update(`${purpose}:${id}`).digest('base64url').slice(0, len);
+  }
+  /** The pass's `authenticationToken` (≥ 16 characters, Apple's minimum): 32 url-safe characters. */
+  authToken(serial: string): string {
+    return this.mac('apple-auth', serial, 32);
+  }
+  /** The capability in a card page link: whoever has the link sees the card and downloads its pass. */
+  cardAccess(cardId: string): string {
+    return this.mac('card-access', cardId, 22);
+  }
+  static same(a: string, b: string): boolean {
+    const x = Buffer.from(a);
+    const y = Buffer.from(b);
+    return x.length === y.length && timingSafeEqual(x, y);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing
+// ---------------------------------------------------------------------------------------------
+
+/*
+ * passkit-generator signs with node-forge, whose RSA is pure JavaScript (about 30 signatures a
+ * second on our machines). RSASSA-PKCS1-v1_5 is deterministic, so the same signature comes from
+ * Node's native RSA: the key objects forge parses for passkit-generator get a `sign` that encodes
+ * the DigestInfo and runs `crypto.privateEncrypt` (PKCS#1 type 1 padding). Same bytes, ~30× faster.
+ * Anything but SHA-1/SHA-256 with PKCS#1 v1.5 falls back to forge's own implementation.
+ */
+const DIGEST_INFO: Record<string, Buffer> = {
+  sha1: Buffer.from('3021300906052b0e03021a05000414', 'hex'),
+  sha256: Buffer.from('3031300d060960864801650304020105000420', 'hex'),
+};
+const nativeKeys = new Map<string, KeyObject>();
+let nativeInstalled = false;
+
+function installNativeRsa(): void {
+  if (nativeInstalled) return;
+  nativeInstalled = true;
+  const pki = forge.pki as unknown as { decryptRsaPrivateKey: (pem: string, password?: string) => forge.pki.rsa.PrivateKey | null };
+  const original = pki.decryptRsaPrivateKey;
+  pki.decryptRsaPrivateKey = function (pem: string, password?: string) {
+    const key = original.call(this, pem, password);
+    if (!key) return key;
+    const cacheKey = `${password ?? ''}\u0000${pem}`;
+    let native = nativeKeys.get(cacheKey);
+    if (!native) {
+      native = createPrivateKey({ key: pem, format: 'pem', ...(password ? { passphrase: password } : {}) });
+      if (nativeKeys.size > 1000) nativeKeys.clear();
+      nativeKeys.set(cacheKey, native);
+    }
+    const forgeSign = key.sign.bind(key);
+    const nativeKey = native;
+    key.sign = ((md: forge.md.MessageDigest, scheme?: string) => {
+      const prefix = DIGEST_INFO[(md as unknown as { algorithm: string }).algorithm];
+      if ((scheme === undefined || String(scheme).toUpperCase() === 'RSASSA-PKCS1-V1_5') && prefix) {
+        const digest = Buffer.from(md.digest().getBytes(), 'binary');
+        return privateEncrypt({ key: nativeKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([prefix, digest])).toString('binary');
+      }
+      return forgeSign(md, scheme as 'RSASSA-PKCS1-V1_5');
+    }) as typeof key.sign;
+    return key;
+  };
+}
+
+export interface SignInput {
+  passJson: Record<string, unknown>;
+  /** File name in the bundle -> bytes (icon.png, logo@2x.png, strip@2x.png …). */
+  files: Record<string, Buffer>;
+  certPem: string;
+  keyPem: string;
+  wwdrPem: string;
+}
+
+/** Thrown when passkit-generator rejects what we built: the pass is not served. */
+export class InvalidPassError extends Problem {
+  constructor(reasons: string[]) {
+    super(500, 'invalid_pass', 'The pass could not be built', undefined, { reasons });
+  }
+}
+
+/**
+ * A signed `.pkpass` (zip). passkit-generator validates pass.json and every field; it reports
+ * rejects with `console.warn` and drops them, so warnings are collected here and any of them fails
+ * the pass: an invalid pass is never served.
+ */
+export function signPass(input: SignInput): Buffer {
+  installNativeRsa();
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => warnings.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+  try {
+    const pass = new PKPass({ ...input.files, 'pass.json': Buffer.from(JSON.stringify(input.passJson)) }, { wwdr: input.wwdrPem, signerCert: input.certPem, signerKey: input.keyPem });
+    if (warnings.length) throw new InvalidPassError(warnings);
+    const buf = pass.getAsBuffer();
+    if (warnings.length) throw new InvalidPassError(warnings);
+    return buf;
+  } catch (e) {
+    if (e instanceof InvalidPassError) throw e;
+    throw new InvalidPassError([...warnings, (e as Error).message]);
+  } finally {
+    console.warn = warn;
+  }
+}
+
+export const PKPASS_MIME = 'application/vnd.apple.pkpass';

@@ -1,0 +1,169 @@
+import { createPrivateKey, KeyObject, sign } from 'node:crypto';
+import axios, { AxiosError, AxiosInstance } from 'axios';
+import type { GoogleType } from './wallet.rules';
+import type { ServiceAccountKey } from './wallet.schemas';
+
+/*
+ * Google Wallet: a service account's OAuth2 token (JWT bearer grant, RS256), the REST API for
+ * classes and objects (insert, get, patch, addMessage) and the "Save to Google Wallet" link (an RS256
+ * JWT with aud "google", typ "savetowallet" and the page origins).
+ */
+
+export const WALLET_SCOPE = 'https://www.googleapis.com/auth/wallet_object.issuer';
+export const DEFAULT_TOKEN_URI = 'https://oauth2.googleapis.com/token';
+export const SAVE_URL = 'https://pay.google.com/gp/v/save/';
+
+const b64url = (s: string | Buffer) => Buffer.from(s).toString('base64url');
+
+/** An RS256 JWT (header `{alg, typ, kid?}`). */
+export function rs256Jwt(claims: Record<string, unknown>, key: KeyObject, kid?: string): string {
+  const head = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', ...(kid ? { kid } : {}) }));
+  const body = b64url(JSON.stringify(claims));
+  return `${head}.${body}.${b64url(sign('sha256', Buffer.from(`${head}.${body}`), key))}`;
+}
+
+/** A Google API error with its status and Google's `error.status` / `reason`. */
+export class GoogleApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly googleStatus: string | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GoogleApiError';
+  }
+}
+
+function toGoogleError(e: unknown, what: string): GoogleApiError {
+  const ax = e as AxiosError<{ error?: { code?: number; message?: string; status?: string } }>;
+  if (ax.isAxiosError && ax.response) {
+    const err = ax.response.data?.error;
+    return new GoogleApiError(ax.response.status, err?.status, `${what}: ${ax.response.status} ${err?.message ?? ''}`.trim());
+  }
+  return new GoogleApiError(0, undefined, `${what}: ${(e as Error).message}`);
+}
+
+export interface GoogleCredentials {
+  issuerId: string;
+  account: ServiceAccountKey;
+}
+
+/** One client per service account: it caches the access token until shortly before it expires. */
+export class GoogleWalletClient {
+  private token?: { value: string; until: number };
+  private pending?: Promise<string>;
+  private readonly key: KeyObject;
+  private readonly http: AxiosInstance;
+
+  constructor(
+    readonly creds: GoogleCredentials,
+    private readonly apiUrl: string,
+  ) {
+    this.key = createPrivateKey(creds.account.private_key);
+    this.http = axios.create({ baseURL: apiUrl.replace(/\/$/, ''), timeout: 15_000, headers: { 'content-type': 'application/json' } });
+  }
+
+  /** OAuth2 access token by the JWT bearer grant (RFC 7523), cached. */
+  async accessToken(force = false): Promise<string> {
+    if (!force && this.token && Date.now() < this.token.until) return this.token.value;
+    if (this.pending) return this.pending;
+    this.pending = (async () => {
+      const tokenUri = this.creds.account.token_uri ?? DEFAULT_TOKEN_URI;
+      const iat = Math.floor(Date.now() / 1000);
+      const assertion = rs256Jwt({ iss: this.creds.account.client_email, scope: WALLET_SCOPE, aud: tokenUri, iat, exp: iat + 3600 }, this.key, this.creds.account.private_key_id);
+      try {
+        const res = await axios.post<{ access_token: string; expires_in?: number; token_type?: string }>(
+          tokenUri,
+          new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }).toString(),
+          { headers: { 'content-type': 'application/x-www-form-urlencoded' }, timeout: 15_000 },
+        );
+        const ttl = Math.max(60, (res.data.expires_in ?? 3600) - 120);
+        this.token = { value: res.data.access_token, until: Date.now() + ttl * 1000 };
+        return res.data.access_token;
+      } catch (e) {
+        throw toGoogleError(e, 'Google OAuth token');
+      } finally {
+        this.pending = undefined;
+      }
+    })();
+    return this.pending;
+  }
+
+  private async call<T>(method: 'get' | 'post' | 'patch' | 'put', path: string, body?: unknown): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.accessToken(attempt > 0);
+      try {
+        const res = await this.http.request<T>({ method, url: path, data: body, headers: { authorization: `Bearer ${token}` } });
+        return res.data;
+      } catch (e) {
+        const err = toGoogleError(e, `Google Wallet ${method.toUpperCase()} ${path}`);
+        if (err.status === 401 && attempt === 0) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** GET a class or object; null when Google has none (404). */
+  async get(kind: `${GoogleType}Class` | `${GoogleType}Object`, id: string): Promise<Record<string, unknown> | null> {
+    try {
+      return await this.call('get', `/${kind}/${encodeURIComponent(id)}`);
+    } catch (e) {
+      if (e instanceof GoogleApiError && e.status === 404) return null;
+      throw e;
+    }
+  }
+
+  /** Inserts a class, or PATCHes it when it exists (a design change). */
+  async upsertClass(type: GoogleType, cls: Record<string, unknown>): Promise<void> {
+    const id = String(cls.id);
+    const existing = await this.get(`${type}Class`, id);
+    if (!existing) {
+      try {
+        await this.call('post', `/${type}Class`, cls);
+        return;
+      } catch (e) {
+        if (!(e instanceof GoogleApiError && e.status === 409)) throw e;
+      }
+    }
+    const { id: _id, reviewStatus: _rs, ...patch } = cls;
+    await this.call('patch', `/${type}Class/${encodeURIComponent(id)}`, patch);
+  }
+
+  /** Inserts an object; an existing one (409) is PATCHed instead. */
+  async insertObject(type: GoogleType, obj: Record<string, unknown>): Promise<void> {
+    try {
+      await this.call('post', `/${type}Object`, obj);
+    } catch (e) {
+      if (!(e instanceof GoogleApiError && e.status === 409)) throw e;
+      await this.patchObject(type, obj);
+    }
+  }
+
+  /** PATCH of an object's own values (ids stay). */
+  async patchObject(type: GoogleType, obj: Record<string, unknown>): Promise<void> {
+    const { id, classId: _c, ...patch } = obj;
+    await this.call('patch', `/${type}Object/${encodeURIComponent(String(id))}`, patch);
+  }
+
+  /** Adds a message to an object; `TEXT_AND_NOTIFY` shows an Android notification. */
+  async addMessage(type: GoogleType, objectId: string, message: { id: string; header: string; body: string; messageType: 'TEXT' | 'TEXT_AND_NOTIFY' }): Promise<void> {
+    await this.call('post', `/${type}Object/${encodeURIComponent(objectId)}/addMessage`, { message });
+  }
+
+  /** The "Save to Google Wallet" link for objects that already exist (payload holds their ids). */
+  saveUrl(type: GoogleType, objects: { id: string; classId: string }[], origins: string[]): string {
+    const jwt = rs256Jwt(
+      {
+        iss: this.creds.account.client_email,
+        aud: 'google',
+        typ: 'savetowallet',
+        iat: Math.floor(Date.now() / 1000),
+        origins,
+        payload: { [`${type}Objects`]: objects },
+      },
+      this.key,
+      this.creds.account.private_key_id,
+    );
+    return SAVE_URL + jwt;
+  }
+}

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { createTestHub, dbBackends, TestBusiness, TestHub } from '../harness';
+import { loyalty } from '../loyalty/fixtures';
+import { AuditEntry } from '../../src/modules/audit/audit.entity';
+import { StaffSession, StaffUser, Terminal } from '../../src/modules/tenants/tenants.entity';
+import { dbLabel, record } from './table';
+
+const backend = dbBackends().includes('mariadb') ? 'mariadb' : 'sqlite';
+const HUB_SECRET = 'test-secret-'.padEnd(48, 'x');
+
+describe(`S2–S4 credentials, secrets, brute force [${backend}]`, () => {
+  let t: TestHub;
+  let b: TestBusiness;
+  let l: ReturnType<typeof loyalty>;
+  const logLines: string[] = [];
+  const responses: string[] = [];
+
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        logLines.push(String(chunk));
+        cb();
+      },
+    });
+    t = await createTestHub({ db: backend, log: pino({ level: 'trace' }, sink) });
+    b = await t.business('Security');
+    l = loyalty(t, b);
+  });
+  afterAll(() => t.close());
+
+  it('S2: forged or revoked credentials are refused and credit nothing', async () => {
+    const p = await l.program({ name: 'S2', rules: { kind: 'bonus', accrualPercent: 10 } });
+    const { card } = await l.guestWithCard(p.id);
+    const created = await l.admin('post', '/v1/admin/terminals').send({ name: 'Soon revoked' }).expect(201);
+    await l.admin('post', `/v1/admin/terminals/${created.body.id}/revoke`).expect(200);
+    const real = b.terminalKey;
+    const forgedKeys = [
+      created.body.key, // revoked
+      real.slice(0, -1) + (real.endsWith('A') ? 'B' : 'A'), // one character changed
+      `${real.split('_').slice(0, 2).join('_')}_${'A'.repeat(43)}`, // right prefix, invented secret
+      'lk_00000000_' + 'A'.repeat(43),
+      'Bearer',
+      '',
+    ];
+    const sale = { card: { number: card.number }, basket: l.basket(100000) };
+    const keyStatuses: number[] = [];
+    for (const k of forgedKeys) {
+      const r = await t.http.post('/v1/pos/checkouts').set('Authorization', `Bearer ${k}`).set('Idempotency-Key', randomUUID()).send(sale);
+      keyStatuses.push(r.status);
+    }
+    const session = b.ownerCookie.split('=')[1]!;
+    const forgedCookies = [
+      `lh_session=${session.slice(0, -1)}${session.endsWith('a') ? 'b' : 'a'}`,
+      `lh_session=${'a'.repeat(43)}`,
+      'lh_session=',
+      `lh_session=x; lh_session=${session}`,
+    ];
+    const cookieStatuses: number[] = [];
+    for (const c of forgedCookies) {
+      const r = await t.http.post(`/v1/admin/cards/${card.id}/adjustments`).set('Cookie', c).send({ unit: 'points', amount: 500, reason: 'forged' });
+      cookieStatuses.push(r.status);
+    }
+    // An expired session is refused too.
+    const sessionRow = (await t.hub.db.manager.getRepository(StaffSession).find({ where: { businessId: b.businessId } }))[0]!;
+    const fresh = await t.login(b.ownerEmail, b.ownerPassword);
+    await t.hub.db.manager.getRepository(StaffSession).update({ id: sessionRow.id }, { expiresAt: new Date(Date.now() - 1000) });
+    const expired = await t.http.get('/v1/admin/business').set('Cookie', b.ownerCookie);
+    cookieStatuses.push(expired.status);
+    b.ownerCookie = fresh;
+    const after = await l.card(card.id);
+    const allRefused = keyStatuses.every((s) => s === 401) && cookieStatuses.every((s) => s === 401);
+    record({
+      id: 'S2',
+      check: 'forged credentials: revoked/altered/invented terminal keys, tampered/expired session cookies',
+      figure: `${forgedKeys.length + cookieStatuses.length} attempts, ${[...keyStatuses, ...cookieStatuses].filter((s) => s !== 401).length} accepted; balance still ${after.pointsBalance}, visits ${after.visits}`,
+      backend: dbLabel(),
+      held: allRefused && after.pointsBalance === 0 && after.visits === 0,
+    });
+    expect(keyStatuses).toEqual(forgedKeys.map(() => 401));
+    expect(cookieStatuses).toEqual(cookieStatuses.map(() => 401));
+    expect(after).toMatchObject({ pointsBalance: 0, visits: 0 });
+  });
+
+  it('S3: no configured secret appears in logs or API responses', async () => {
+    const capture = async (r: Promise<{ text: string }>) => {
+      const res = await r;
+      responses.push(res.text ?? '');
+      return res;
+    };
+    const created = await l.admin('post', '/v1/admin/terminals').send({ name: 'S3 till' }).expect(201);
+    const key: string = created.body.key; // shown once, by design: the only response allowed to carry it
+    await capture(t.http.post('/v1/admin/staff').set('Cookie', b.ownerCookie).send({ email: 's3.staff@example.com', name: 'S3', role: 'admin', password: 'staff-password-S3' }));
+    await capture(t.http.post('/v1/admin/session').send({ email: 's3.staff@example.com', password: 'staff-password-S3' }));
+    await capture(t.http.post('/v1/admin/session').send({ email: 's3.staff@example.com', password: 'wrong-password-S3' }));
+    await capture(t.http.get('/v1/pos/terminal').set('Authorization', `Bearer ${key}`));
+    await capture(t.http.get('/v1/pos/terminal').set('Authorization', `Bearer ${key}x`));
+    await capture(t.http.get('/v1/admin/terminals').set('Cookie', b.ownerCookie));
+    await capture(t.http.get('/v1/admin/staff').set('Cookie', b.ownerCookie));
+    await capture(t.http.get('/v1/admin/audit').query({ limit: 500 }).set('Cookie', b.ownerCookie));
+    await capture(t.http.post('/v1/admin/locations').set('Cookie', b.ownerCookie).set('content-type', 'application/json').send('{"broken'));
+    const sessionToken = b.ownerCookie.split('=')[1]!;
+    const secrets: Record<string, string> = {
+      'owner password': b.ownerPassword,
+      'staff password': 'staff-password-S3',
+      'wrong password typed': 'wrong-password-S3',
+      'terminal key': key,
+      'terminal key secret part': key.split('_').slice(2).join('_'),
+      'session token': sessionToken,
+      HUB_SECRET,
+    };
+    const logs = logLines.join('\n');
+    const found = Object.entries(secrets).filter(([, v]) => logs.includes(v) || responses.some((r) => r.includes(v)));
+    const staffRow = await t.hub.db.manager.getRepository(StaffUser).findOneBy({ email: 's3.staff@example.com' });
+    const termRow = await t.hub.db.manager.getRepository(Terminal).findOneBy({ id: created.body.id });
+    const storedPlain = JSON.stringify([staffRow, termRow]).includes('staff-password-S3') || JSON.stringify(termRow).includes(key);
+    record({
+      id: 'S3',
+      check: `${Object.keys(secrets).length} secrets searched in ${logLines.length} log lines (trace level) and ${responses.length} API responses`,
+      figure: `${found.length} found${found.length ? `: ${found.map(([k]) => k).join(', ')}` : ''}; stored in clear: ${storedPlain}`,
+      backend: dbLabel(),
+      held: found.length === 0 && !storedPlain && logLines.length > 10,
+    });
+    expect(found.map(([k]) => k)).toEqual([]);
+    expect(storedPlain).toBe(false);
+  });
+
+  it('S4: login brute force is throttled and audited; console security headers and cookie flags', async () => {
+    const email = 'victim@example.com';
+    await l.admin('post', '/v1/admin/staff').send({ email, name: 'Victim', role: 'marketer', password: 'the-real-password' }).expect(201);
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await t.http.post('/v1/admin/session').send({ email, password: `guess-${i}` })).status);
+    const withRight = await t.http.post('/v1/admin/session').send({ email, password: 'the-real-password' });
+    const failedAudits = await t.hub.db.manager.getRepository(AuditEntry).countBy({ businessId: b.businessId, action: 'auth.login_failed' });
+    const throttledAudits = await t.hub.db.manager.getRepository(AuditEntry).countBy({ businessId: b.businessId, action: 'auth.login_throttled' });
+    const page = await t.http.get('/v1/docs');
+    const csp = String(page.headers['content-security-policy'] ?? '');
+    // Cookie flags as deployed behind https.
+    const https = await createTestHub({ db: 'sqlite', env: { PUBLIC_URL: 'https://loyalty.example.com' } });
+    const hb = await https.business();
+    const login = await https.http.post('/v1/admin/session').send({ email: hb.ownerEmail, password: hb.ownerPassword });
+    const cookie = (login.headers['set-cookie'] as unknown as string[])[0]!;
+    await https.close();
+    const headersOk =
+      /frame-ancestors 'none'/.test(csp) && /script-src 'self'/.test(csp) && page.headers['x-frame-options'] === 'DENY' && page.headers['x-content-type-options'] === 'nosniff';
+    const cookieOk = /HttpOnly/.test(cookie) && /Secure/.test(cookie) && /SameSite=Strict/.test(cookie);
+    const throttled = statuses.slice(10).every((s) => s === 429) && statuses.slice(0, 10).every((s) => s === 401) && withRight.status === 429;
+    record({
+      id: 'S4',
+      check: 'login brute force (12 guesses, then the right password); CSP/frame-ancestors; cookie flags',
+      figure: `guesses 1–10: 401, 11–12: 429, right password while locked: ${withRight.status}; audited ${failedAudits} failures + ${throttledAudits} throttled; headers ok: ${headersOk}; cookie HttpOnly+Secure+SameSite=Strict: ${cookieOk}`,
+      backend: dbLabel(),
+      held: throttled && failedAudits >= 10 && throttledAudits >= 1 && headersOk && cookieOk,
+    });
+    expect(statuses).toEqual([...Array(10).fill(401), 429, 429]);
+    expect(withRight.status).toBe(429);
+    expect(failedAudits).toBeGreaterThanOrEqual(10);
+    expect(throttledAudits).toBeGreaterThanOrEqual(1);
+    expect(headersOk).toBe(true);
+    expect(cookieOk).toBe(true);
+  });
+});
