@@ -24,6 +24,8 @@ export interface RouteSpec {
   errors?: number[];
   /** Terminal scope required (terminal auth only). */
   scope?: string;
+  /** The route reads a raw upload of this media type as a stream (e.g. `text/csv`) instead of JSON. */
+  rawBody?: string;
 }
 
 declare module 'express-serve-static-core' {
@@ -43,6 +45,8 @@ export type AuthFactory = (auth: Exclude<Auth, 'public'>, scope?: string) => Req
  */
 export class Api {
   readonly specs: RouteSpec[] = [];
+  /** Routes that accept a raw upload: `METHOD path` -> media type. */
+  readonly rawUploads = new Map<string, string>();
 
   constructor(
     readonly router: Router,
@@ -51,6 +55,7 @@ export class Api {
 
   route(spec: RouteSpec, handler: RouteHandler): void {
     this.specs.push(spec);
+    if (spec.rawBody) this.rawUploads.set(`${spec.method.toUpperCase()} ${spec.path}`, spec.rawBody);
     const mw: RequestHandler[] = [];
     if (spec.auth !== 'public') mw.push(this.authFor(spec.auth, spec.scope));
     mw.push(validate(spec));
@@ -124,6 +129,7 @@ export function openApiDocument(specs: RouteSpec[], info: { title: string; versi
       ...(s.scope ? { 'x-scope': s.scope } : {}),
       parameters: [...parametersOf(s.params, 'path'), ...parametersOf(s.query, 'query'), ...parametersOf(s.headers, 'header')],
       ...(s.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(s.body, 'input') } } } } : {}),
+      ...(s.rawBody ? { requestBody: { required: true, content: { [s.rawBody]: { schema: { type: 'string' } } } } } : {}),
       responses,
     };
   }

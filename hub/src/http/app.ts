@@ -91,6 +91,8 @@ export function createHttpApp(deps: HttpDeps): { app: express.Express; api: Api;
   // Writes must be JSON: a form or text body is refused instead of being read as empty.
   app.use((req, _res, next) => {
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    const raw = api.rawUploads.get(`${req.method} ${req.path}`);
+    if (raw && req.is(raw)) return next();
     if (['POST', 'PUT', 'PATCH'].includes(req.method) && hasBody && !req.is(['application/json', 'application/*+json']) && req.path.startsWith('/v1/')) {
       return next(new Problem(415, 'unsupported_media_type', 'Send the body as application/json'));
     }

@@ -14,7 +14,7 @@ import { Program } from '../programs/programs.entity';
 import { ProgramsService } from '../programs/programs.service';
 import { TenantsService } from '../tenants/tenants.service';
 import { Card, CardStatus } from './cards.entity';
-import { makeCardNumber, parseQrPayload, qrPayload } from './cards.rules';
+import { makeCardNumber, parseQrPayload, QR_PREFIX } from './cards.rules';
 
 /** Card states as data: active <-> blocked, either -> deleted (final; deleted cards stay in history). */
 export const CARD_TRANSITIONS: Transitions<CardStatus> = {
@@ -69,7 +69,8 @@ export class CardsService {
     return {
       id: card.id,
       number: card.number,
-      qr: qrPayload(card.number),
+      // Imported cards keep the numbers of the old system, which may lack our check digit.
+      qr: `${QR_PREFIX}${card.number}`,
       status: card.status,
       programId: p.id,
       programName: p.name,
@@ -120,7 +121,8 @@ export class CardsService {
     const repo = this.db.manager.getRepository(Card);
     let card: Card | null = null;
     if (by.number || by.qr) {
-      const number = by.qr ? parseQrPayload(by.qr) : by.number!.replace(/[\s-]/g, '');
+      const imported = by.qr ? /^LH1:(\d{6,20})$/.exec(by.qr.trim()) : null;
+      const number = by.qr ? (imported?.[1] ?? parseQrPayload(by.qr)) : by.number!.replace(/[\s-]/g, '');
       if (!number) throw badRequest('invalid_qr', 'The QR code is not a card of this system', [{ field: 'qr', message: 'Unrecognized QR payload' }]);
       card = await repo.findOneBy({ businessId: ctx.businessId, number });
     } else if (by.phone) {
@@ -140,7 +142,13 @@ export class CardsService {
    * Issues a card of a program to a guest (or a bearer gift certificate when guestId is null)
    * inside `tx`: number with check digit, welcome bonus, gift nominal. Emits card.issued.
    */
-  async issueInTx(ctx: Ctx, tx: EntityManager, programId: string, guestId: string | null, opts: { giftNominalMinor?: number } = {}): Promise<Card> {
+  async issueInTx(
+    ctx: Ctx,
+    tx: EntityManager,
+    programId: string,
+    guestId: string | null,
+    opts: { giftNominalMinor?: number } = {},
+  ): Promise<Card> {
     const program = await this.programs.get(ctx, programId, tx);
     if (!program.active) throw conflict('program_inactive', 'This program is not active');
     if (guestId) {

@@ -34,7 +34,8 @@ export const guestOut = (g: Guest) => ({
 });
 
 const REFERRAL_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-const referralCode = () => Array.from(randomBytes(8), (b) => REFERRAL_ALPHABET[b % REFERRAL_ALPHABET.length]).join('');
+/** An 8-character referral code from an alphabet without look-alike characters. */
+export const newReferralCode = () => Array.from(randomBytes(8), (b) => REFERRAL_ALPHABET[b % REFERRAL_ALPHABET.length]).join('');
 
 /** Issues a card inside the registration transaction (provided by the cards module). */
 export type CardIssuer = (ctx: Ctx, tx: EntityManager, programId: string, guestId: string) => Promise<Card>;
@@ -89,7 +90,7 @@ export class GuestsService {
           source: input.source ?? (ctx.actor.type === 'terminal' ? 'pos' : ctx.actor.type === 'staff' ? 'console' : null),
           utm: (input.utm as Record<string, string> | undefined) ?? null,
           attributes: input.attributes ?? null,
-          referralCode: referralCode(),
+          referralCode: newReferralCode(),
           referrerGuestId: referrer?.id ?? null,
           referralRewarded: false,
           status: 'active',
