@@ -1,5 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', 'data/**', 'coverage/**', 'bench-results/**', 'test-artifacts/**', 'admin/dist/**'] },
@@ -22,4 +24,14 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off', 'no-console': 'off' },
   },
   { files: ['scripts/**', 'bench/**', 'fixtures/src/cli/**'], rules: { 'no-console': 'off' } },
+  {
+    // The admin console: browser code, React hooks rules.
+    files: ['admin/src/**/*.{ts,tsx}', 'admin/vite.config.mts'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+    },
+  },
 );

@@ -1,0 +1,70 @@
+import { createContext, ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { http, setUnauthorizedHandler } from './api';
+import type { Business, Me } from './types';
+
+type SessionState = { status: 'loading' } | { status: 'anonymous'; expired: boolean } | { status: 'signed-in'; me: Me };
+
+interface Session {
+  state: SessionState;
+  login(email: string, password: string): Promise<Me>;
+  logout(): Promise<void>;
+  /** Replaces the business after a settings change, so the header and defaults follow. */
+  setBusiness(b: Business): void;
+}
+
+const SessionContext = createContext<Session | undefined>(undefined);
+
+/** The staff session: an httpOnly cookie the page never sees; GET /v1/admin/session says who it is. */
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [state, setState] = useState<SessionState>({ status: 'loading' });
+
+  useEffect(() => {
+    const ac = new AbortController();
+    http
+      .get<Me>('/v1/admin/session', { signal: ac.signal, anonymousOk: true })
+      .then((me) => setState({ status: 'signed-in', me }))
+      .catch((e: Error) => {
+        if (e.name !== 'AbortError') setState({ status: 'anonymous', expired: false });
+      });
+    return () => ac.abort();
+  }, []);
+
+  useEffect(() => {
+    setUnauthorizedHandler(() => setState((s) => (s.status === 'signed-in' ? { status: 'anonymous', expired: true } : s)));
+    return () => setUnauthorizedHandler(undefined);
+  }, []);
+
+  const login = useCallback(async (email: string, password: string) => {
+    const me = await http.post<Me>('/v1/admin/session', { email, password }, { anonymousOk: true });
+    setState({ status: 'signed-in', me });
+    return me;
+  }, []);
+
+  const logout = useCallback(async () => {
+    try {
+      await http.delete('/v1/admin/session', { anonymousOk: true });
+    } finally {
+      setState({ status: 'anonymous', expired: false });
+    }
+  }, []);
+
+  const setBusiness = useCallback((business: Business) => {
+    setState((s) => (s.status === 'signed-in' ? { status: 'signed-in', me: { ...s.me, business } } : s));
+  }, []);
+
+  const value = useMemo(() => ({ state, login, logout, setBusiness }), [state, login, logout, setBusiness]);
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): Session {
+  const ctx = useContext(SessionContext);
+  if (!ctx) throw new Error('useSession outside SessionProvider');
+  return ctx;
+}
+
+/** The signed-in staff member and business; only for pages behind the sign-in gate. */
+export function useMe(): Me {
+  const { state } = useSession();
+  if (state.status !== 'signed-in') throw new Error('useMe without a session');
+  return state.me;
+}
