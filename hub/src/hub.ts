@@ -20,16 +20,24 @@ import { ProgramsService } from './modules/programs/programs.service';
 import { programsRoutes } from './modules/programs/programs.routes';
 import { GuestsService } from './modules/guests/guests.service';
 import { guestsRoutes } from './modules/guests/guests.routes';
+import { GuestImportService } from './modules/guests/import.service';
+import { importRoutes } from './modules/guests/import.routes';
 import { LedgerService } from './modules/ledger/ledger.service';
 import { CardsService } from './modules/cards/cards.service';
 import { cardsRoutes } from './modules/cards/cards.routes';
 import { CheckoutService } from './modules/checkout/checkout.service';
 import { checkoutRoutes } from './modules/checkout/checkout.routes';
+import { scannerRoutes } from './modules/checkout/scanner.routes';
 import { Scheduler } from './jobs/scheduler';
 import { IntegrationsService } from './modules/integrations/integrations.service';
 import { ConnectorHost } from './modules/integrations/integrations.runtime';
 import { integrationsRoutes } from './modules/integrations/integrations.routes';
 import { createIntegrations, type ConnectorFactory } from './modules/integrations/integrations.module';
+import { WalletService } from './modules/wallet/wallet.service';
+import { walletRoutes } from './modules/wallet/wallet.routes';
+import { EngagementService } from './modules/engagement/engagement.service';
+import { engagementRoutes } from './modules/engagement/engagement.routes';
+import { ConsoleSmsProvider, SmsRuProvider } from './modules/engagement/engagement.sms';
 
 export const VERSION = '0.1.0';
 
@@ -48,10 +56,13 @@ export interface Services {
   tenants: TenantsService;
   programs: ProgramsService;
   guests: GuestsService;
+  imports: GuestImportService;
   ledger: LedgerService;
   cards: CardsService;
   checkout: CheckoutService;
   integrations: IntegrationsService;
+  wallet: WalletService;
+  engagement: EngagementService;
 }
 
 /**
@@ -89,14 +100,24 @@ export class Hub {
     const cards = new CardsService(this.db, audit, ledger, programs, guests, tenants);
     guests.issueCard = (ctx, tx, programId, guestId) => cards.issueInTx(ctx, tx, programId, guestId);
     const checkout = new CheckoutService(this.db, audit, ledger, programs, cards, tenants, (ctx) => tenants.currency(ctx), () => this.relay.kick());
+    const imports = new GuestImportService(this.db, audit, programs);
     const integrations = createIntegrations({ db: this.db, bus: this.bus, log: this.log, audit, secrets: this.secrets, config, extra: opts.connectors });
     this.connectors = integrations.host;
-    this.services = { audit, tenants, programs, guests, ledger, cards, checkout, integrations: integrations.service };
+    const kick = () => this.relay.kick();
+    const wallet = new WalletService({ db: this.db, audit, tenants, programs, cards, guests, secrets: this.secrets, hubSecret: opts.hubSecret, config, log: this.log.child({ component: 'wallet' }), kick });
+    const sms =
+      config.SMS_PROVIDER === 'smsru'
+        ? new SmsRuProvider({ apiId: config.SMSRU_API_ID!, baseUrl: config.SMSRU_URL, from: config.SMSRU_FROM, test: config.SMSRU_TEST })
+        : new ConsoleSmsProvider(this.log.child({ component: 'sms' }));
+    const engagement = new EngagementService({ db: this.db, audit, tenants, programs, guests, cards, wallet, sms, hubSecret: opts.hubSecret, publicUrl: config.publicUrl, log: this.log.child({ component: 'engagement' }), kick });
+    void wallet.subscribe(this.bus).catch((e) => this.log.error({ err: e }, 'wallet consumer did not subscribe'));
+    this.services = { audit, tenants, programs, guests, imports, ledger, cards, checkout, integrations: integrations.service, wallet, engagement };
     this.scheduler = new Scheduler(this.db, this.log.child({ component: 'jobs' }), [
       { name: 'points-expiry', everyMs: 60_000, run: () => ledger.expireDue() },
       { name: 'hold-expiry', everyMs: 15_000, run: () => checkout.expireHolds() },
       { name: 'level-review', everyMs: 6 * 3_600_000, run: () => checkout.reviewLevels() },
       { name: 'session-purge', everyMs: 3_600_000, run: () => tenants.purgeSessions() },
+      { name: 'guest-imports', everyMs: 2_000, run: () => imports.work(1_500) },
       { name: 'connector-dedupe-purge', everyMs: 3_600_000, run: () => integrations.service.purgeProcessed() },
     ]);
 
@@ -116,9 +137,13 @@ export class Hub {
     auditRoutes(api, audit);
     programsRoutes(api, programs);
     guestsRoutes(api, guests, cards);
+    importRoutes(api, imports, () => void imports.work(1_500).catch((e) => this.log.warn({ err: e }, 'import pass failed')));
     cardsRoutes(api, cards, guests, ledger);
     checkoutRoutes(api, checkout, (req) => tenants.currency(req.ctx));
+    scannerRoutes(api, { checkout, cards, guests, tenants, audit });
     integrationsRoutes(api, integrations.service, integrations.host, audit);
+    walletRoutes(api, wallet);
+    engagementRoutes(api, engagement);
     api.route(
       {
         method: 'get',
@@ -184,6 +209,7 @@ export class Hub {
     await this.connectors.stop();
     await this.relay.stop();
     await this.bus.close();
+    await this.services.wallet.close();
     await this.db.close();
   }
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freshMariaDb } from './harness';
 
 const BIN = path.resolve(__dirname, '../bin/hub.js');
 
@@ -73,6 +74,28 @@ describe('npm start (embedded mode, as the README says)', () => {
       expect(login.status).toBe(200);
     } finally {
       await stop(second.child);
+    }
+  });
+
+  (process.env.TEST_DATABASE_URL ? it : it.skip)('DATABASE_URL=mysql://… npm start migrates an empty MariaDB database and serves [mariadb]', async () => {
+    const fresh = await freshMariaDb();
+    const port = await freePort();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loyalty-start-maria-'));
+    try {
+      const hub = await start({ DATA_DIR: dir, PORT: String(port), DATABASE_URL: fresh.url, HUB_SECRET: 'x'.repeat(40) });
+      try {
+        const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { database: { kind: string; ok: boolean } };
+        expect(health.database).toEqual({ ok: true, kind: 'mysql' });
+        const demo = JSON.parse(fs.readFileSync(path.join(dir, 'demo.json'), 'utf8'));
+        const r = await fetch(`http://127.0.0.1:${port}/v1/pos/terminal`, { headers: { authorization: `Bearer ${demo.terminalKey}` } });
+        expect(r.status).toBe(200);
+        expect(fs.existsSync(path.join(dir, 'hub-secret'))).toBe(false);
+      } finally {
+        await stop(hub.child);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      await fresh.drop();
     }
   });
 

@@ -3,6 +3,8 @@ import { JobLease } from '../jobs/lease.entity';
 import { AuditEntry } from '../modules/audit/audit.entity';
 import { Business, Location, StaffSession, StaffUser, Terminal } from '../modules/tenants/tenants.entity';
 import { Foundation1764057600001 } from './migrations/0001-foundation';
+import { GuestImports1764057600005 } from './migrations/0005-guest-imports';
+import { GuestImport, GuestImportChunk } from '../modules/guests/import.entity';
 import { LoyaltyCore1764057600002 } from './migrations/0002-loyalty-core';
 import { Coupon, Program } from '../modules/programs/programs.entity';
 import { BlacklistEntry, Guest } from '../modules/guests/guests.entity';
@@ -12,12 +14,19 @@ import { Checkout, CheckoutRefund, CouponRedemption } from '../modules/checkout/
 import { ConnectorKv, IntegrationInstallation, ProcessedMessage } from '../modules/integrations/integrations.entity';
 import { webhookEntities } from '@loyalty/connector-webhooks/src/entities';
 import { Integrations1764057600003 } from './migrations/0003-integrations';
+import { WalletEngagement1764057600004 } from './migrations/0004-wallet-engagement';
+import { AppleAccount, GoogleAccount, WalletDesignRow, WalletImage, WalletInbox, WalletPass, WalletRegistration } from '../modules/wallet/wallet.entity';
+import { FormRegistration, RegistrationForm, SmsCode } from '../modules/engagement/engagement.entity';
 
 /** Every entity of every module; a module adds its own here. */
-export const allEntities = [Business, Location, Terminal, StaffUser, StaffSession, AuditEntry, OutboxMessage, JobLease,
+export const allEntities = [
+  GuestImport,
+  GuestImportChunk,
+  Business, Location, Terminal, StaffUser, StaffSession, AuditEntry, OutboxMessage, JobLease,
   Program, Coupon, Guest, BlacklistEntry, Card, LedgerEntry, PointLot, LotConsumption, Checkout, CheckoutRefund, CouponRedemption,
   IntegrationInstallation, ProcessedMessage, ConnectorKv, ...webhookEntities,
+  WalletDesignRow, WalletImage, AppleAccount, GoogleAccount, WalletPass, WalletRegistration, WalletInbox, RegistrationForm, SmsCode, FormRegistration,
 ];
 
 /** Migrations in order; never edit one that has shipped, add the next. */
-export const allMigrations = [Foundation1764057600001, LoyaltyCore1764057600002, Integrations1764057600003];
+export const allMigrations = [Foundation1764057600001, LoyaltyCore1764057600002, Integrations1764057600003, WalletEngagement1764057600004, GuestImports1764057600005];

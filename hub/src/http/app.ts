@@ -127,10 +127,17 @@ export function createHttpApp(deps: HttpDeps): { app: express.Express; api: Api;
   app.use('/v1/docs/assets', express.static(swaggerDir, { index: false, maxAge: '1h' }));
 
   const finish = () => {
-    if (deps.adminDir && fs.existsSync(path.join(deps.adminDir, 'index.html'))) {
+    if (deps.adminDir) {
       const dir = deps.adminDir;
-      app.use('/admin', express.static(dir, { index: false, maxAge: '1h' }));
-      app.get(/^\/(admin|scanner)(\/.*)?$/, (_req, res) => res.sendFile(path.join(dir, 'index.html')));
+      // Hashed assets never change; index.html must always be revalidated so a new build shows at once.
+      app.use('/admin/assets', express.static(path.join(dir, 'assets'), { index: false, immutable: true, maxAge: '365d', fallthrough: true }));
+      app.use('/admin', express.static(dir, { index: false, maxAge: 0 }));
+      app.get(/^\/(admin|scanner)(\/.*)?$/, (_req, res, next) => {
+        const index = path.join(dir, 'index.html');
+        if (!fs.existsSync(index)) return next();
+        res.setHeader('Cache-Control', 'no-cache');
+        res.sendFile(index);
+      });
     }
     app.get('/', (_req, res) => res.redirect('/admin'));
     app.use((req, res) => sendProblem(res, req, new Problem(404, 'route_not_found', `No route ${req.method} ${req.path}`)));

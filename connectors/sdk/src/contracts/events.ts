@@ -70,6 +70,22 @@ export const checkoutRefunded = z.object({
 export const checkoutHeld = z.object({ checkoutId: id, cardId: id.nullable(), pointsHeld: int, expiresAt: z.string() });
 export const checkoutCanceled = z.object({ checkoutId: id, cardId: id.nullable(), reason: z.string() });
 
+/**
+ * A card's pass was added to a wallet: the first device registered it (Apple Wallet's web service
+ * registration). `deviceCount` is how many devices hold it now.
+ * @example { "cardId": "…", "guestId": "…", "programId": "…", "platform": "apple", "deviceCount": 1 }
+ */
+export const cardInstalled = z.object({
+  cardId: id,
+  guestId: id.nullable(),
+  programId: id,
+  platform: z.enum(['apple', 'google']),
+  deviceCount: int,
+});
+
+/** A card's pass was removed from the last device that held it (`deviceCount` is then 0). */
+export const cardUninstalled = cardInstalled;
+
 /** Catalog of event types and their payload schemas. */
 export const eventSchemas = {
   'guest.registered': guestRegistered,
@@ -77,6 +93,8 @@ export const eventSchemas = {
   'card.balance_changed': cardBalanceChanged,
   'card.level_changed': cardLevelChanged,
   'card.status_changed': cardStatusChanged,
+  'card.installed': cardInstalled,
+  'card.uninstalled': cardUninstalled,
   'checkout.committed': checkoutCommitted,
   'checkout.refunded': checkoutRefunded,
   'checkout.held': checkoutHeld,

@@ -111,6 +111,7 @@ export class Integrations1764057600003 implements MigrationInterface {
   }
 
   async down(qr: QueryRunner): Promise<void> {
-    for (const t of ['webhook_attempts', 'webhook_deliveries', 'webhook_endpoints', 'connector_kv', 'connector_processed', 'integration_installations']) await qr.dropTable(t, true);
+    for (const t of ['webhook_attempts', 'webhook_deliveries', 'webhook_endpoints', 'connector_kv', 'connector_processed', 'integration_installations'])
+      await qr.dropTable(t, true);
   }
 }

@@ -720,6 +720,23 @@ export class CheckoutService {
     return { items, nextCursor: rows.length > q.limit ? items[items.length - 1]!.id : null };
   }
 
+  /** Whether a commit with this key already exists (a replay never counts against limits). */
+  async isReplay(ctx: Ctx, idempotencyKey: string): Promise<boolean> {
+    return (await this.db.manager.getRepository(Checkout).countBy({ businessId: ctx.businessId, idempotencyKey })) > 0;
+  }
+
+  async countByActorSince(ctx: Ctx, actorId: string, since: Date): Promise<number> {
+    return this.db.manager
+      .getRepository(Checkout)
+      .createQueryBuilder('c')
+      .where('c.businessId = :b AND c.actorId = :a AND c.createdAt >= :since', { b: ctx.businessId, a: actorId, since })
+      .getCount();
+  }
+
+  async recentByLocation(ctx: Ctx, locationId: string | null, limit: number): Promise<Checkout[]> {
+    return this.db.manager.getRepository(Checkout).find({ where: { businessId: ctx.businessId, ...(locationId ? { locationId } : {}) }, order: { id: 'DESC' }, take: limit });
+  }
+
   async refundsOf(ctx: Ctx, checkoutId: string): Promise<CheckoutRefund[]> {
     return this.db.manager.getRepository(CheckoutRefund).find({ where: { businessId: ctx.businessId, checkoutId }, order: { id: 'ASC' } });
   }

@@ -30,7 +30,14 @@ export function integrationsRoutes(api: Api, integrations: IntegrationsService, 
     async (req) => ({ items: await integrations.catalog(req.ctx) }),
   );
   api.route(
-    { method: 'get', path: '/v1/admin/integrations', summary: 'Installed connectors', tags, auth: admins, response: z.object({ items: z.array(installationView) }) },
+    {
+      method: 'get',
+      path: '/v1/admin/integrations',
+      summary: 'Installed connectors',
+      tags,
+      auth: admins,
+      response: z.object({ items: z.array(installationView) }),
+    },
     async (req) => ({ items: (await integrations.list(req.ctx)).map((i) => integrations.view(i)) }),
   );
   api.route(
@@ -114,7 +121,15 @@ export function integrationsRoutes(api: Api, integrations: IntegrationsService, 
     async (req) => integrations.view(await integrations.configure(req.ctx, req.valid.params.connectorId, req.valid.body)),
   );
   api.route(
-    { method: 'delete', path: '/v1/admin/integrations/:connectorId', summary: 'Uninstall a connector', tags, auth: admins, params: connectorIdParam, errors: [404] },
+    {
+      method: 'delete',
+      path: '/v1/admin/integrations/:connectorId',
+      summary: 'Uninstall a connector',
+      tags,
+      auth: admins,
+      params: connectorIdParam,
+      errors: [404],
+    },
     async (req) => {
       await integrations.uninstall(req.ctx, req.valid.params.connectorId);
       return undefined;
@@ -186,6 +201,8 @@ export function integrationsRoutes(api: Api, integrations: IntegrationsService, 
         return config ? handlerContext(def, deps, businessId, config) : undefined;
       },
     });
-    api.router.use(`/connectors/${def.manifest.id}`, captureRawBody(), router, (err: unknown, _req: Request, _res: Response, next: NextFunction) => next(asProblem(err)));
+    api.router.use(`/connectors/${def.manifest.id}`, captureRawBody(), router, (err: unknown, _req: Request, _res: Response, next: NextFunction) =>
+      next(asProblem(err)),
+    );
   }
 }

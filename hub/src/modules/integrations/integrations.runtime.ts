@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { LessThan } from 'typeorm';
+import { In, LessThan } from 'typeorm';
 import {
   createDispatcher,
   type BackgroundTask,
@@ -11,7 +11,7 @@ import {
   type ProcessedStore,
 } from '@loyalty/sdk';
 import type { Bus } from '../../bus/bus';
-import { Db, isUniqueViolation } from '../../db/db';
+import { Db } from '../../db/db';
 import { newId } from '../../shared/ids';
 import { ConnectorKv, ProcessedMessage } from './integrations.entity';
 import { consumerName, type IntegrationsService } from './integrations.service';
@@ -27,17 +27,83 @@ export function connectorLogger(log: Logger): ConnectorLogger {
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-/** The runtime's dedupe on (connector, business, message id), in the hub database. */
+/**
+ * The runtime's dedupe on (connector, business, message id), in the hub database. Look-ups and
+ * marks that arrive in the same tick (a consumer has up to `prefetch` messages in flight) are
+ * batched into one query each, so the dedupe costs two statements per batch, not per message.
+ */
 export class SqlProcessedStore implements ProcessedStore {
+  private seenQueue = new Map<string, { connectorId: string; businessId: string; ids: Map<string, ((v: boolean) => void)[]> }>();
+  private markQueue: { row: { connectorId: string; businessId: string; messageId: string; processedAt: Date }; done: (e?: unknown) => void }[] = [];
+  private seenScheduled = false;
+  private markScheduled = false;
+
   constructor(private readonly db: Db) {}
-  async seen(connectorId: string, businessId: string, messageId: string): Promise<boolean> {
-    return (await this.db.manager.getRepository(ProcessedMessage).countBy({ connectorId, businessId, messageId })) > 0;
+
+  seen(connectorId: string, businessId: string, messageId: string): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const key = `${connectorId}\u0000${businessId}`;
+      let group = this.seenQueue.get(key);
+      if (!group) this.seenQueue.set(key, (group = { connectorId, businessId, ids: new Map() }));
+      const waiting = group.ids.get(messageId) ?? [];
+      waiting.push(resolve);
+      group.ids.set(messageId, waiting);
+      if (!this.seenScheduled) {
+        this.seenScheduled = true;
+        setImmediate(() => void this.flushSeen().catch(reject));
+      }
+    });
   }
-  async mark(connectorId: string, businessId: string, messageId: string): Promise<void> {
+
+  private async flushSeen(): Promise<void> {
+    this.seenScheduled = false;
+    const groups = [...this.seenQueue.values()];
+    this.seenQueue.clear();
+    for (const g of groups) {
+      const ids = [...g.ids.keys()];
+      try {
+        const found = new Set<string>();
+        for (let i = 0; i < ids.length; i += 500) {
+          const rows = await this.db.manager
+            .getRepository(ProcessedMessage)
+            .find({ select: { messageId: true }, where: { connectorId: g.connectorId, businessId: g.businessId, messageId: In(ids.slice(i, i + 500)) } });
+          for (const r of rows) found.add(r.messageId);
+        }
+        for (const [id, waiting] of g.ids) for (const w of waiting) w(found.has(id));
+      } catch {
+        // Cannot tell: treat as not processed (the handler is idempotent; at-least-once).
+        for (const waiting of g.ids.values()) for (const w of waiting) w(false);
+      }
+    }
+  }
+
+  mark(connectorId: string, businessId: string, messageId: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.markQueue.push({ row: { connectorId, businessId, messageId, processedAt: new Date() }, done: (e) => (e ? reject(e) : resolve()) });
+      if (!this.markScheduled) {
+        this.markScheduled = true;
+        setImmediate(() => void this.flushMarks());
+      }
+    });
+  }
+
+  private async flushMarks(): Promise<void> {
+    this.markScheduled = false;
+    const batch = this.markQueue.splice(0);
     try {
-      await this.db.manager.getRepository(ProcessedMessage).insert({ connectorId, businessId, messageId, processedAt: new Date() });
+      for (let i = 0; i < batch.length; i += 200) {
+        // A concurrent redelivery may have marked one first: ignored, not an error.
+        await this.db.manager
+          .createQueryBuilder()
+          .insert()
+          .into(ProcessedMessage)
+          .values(batch.slice(i, i + 200).map((b) => b.row))
+          .orIgnore()
+          .execute();
+      }
+      for (const b of batch) b.done();
     } catch (e) {
-      if (!isUniqueViolation(e)) throw e; // a concurrent redelivery marked it first
+      for (const b of batch) b.done(e);
     }
   }
 }
@@ -64,7 +130,11 @@ export class SqlKeyValueStore implements KeyValueStore {
   async set(key: string, value: unknown, opts: { ttlSeconds?: number } = {}): Promise<void> {
     if (key.length > 200) throw new Error('Store keys are at most 200 characters');
     const expiresAt = opts.ttlSeconds ? new Date(Date.now() + opts.ttlSeconds * 1000) : null;
-    await this.db.transaction((tx) => tx.getRepository(ConnectorKv).upsert({ connectorId: this.connectorId, businessId: this.businessId, key, value: value as any, expiresAt }, ['connectorId', 'businessId', 'key']));
+    await this.db.transaction((tx) =>
+      tx
+        .getRepository(ConnectorKv)
+        .upsert({ connectorId: this.connectorId, businessId: this.businessId, key, value: value as any, expiresAt }, ['connectorId', 'businessId', 'key']),
+    );
   }
   async delete(key: string): Promise<void> {
     await this.repo.delete({ connectorId: this.connectorId, businessId: this.businessId, key });
@@ -107,7 +177,10 @@ export class ConnectorHost {
   hubClient(businessId: string, correlationId?: string): HubClient {
     return {
       request: <T>(type: string, data: unknown, opts: { timeoutMs?: number } = {}) =>
-        this.d.bus.request<T>({ id: newId(), type, businessId, occurredAt: new Date().toISOString(), ...(correlationId ? { correlationId } : {}), data }, opts.timeoutMs ?? 10_000),
+        this.d.bus.request<T>(
+          { id: newId(), type, businessId, occurredAt: new Date().toISOString(), ...(correlationId ? { correlationId } : {}), data },
+          opts.timeoutMs ?? 10_000,
+        ),
     };
   }
 
@@ -122,7 +195,9 @@ export class ConnectorHost {
       hub: (businessId: string, correlationId?: string) => this.hubClient(businessId, correlationId),
       log: connectorLogger(log),
       outcome: async (businessId: string, r: { ok: true } | { ok: false; error: string }) => {
-        await this.d.integrations.recordOutcome(businessId, id, r).catch((e) => log.warn({ err: (e as Error).message }, 'could not record the connector outcome'));
+        await this.d.integrations
+          .recordOutcome(businessId, id, r)
+          .catch((e) => log.warn({ err: (e as Error).message }, 'could not record the connector outcome'));
       },
     };
   }
@@ -140,7 +215,7 @@ export class ConnectorHost {
         async (msg) => {
           await dispatch(msg);
         },
-        def.retryDelaysMs ? { retryDelaysMs: def.retryDelaysMs } : {},
+        { ...(def.concurrency ? { prefetch: def.concurrency } : {}), ...(def.retryDelaysMs ? { retryDelaysMs: def.retryDelaysMs } : {}) },
       );
       if (def.start) this.tasks.push(await def.start(this.d.services));
     }

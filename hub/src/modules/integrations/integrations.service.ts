@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LessThan } from 'typeorm';
-import { defaultHttp, maskConfig, maskSecret, mergeSecrets, scrubSecrets, secretKeys, secretValues, type CheckResult, type ConnectorDefinition } from '@loyalty/sdk';
+import { defaultHttp, maskSecret, mergeSecrets, scrubSecrets, secretKeys, secretValues, type CheckResult, type ConnectorDefinition } from '@loyalty/sdk';
 import { Db, isUniqueViolation } from '../../db/db';
 import type { Bus, ParkedMessage } from '../../bus/bus';
 import type { Ctx } from '../../shared/context';
@@ -50,7 +50,11 @@ export class IntegrationsService {
   }
 
   async catalog(ctx: Ctx) {
-    const installed = new Set((await this.db.manager.getRepository(IntegrationInstallation).find({ where: { businessId: ctx.businessId }, select: { connectorId: true } })).map((i) => i.connectorId));
+    const installed = new Set(
+      (await this.db.manager.getRepository(IntegrationInstallation).find({ where: { businessId: ctx.businessId }, select: { connectorId: true } })).map(
+        (i) => i.connectorId,
+      ),
+    );
     return [...this.defs.values()].map((d) => ({
       ...d.manifest,
       consumes: [...d.manifest.consumes],
@@ -89,8 +93,8 @@ export class IntegrationsService {
 
   /** The config as the API shows it: sealed fields become their mask, without decrypting anything. */
   private masked(def: ConnectorDefinition, stored: Record<string, unknown>): Record<string, unknown> {
-    const shown = Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, isSealed(v) ? v.hint : v]));
-    return maskConfig(def.configSchema, shown);
+    const secret = new Set(secretKeys(def.configSchema));
+    return Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, isSealed(v) ? v.hint : secret.has(k) && v != null ? maskSecret(v) : v]));
   }
 
   view(i: IntegrationInstallation) {
@@ -166,7 +170,13 @@ export class IntegrationsService {
           await repo.update({ id: i.id }, set);
           Object.assign(i, set);
         }
-        await this.audit.record(ctx, tx, { action: 'integration.configured', targetType: 'integration', targetId: connectorId, before, after: this.auditView(i) });
+        await this.audit.record(ctx, tx, {
+          action: 'integration.configured',
+          targetType: 'integration',
+          targetId: connectorId,
+          before,
+          after: this.auditView(i),
+        });
         return (await repo.findOneBy({ id: i.id }))!;
       });
     } finally {
@@ -208,7 +218,12 @@ export class IntegrationsService {
       const log = this.log.child({ connector: connectorId, businessId: ctx.businessId });
       result = await Promise.race([
         def.check(config as never, {
-          log: { debug: () => undefined, info: () => undefined, warn: (o) => log.warn(scrubSecrets(o, secrets) as object), error: (o) => log.warn(scrubSecrets(o, secrets) as object) },
+          log: {
+            debug: () => undefined,
+            info: () => undefined,
+            warn: (o) => log.warn(scrubSecrets(o, secrets) as object),
+            error: (o) => log.warn(scrubSecrets(o, secrets) as object),
+          },
           http: defaultHttp(),
           businessId: ctx.businessId,
         }),
@@ -223,7 +238,8 @@ export class IntegrationsService {
     }
     if (!result.ok) result = { ok: false, error: scrubSecrets(result.error, secrets).slice(0, 500) };
     else if (result.detail) result = { ok: true, detail: scrubSecrets(result.detail, secrets) };
-    if (i && !proposed) await this.recordOutcome(ctx.businessId, connectorId, result.ok ? { ok: true } : { ok: false, error: `Connection test: ${result.error}` }, true);
+    if (i && !proposed)
+      await this.recordOutcome(ctx.businessId, connectorId, result.ok ? { ok: true } : { ok: false, error: `Connection test: ${result.error}` }, true);
     return result;
   }
 
@@ -284,4 +300,3 @@ export class IntegrationsService {
     return r.affected ?? 0;
   }
 }
-

@@ -33,7 +33,8 @@ export function apnsJwt(auth: ApnsAuth, key: KeyObject, nowSec = Math.floor(Date
 }
 
 /** Whether APNs says the token is dead: the registration should be deleted. */
-export const isDeadToken = (r: PushResult) => r.status === 410 || (r.status === 400 && (r.reason === 'BadDeviceToken' || r.reason === 'DeviceTokenNotForTopic'));
+export const isDeadToken = (r: PushResult) =>
+  r.status === 410 || (r.status === 400 && (r.reason === 'BadDeviceToken' || r.reason === 'DeviceTokenNotForTopic'));
 
 export interface ApnsOptions {
   host: string;

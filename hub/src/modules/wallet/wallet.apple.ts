@@ -54,7 +54,10 @@ export function readP12(p12Base64: string, password: string): { certificatePem: 
  * 422 problems that say what is wrong: not a certificate, expired or not yet valid, not a Pass Type
  * ID certificate, not issued by the WWDR, key does not match, key passphrase wrong.
  */
-export function checkPassCertificate(input: { certPem: string; keyPem: string; passphrase?: string; wwdrPem?: string | null }, now = new Date()): PassCertificate {
+export function checkPassCertificate(
+  input: { certPem: string; keyPem: string; passphrase?: string; wwdrPem?: string | null },
+  now = new Date(),
+): PassCertificate {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(input.certPem);
@@ -64,15 +67,18 @@ export function checkPassCertificate(input: { certPem: string; keyPem: string; p
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: input.keyPem, format: 'pem', ...(input.passphrase ? { passphrase: input.passphrase } : {}) });
-  } catch (e) {
-    const msg = String((e as Error).message ?? '');
-    if (/passphrase|decrypt|bad decrypt/i.test(msg)) throw bad('invalid_key_passphrase', 'The private key is encrypted: give the right privateKeyPassphrase');
+  } catch {
+    if (/ENCRYPTED/.test(input.keyPem)) throw bad('invalid_key_passphrase', 'The private key is encrypted: give the right privateKeyPassphrase');
     throw bad('invalid_private_key', 'The private key is not a PEM private key');
   }
   if (key.asymmetricKeyType !== 'rsa') throw bad('invalid_private_key', 'Pass Type ID keys are RSA keys');
-  if (Date.parse(cert.validFrom) > now.getTime()) throw bad('certificate_not_yet_valid', `The certificate is valid only from ${new Date(cert.validFrom).toISOString()}`);
+  if (Date.parse(cert.validFrom) > now.getTime())
+    throw bad('certificate_not_yet_valid', `The certificate is valid only from ${new Date(cert.validFrom).toISOString()}`);
   if (Date.parse(cert.validTo) <= now.getTime()) {
-    throw bad('certificate_expired', `The certificate expired on ${new Date(cert.validTo).toISOString().slice(0, 10)}; create a new one in the Apple Developer portal`);
+    throw bad(
+      'certificate_expired',
+      `The certificate expired on ${new Date(cert.validTo).toISOString().slice(0, 10)}; create a new one in the Apple Developer portal`,
+    );
   }
   const passTypeId = field(cert.subject, 'UID');
   const teamId = field(cert.subject, 'OU');
@@ -157,34 +163,39 @@ const DIGEST_INFO: Record<string, Buffer> = {
   sha1: Buffer.from('3021300906052b0e03021a05000414', 'hex'),
   sha256: Buffer.from('3031300d060960864801650304020105000420', 'hex'),
 };
-const nativeKeys = new Map<string, KeyObject>();
+const parsedKeys = new Map<string, forge.pki.rsa.PrivateKey>();
 let nativeInstalled = false;
+let nativeEnabled = true;
 
-function installNativeRsa(): void {
+/** Turns the native RSA path off and on (the benchmark measures stock passkit-generator as its baseline). */
+export function useNativeRsa(on: boolean): void {
+  nativeEnabled = on;
+}
+
+export function installNativeRsa(): void {
   if (nativeInstalled) return;
   nativeInstalled = true;
   const pki = forge.pki as unknown as { decryptRsaPrivateKey: (pem: string, password?: string) => forge.pki.rsa.PrivateKey | null };
   const original = pki.decryptRsaPrivateKey;
   pki.decryptRsaPrivateKey = function (pem: string, password?: string) {
+    // passkit-generator parses the key again for every pass: keep the parsed (and patched) key.
+    const cacheKey = `${password ?? ''}\u0000${pem}`;
+    const hit = parsedKeys.get(cacheKey);
+    if (hit) return hit;
     const key = original.call(this, pem, password);
     if (!key) return key;
-    const cacheKey = `${password ?? ''}\u0000${pem}`;
-    let native = nativeKeys.get(cacheKey);
-    if (!native) {
-      native = createPrivateKey({ key: pem, format: 'pem', ...(password ? { passphrase: password } : {}) });
-      if (nativeKeys.size > 1000) nativeKeys.clear();
-      nativeKeys.set(cacheKey, native);
-    }
+    const nativeKey = createPrivateKey({ key: pem, format: 'pem', ...(password ? { passphrase: password } : {}) });
     const forgeSign = key.sign.bind(key);
-    const nativeKey = native;
     key.sign = ((md: forge.md.MessageDigest, scheme?: string) => {
       const prefix = DIGEST_INFO[(md as unknown as { algorithm: string }).algorithm];
-      if ((scheme === undefined || String(scheme).toUpperCase() === 'RSASSA-PKCS1-V1_5') && prefix) {
+      if (nativeEnabled && (scheme === undefined || String(scheme).toUpperCase() === 'RSASSA-PKCS1-V1_5') && prefix) {
         const digest = Buffer.from(md.digest().getBytes(), 'binary');
         return privateEncrypt({ key: nativeKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([prefix, digest])).toString('binary');
       }
       return forgeSign(md, scheme as 'RSASSA-PKCS1-V1_5');
     }) as typeof key.sign;
+    if (parsedKeys.size > 1000) parsedKeys.clear();
+    parsedKeys.set(cacheKey, key);
     return key;
   };
 }
@@ -213,10 +224,16 @@ export class InvalidPassError extends Problem {
 export function signPass(input: SignInput): Buffer {
   installNativeRsa();
   const warnings: string[] = [];
+  // passkit-generator reports rejected fields only through console.warn: collect them for the call.
+  // eslint-disable-next-line no-console
   const warn = console.warn;
+  // eslint-disable-next-line no-console
   console.warn = (...args: unknown[]) => warnings.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
   try {
-    const pass = new PKPass({ ...input.files, 'pass.json': Buffer.from(JSON.stringify(input.passJson)) }, { wwdr: input.wwdrPem, signerCert: input.certPem, signerKey: input.keyPem });
+    const pass = new PKPass(
+      { ...input.files, 'pass.json': Buffer.from(JSON.stringify(input.passJson)) },
+      { wwdr: input.wwdrPem, signerCert: input.certPem, signerKey: input.keyPem },
+    );
     if (warnings.length) throw new InvalidPassError(warnings);
     const buf = pass.getAsBuffer();
     if (warnings.length) throw new InvalidPassError(warnings);
@@ -225,6 +242,7 @@ export function signPass(input: SignInput): Buffer {
     if (e instanceof InvalidPassError) throw e;
     throw new InvalidPassError([...warnings, (e as Error).message]);
   } finally {
+    // eslint-disable-next-line no-console
     console.warn = warn;
   }
 }

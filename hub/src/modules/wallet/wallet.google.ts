@@ -57,7 +57,7 @@ export class GoogleWalletClient {
 
   constructor(
     readonly creds: GoogleCredentials,
-    private readonly apiUrl: string,
+    apiUrl: string,
   ) {
     this.key = createPrivateKey(creds.account.private_key);
     this.http = axios.create({ baseURL: apiUrl.replace(/\/$/, ''), timeout: 15_000, headers: { 'content-type': 'application/json' } });
@@ -70,7 +70,11 @@ export class GoogleWalletClient {
     this.pending = (async () => {
       const tokenUri = this.creds.account.token_uri ?? DEFAULT_TOKEN_URI;
       const iat = Math.floor(Date.now() / 1000);
-      const assertion = rs256Jwt({ iss: this.creds.account.client_email, scope: WALLET_SCOPE, aud: tokenUri, iat, exp: iat + 3600 }, this.key, this.creds.account.private_key_id);
+      const assertion = rs256Jwt(
+        { iss: this.creds.account.client_email, scope: WALLET_SCOPE, aud: tokenUri, iat, exp: iat + 3600 },
+        this.key,
+        this.creds.account.private_key_id,
+      );
       try {
         const res = await axios.post<{ access_token: string; expires_in?: number; token_type?: string }>(
           tokenUri,
@@ -146,7 +150,11 @@ export class GoogleWalletClient {
   }
 
   /** Adds a message to an object; `TEXT_AND_NOTIFY` shows an Android notification. */
-  async addMessage(type: GoogleType, objectId: string, message: { id: string; header: string; body: string; messageType: 'TEXT' | 'TEXT_AND_NOTIFY' }): Promise<void> {
+  async addMessage(
+    type: GoogleType,
+    objectId: string,
+    message: { id: string; header: string; body: string; messageType: 'TEXT' | 'TEXT_AND_NOTIFY' },
+  ): Promise<void> {
     await this.call('post', `/${type}Object/${encodeURIComponent(objectId)}/addMessage`, { message });
   }
 

@@ -66,7 +66,11 @@ export function checkImage(buf: Buffer, slot: ImageSlot): ImageCheck {
   const lim = SLOT_LIMITS[slot];
   const { width: w, height: h } = sniff;
   if (w < lim.minW || h < lim.minH || w > lim.maxW || h > lim.maxH) {
-    return { ok: false, code: 'bad_dimensions', message: `A ${slot} must be from ${lim.minW}×${lim.minH} to ${lim.maxW}×${lim.maxH} pixels; this one is ${w}×${h}` };
+    return {
+      ok: false,
+      code: 'bad_dimensions',
+      message: `A ${slot} must be from ${lim.minW}×${lim.minH} to ${lim.maxW}×${lim.maxH} pixels; this one is ${w}×${h}`,
+    };
   }
   if (lim.square && Math.abs(w - h) > Math.max(2, w * 0.1)) {
     return { ok: false, code: 'bad_dimensions', message: `A ${slot} must be square; this one is ${w}×${h}` };

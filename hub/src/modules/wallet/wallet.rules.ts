@@ -45,7 +45,21 @@ export interface PassContent {
 // ---------------------------------------------------------------------------------------------
 
 type Words = Record<
-  'points' | 'balance' | 'level' | 'discount' | 'stamps' | 'expiry' | 'number' | 'name' | 'rules' | 'contacts' | 'website' | 'buyPoints' | 'review' | 'freeItem' | 'changed',
+  | 'points'
+  | 'balance'
+  | 'level'
+  | 'discount'
+  | 'stamps'
+  | 'expiry'
+  | 'number'
+  | 'name'
+  | 'rules'
+  | 'contacts'
+  | 'website'
+  | 'buyPoints'
+  | 'review'
+  | 'freeItem'
+  | 'changed',
   string
 >;
 
@@ -284,9 +298,22 @@ export function applePassJson(c: PassContent, ids: AppleIds): Record<string, unk
   const rest = program.kind === 'stamp' ? fields : fields.slice(1);
   const back: AppleField[] = [];
   back.push({ key: 'rules', label: w.rules, value: design.back.rules ?? defaultRulesText(program, business) });
-  if (design.back.contacts) back.push({ key: 'contacts', label: w.contacts, value: design.back.contacts, dataDetectorTypes: ['PKDataDetectorTypePhoneNumber', 'PKDataDetectorTypeLink'] });
+  if (design.back.contacts)
+    back.push({
+      key: 'contacts',
+      label: w.contacts,
+      value: design.back.contacts,
+      dataDetectorTypes: ['PKDataDetectorTypePhoneNumber', 'PKDataDetectorTypeLink'],
+    });
   const link = (key: string, label: string, url?: string) => {
-    if (url) back.push({ key, label, value: url, attributedValue: `<a href="${escapeAttr(url)}">${escapeText(label)}</a>`, dataDetectorTypes: ['PKDataDetectorTypeLink'] });
+    if (url)
+      back.push({
+        key,
+        label,
+        value: url,
+        attributedValue: `<a href="${escapeAttr(url)}">${escapeText(label)}</a>`,
+        dataDetectorTypes: ['PKDataDetectorTypeLink'],
+      });
   };
   link('website', w.website, design.back.website);
   link('buyPoints', w.buyPoints, program.kind === 'bonus' ? design.back.buyPointsUrl : undefined);
@@ -430,7 +457,13 @@ export function googleClass(c: Omit<PassContent, 'card' | 'guestName'>, issuerId
     case 'giftCard':
       return { ...common, merchantName: issuerName, programLogo: image(urls.logoUrl, program.name, business.locale) };
     case 'offer':
-      return { ...common, provider: issuerName, title: design.texts.description ?? program.name, redemptionChannel: 'INSTORE', titleImage: image(urls.logoUrl, program.name, business.locale) };
+      return {
+        ...common,
+        provider: issuerName,
+        title: design.texts.description ?? program.name,
+        redemptionChannel: 'INSTORE',
+        titleImage: image(urls.logoUrl, program.name, business.locale),
+      };
     case 'generic': {
       // Generic classes carry only an id (and templates); the look goes on the object.
       const { id: genericId } = common;
@@ -449,7 +482,12 @@ export function googleObject(c: PassContent, issuerId: string, urls: GoogleUrls,
     id: googleObjectId(issuerId, card.id),
     classId: googleClassId(issuerId, program.id),
     state,
-    barcode: { type: design.barcode.format === 'QR' ? 'QR_CODE' : design.barcode.format === 'PDF417' ? 'PDF_417' : design.barcode.format === 'Aztec' ? 'AZTEC' : 'CODE_128', value: card.qr, ...(design.barcode.showNumber ? { alternateText: groupedNumber(card.number) } : {}) },
+    barcode: {
+      type:
+        design.barcode.format === 'QR' ? 'QR_CODE' : design.barcode.format === 'PDF417' ? 'PDF_417' : design.barcode.format === 'Aztec' ? 'AZTEC' : 'CODE_128',
+      value: card.qr,
+      ...(design.barcode.showNumber ? { alternateText: groupedNumber(card.number) } : {}),
+    },
   };
   const expiry = expiryOf(c);
   if (expiry) base.validTimeInterval = { end: { date: expiry.toISOString() } };

@@ -53,7 +53,10 @@ export const walletDesignSchema = z.strictObject({
       website: httpsUrl.optional(),
       buyPointsUrl: httpsUrl.optional(),
       reviewUrl: httpsUrl.optional(),
-      extra: z.array(z.strictObject({ label: text(40), value: text(500) })).max(10).default([]),
+      extra: z
+        .array(z.strictObject({ label: text(40), value: text(500) }))
+        .max(10)
+        .default([]),
     })
     .default({ extra: [] }),
   /** Venues for lock-screen relevance (Apple allows 10); empty = the business's locations with coordinates. */
@@ -168,7 +171,11 @@ export const cardLinksView = z.object({
 // Apple PassKit web service (verbatim paths and bodies)
 // ---------------------------------------------------------------------------------------------
 
-const identifier = z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/, 'Letters, digits, . _ -');
+const identifier = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._-]+$/, 'Letters, digits, . _ -');
 
 export const deviceRegistrationParams = z.strictObject({
   deviceLibraryIdentifier: identifier,
@@ -177,7 +184,13 @@ export const deviceRegistrationParams = z.strictObject({
 });
 export const deviceParams = z.strictObject({ deviceLibraryIdentifier: identifier, passTypeIdentifier: identifier });
 export const passParams = z.strictObject({ passTypeIdentifier: identifier, serialNumber: identifier });
-export const registrationBody = z.object({ pushToken: z.string().min(1).max(200).regex(/^[A-Za-z0-9]+$/, 'A hex push token') });
+export const registrationBody = z.object({
+  pushToken: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[A-Za-z0-9]+$/, 'A hex push token'),
+});
 export const serialsQuery = z.object({ passesUpdatedSince: z.string().max(40).optional() });
 export const serialsView = z.object({ serialNumbers: z.array(z.string()), lastUpdated: z.string() });
 export const logBody = z.object({ logs: z.array(z.string().max(2000)).max(100) });

@@ -1,0 +1,216 @@
+import axios, { type AxiosInstance } from 'axios';
+import type { NextFunction, Request, Response } from 'express';
+import { envelopeSchema, type Envelope } from './contracts/envelope';
+import { eventSchemas } from './contracts/events';
+import type { ConnectorDefinition, ConnectorLogger, HandlerContext, HubClient, KeyValueStore } from './connector';
+import { PermanentError, isPermanentError } from './errors';
+import { scrubSecrets, secretValues } from './secret';
+
+/** Remembers which messages a connector already handled for a business (the runtime's dedupe). */
+export interface ProcessedStore {
+  seen(connectorId: string, businessId: string, messageId: string): Promise<boolean>;
+  mark(connectorId: string, businessId: string, messageId: string): Promise<void>;
+}
+
+/** What the runtime needs from its host (the hub, a worker, or the testkit) to run one connector. */
+export interface RuntimeDeps {
+  /** The parsed, decrypted config of the business's installation; undefined when not installed or disabled. */
+  installation(businessId: string): Promise<Record<string, unknown> | undefined>;
+  processed: ProcessedStore;
+  store(businessId: string): KeyValueStore;
+  hub(businessId: string, correlationId?: string): HubClient;
+  log: ConnectorLogger;
+  /** Builds the axios instance handed to handlers (default: 15 s timeout). */
+  http?: () => AxiosInstance;
+  /** Told the outcome of every handled message (last success / last error in the console). */
+  outcome?(businessId: string, result: { ok: true } | { ok: false; error: string; permanent: boolean }): Promise<void> | void;
+}
+
+export type DispatchResult = 'handled' | 'duplicate' | 'not_installed' | 'no_handler';
+
+export const defaultHttp = (): AxiosInstance => axios.create({ timeout: 15_000, maxRedirects: 0 });
+
+/** A logger whose output never contains the given secret values. */
+export function redactingLogger(log: ConnectorLogger, secrets: string[]): ConnectorLogger {
+  if (!secrets.length) return log;
+  const wrap =
+    (level: keyof ConnectorLogger) =>
+    (obj: object | string, msg?: string): void => {
+      const o = scrubSecrets(obj, secrets);
+      if (msg === undefined) log[level](o as never);
+      else log[level](o as object, scrubSecrets(msg, secrets));
+    };
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
+}
+
+/** The handler context for one business (shared by handlers and inbound routers). */
+export function handlerContext<C>(
+  def: ConnectorDefinition,
+  deps: RuntimeDeps,
+  businessId: string,
+  config: Record<string, unknown>,
+  correlationId?: string,
+): HandlerContext<C> {
+  const secrets = secretValues(def.configSchema, config);
+  // Built on first use: most handlers of a busy consumer never touch some of them.
+  let http: AxiosInstance | undefined;
+  let store: KeyValueStore | undefined;
+  let hub: HubClient | undefined;
+  return {
+    config: config as C,
+    businessId,
+    log: redactingLogger(deps.log, secrets),
+    get http() {
+      return (http ??= (deps.http ?? defaultHttp)());
+    },
+    get store() {
+      return (store ??= deps.store(businessId));
+    },
+    get hub() {
+      return (hub ??= deps.hub(businessId, correlationId));
+    },
+  };
+}
+
+/**
+ * The runtime's message handler for one connector: the same code serves the hub's embedded mode,
+ * the `loyalty-connector` worker and the testkit. Per message it
+ * 1. finds the handler for the type (none: acknowledged and ignored);
+ * 2. loads the installation of the message's business (not installed or disabled: ignored);
+ * 3. skips a message id already processed for this (connector, business);
+ * 4. validates `data` against the contract (invalid: parked at once — retrying cannot fix it);
+ * 5. runs the handler, then marks the id processed and reports the outcome.
+ * A thrown error propagates to the bus (retry, or park for {@link PermanentError}).
+ */
+export function createDispatcher(def: ConnectorDefinition, deps: RuntimeDeps): (msg: Envelope) => Promise<DispatchResult> {
+  const id = def.manifest.id;
+  return async (msg) => {
+    const env = envelopeSchema.safeParse(msg);
+    if (!env.success)
+      throw new PermanentError(`Malformed envelope: ${env.error.issues.map((i) => `${i.path.join('.') || 'envelope'}: ${i.message}`).join('; ')}`);
+    const handler = (def.handlers as Record<string, ((m: Envelope, c: HandlerContext<unknown>) => Promise<void>) | undefined>)[msg.type];
+    if (!handler) return 'no_handler';
+    const config = await deps.installation(msg.businessId);
+    if (!config) return 'not_installed';
+    if (await deps.processed.seen(id, msg.businessId, msg.id)) return 'duplicate';
+    const schema = (
+      eventSchemas as Record<
+        string,
+        { safeParse(d: unknown): { success: boolean; data?: unknown; error?: { issues: { path: PropertyKey[]; message: string }[] } } }
+      >
+    )[msg.type];
+    let data = msg.data;
+    if (schema) {
+      const parsed = schema.safeParse(msg.data);
+      if (!parsed.success) {
+        const why = parsed.error!.issues.map((i) => `${i.path.map(String).join('.') || 'data'}: ${i.message}`).join('; ');
+        await deps.outcome?.(msg.businessId, { ok: false, error: `Invalid ${msg.type}: ${why}`, permanent: true });
+        throw new PermanentError(`Invalid ${msg.type} data: ${why}`);
+      }
+      data = parsed.data;
+    }
+    const ctx = handlerContext(def, deps, msg.businessId, config, msg.correlationId ?? msg.id);
+    try {
+      await handler({ ...msg, data }, ctx);
+    } catch (e) {
+      const error = scrubSecrets(e instanceof Error ? e.message : String(e), secretValues(def.configSchema, config)).slice(0, 500);
+      await Promise.resolve(deps.outcome?.(msg.businessId, { ok: false, error, permanent: isPermanentError(e) })).catch(() => undefined);
+      if (e instanceof Error && error !== e.message) {
+        // Never let a secret travel into the parking queue or the logs through an error message.
+        const clean = isPermanentError(e) ? new PermanentError(error) : new Error(error);
+        throw clean;
+      }
+      throw e;
+    }
+    await deps.processed.mark(id, msg.businessId, msg.id);
+    await Promise.resolve(deps.outcome?.(msg.businessId, { ok: true })).catch(() => undefined);
+    return 'handled';
+  };
+}
+
+// ------------------------------------------------------------------ memory implementations
+
+/** Key/value store in memory (testkit, tests). */
+export class MemoryKeyValueStore implements KeyValueStore {
+  readonly data = new Map<string, { value: string; expiresAt?: number }>();
+  constructor(private readonly now: () => number = Date.now) {}
+  async get<T>(key: string): Promise<T | undefined> {
+    const e = this.data.get(key);
+    if (!e) return undefined;
+    if (e.expiresAt !== undefined && e.expiresAt <= this.now()) {
+      this.data.delete(key);
+      return undefined;
+    }
+    return JSON.parse(e.value) as T;
+  }
+  async set(key: string, value: unknown, opts: { ttlSeconds?: number } = {}): Promise<void> {
+    this.data.set(key, { value: JSON.stringify(value), expiresAt: opts.ttlSeconds ? this.now() + opts.ttlSeconds * 1000 : undefined });
+  }
+  async delete(key: string): Promise<void> {
+    this.data.delete(key);
+  }
+}
+
+export class MemoryProcessedStore implements ProcessedStore {
+  readonly ids = new Set<string>();
+  async seen(c: string, b: string, m: string): Promise<boolean> {
+    return this.ids.has(`${c}\u0000${b}\u0000${m}`);
+  }
+  async mark(c: string, b: string, m: string): Promise<void> {
+    this.ids.add(`${c}\u0000${b}\u0000${m}`);
+  }
+}
+
+// ------------------------------------------------------------------ inbound helpers
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The request body exactly as received (set by the host before inbound routers run). */
+    rawBody?: Buffer;
+  }
+}
+
+/** The exact bytes of the request body, for signature checks; an empty buffer when there was none. */
+export function rawBody(req: Request): Buffer {
+  return req.rawBody ?? Buffer.alloc(0);
+}
+
+/**
+ * Keeps the raw body of inbound requests: when an earlier JSON parser already kept it (the hub's),
+ * nothing is read again; otherwise the stream is read (up to `limit` bytes) and JSON bodies are
+ * parsed into `req.body` as usual.
+ */
+export function captureRawBody(limit = 1024 * 1024) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (req.rawBody || req.readableEnded || !['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method)) return next();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit && !failed) {
+        failed = true;
+        res.status(413).json({ error: 'payload_too_large' });
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('error', (e) => {
+      if (!failed) next(e);
+    });
+    req.on('end', () => {
+      if (failed) return;
+      req.rawBody = Buffer.concat(chunks);
+      if (req.is(['application/json', 'application/*+json']) && req.rawBody.length) {
+        try {
+          req.body = JSON.parse(req.rawBody.toString('utf8'));
+        } catch {
+          res.status(400).json({ error: 'invalid_json' });
+          return;
+        }
+      }
+      next();
+    });
+  };
+}

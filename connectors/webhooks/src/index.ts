@@ -1,0 +1,10 @@
+export { createConnector, type WebhooksConnector, type WebhooksOptions } from './connector';
+export { manifest, WEBHOOK_EVENT_TYPES } from './manifest';
+export { configSchema } from './config.schema';
+export { WebhookEngine, endpointView, type EngineOptions } from './engine';
+export * from './entities';
+export * from './translate/payload';
+export * from './translate/schedule';
+export * from './translate/signature';
+export { deliverHttp, type DeliverFn, type DeliveryRequest } from './transport/deliver';
+export { isForbiddenAddress, literalHostProblem, resolveSafely, RefusedAddressError } from './transport/ssrf';

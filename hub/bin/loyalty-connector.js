@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/* global setTimeout */
+// `loyalty-connector <id>`: runs one connector as its own worker (see src/modules/integrations/worker.ts).
+require('./register');
+const id = process.argv[2];
+if (!id || id === '--help' || id === '-h') {
+  process.stderr.write('Usage: loyalty-connector <id>\n  Env: AMQP_URL, DATABASE_URL, HUB_SECRET (same as the hub), PORT (inbound routes, default 8080)\n');
+  process.exit(id ? 0 : 2);
+}
+const { startConnectorWorker } = require('../src/modules/integrations/worker');
+startConnectorWorker({ id })
+  .then((w) => {
+    let stopping = false;
+    const stop = (sig) => {
+      if (stopping) return;
+      stopping = true;
+      const t = setTimeout(() => process.exit(1), 15000);
+      t.unref();
+      w.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+      process.stderr.write(`loyalty-connector ${id}: ${sig}, stopping\n`);
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  })
+  .catch((e) => {
+    process.stderr.write(`loyalty-connector ${id} failed to start: ${e && e.message ? e.message : String(e)}\n`);
+    process.exit(1);
+  });

@@ -1,0 +1,209 @@
+import path from 'node:path';
+import type { NextFunction, Request, Response } from 'express';
+import { z } from 'zod';
+import type { Api } from '../../http/api';
+import { ROLE_SETS } from '../../http/auth';
+import { Problem } from '../../shared/errors';
+import { idParam } from '../tenants/tenants.schemas';
+import { cardPage, notFoundPage, registrationPage } from './engagement.pages';
+import { detectPlatform, utmFromQuery } from './engagement.rules';
+import {
+  formBody,
+  formPatch,
+  formView,
+  publicRegistrationBody,
+  registrationResult,
+  registrationsQuery,
+  registrationView,
+  slugParam,
+  smsCodeBody,
+  smsCodeView,
+} from './engagement.schemas';
+import type { EngagementService } from './engagement.service';
+
+const REGISTER_JS = path.join(__dirname, 'public', 'register.js');
+
+/** Routes of the engagement module: forms in the console, the public API, and the guest pages. */
+export function engagementRoutes(api: Api, engagement: EngagementService): void {
+  const tags = ['Engagement'];
+  const marketing = { roles: ROLE_SETS.marketing };
+
+  // ---------- console ----------
+  api.route(
+    { method: 'get', path: '/v1/admin/engagement/forms', summary: 'Registration pages of the business', tags, auth: marketing, response: z.array(formView) },
+    async (req) => (await engagement.listForms(req.ctx)).map((f) => engagement.formOut(f)),
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/v1/admin/engagement/forms',
+      summary: 'Create a registration page for a program',
+      tags,
+      auth: marketing,
+      body: formBody,
+      response: formView,
+      status: 201,
+      errors: [404, 409],
+    },
+    async (req) => engagement.formOut(await engagement.createForm(req.ctx, req.valid.body)),
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/admin/engagement/forms/:id',
+      summary: 'One registration page',
+      tags,
+      auth: marketing,
+      params: idParam,
+      response: formView,
+      errors: [404],
+    },
+    async (req) => engagement.formOut(await engagement.getForm(req.ctx, req.valid.params.id)),
+  );
+  api.route(
+    {
+      method: 'patch',
+      path: '/v1/admin/engagement/forms/:id',
+      summary: 'Change a registration page',
+      tags,
+      auth: marketing,
+      params: idParam,
+      body: formPatch,
+      response: formView,
+      errors: [404, 409],
+    },
+    async (req) => engagement.formOut(await engagement.updateForm(req.ctx, req.valid.params.id, req.valid.body)),
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/admin/engagement/forms/:id/registrations',
+      summary: 'Registrations through a page (UTM tags, referral codes, consent time)',
+      tags,
+      auth: marketing,
+      params: idParam,
+      query: registrationsQuery,
+      response: z.object({ items: z.array(registrationView), nextCursor: z.string().nullable() }),
+      errors: [404],
+    },
+    async (req) => {
+      const r = await engagement.registrations(req.ctx, req.valid.params.id, req.valid.query);
+      return {
+        items: r.items.map((x) => ({
+          id: x.id,
+          guestId: x.guestId,
+          cardId: x.cardId,
+          existingGuest: x.existingGuest,
+          utm: x.utm,
+          referralCode: x.referralCode,
+          consentAt: x.consentAt,
+          createdAt: x.createdAt,
+        })),
+        nextCursor: r.nextCursor,
+      };
+    },
+  );
+
+  // ---------- public API (used by the page's script) ----------
+  const publicTags = ['Public pages'];
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/public/forms/:slug',
+      summary: 'A registration page’s definition (fields, variables, consent texts)',
+      tags: publicTags,
+      auth: 'public',
+      params: slugParam,
+      errors: [404],
+    },
+    async (req) => {
+      const f = await engagement.publicForm(req.valid.params.slug);
+      const { id: _i, createdAt: _c, ...out } = engagement.formOut(f.form);
+      return { ...out, businessName: f.businessName, programName: f.programName };
+    },
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/v1/public/forms/:slug/sms-codes',
+      summary: 'Send a verification code by SMS (3 per phone per hour)',
+      tags: publicTags,
+      auth: 'public',
+      params: slugParam,
+      body: smsCodeBody,
+      response: smsCodeView,
+      status: 201,
+      errors: [403, 404, 409, 422, 429, 502],
+    },
+    async (req, res) => {
+      try {
+        return await engagement.requestCode(req.valid.params.slug, req.valid.body.phone, { ip: req.ip, userAgent: req.get('user-agent') });
+      } catch (e) {
+        if (e instanceof Problem && e.status === 429 && e.extra?.retryAfterSeconds) res.setHeader('Retry-After', String(e.extra.retryAfterSeconds));
+        throw e;
+      }
+    },
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/v1/public/forms/:slug/registrations',
+      summary: 'Register with the SMS code and get the card (its page link)',
+      description: 'Wrong code: 422 with attemptsLeft; the fifth wrong attempt burns the code (429). Blacklisted phone: 403. Consent is required.',
+      tags: publicTags,
+      auth: 'public',
+      params: slugParam,
+      body: publicRegistrationBody,
+      response: registrationResult,
+      status: 201,
+      errors: [403, 404, 409, 410, 422, 429],
+    },
+    async (req) => engagement.register(req.valid.params.slug, req.valid.body, { ip: req.ip, userAgent: req.get('user-agent') }),
+  );
+
+  // ---------- pages ----------
+  const html = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      await fn(req, res);
+    } catch (e) {
+      if (e instanceof Problem && e.status === 404) {
+        res.status(404).type('html').send(notFoundPage());
+        return;
+      }
+      next(e);
+    }
+  };
+  api.router.get(
+    '/join/:slug',
+    html(async (req, res) => {
+      const slug = String(req.params.slug);
+      if (!/^[a-z0-9-]{3,64}$/i.test(slug)) throw new Problem(404, 'form_not_found', 'Registration page not found');
+      const f = await engagement.publicForm(slug);
+      const q = req.query as Record<string, unknown>;
+      const ref = typeof q.ref === 'string' ? q.ref.trim().slice(0, 16) : undefined;
+      res
+        .set('Cache-Control', 'no-store')
+        .type('html')
+        .send(registrationPage(f, { utm: utmFromQuery(q) as Record<string, string>, ref }));
+    }),
+  );
+  api.router.get(
+    '/card/:businessId/:cardId',
+    html(async (req, res) => {
+      const { businessId, cardId } = req.params as { businessId: string; cardId: string };
+      const uuid = /^[0-9a-f-]{36}$/i;
+      if (!uuid.test(businessId) || !uuid.test(cardId)) throw new Problem(404, 'not_found', 'Card not found');
+      const t = typeof req.query.t === 'string' ? req.query.t : undefined;
+      const data = await engagement.cardPage(businessId, cardId, t);
+      res
+        .set('Cache-Control', 'no-store')
+        .set('Referrer-Policy', 'no-referrer')
+        .set('Vary', 'User-Agent')
+        .type('html')
+        .send(await cardPage(data, detectPlatform(req.get('user-agent'))));
+    }),
+  );
+  api.router.get('/static/engagement/register.js', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300').type('application/javascript').sendFile(REGISTER_JS);
+  });
+}

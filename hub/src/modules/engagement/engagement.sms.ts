@@ -1,0 +1,92 @@
+import axios from 'axios';
+import type { Logger } from 'pino';
+import { maskPhone } from './engagement.rules';
+
+/**
+ * The port through which verification codes leave the hub. An implementation sends one text to one
+ * E.164 phone and resolves with the provider's message id, or rejects with an `SmsError`.
+ */
+export interface SmsProvider {
+  readonly name: string;
+  send(msg: { to: string; text: string; ip?: string }): Promise<{ id: string | null }>;
+}
+
+/** A provider refused or failed; `permanent` means "this number will not work", not "try later". */
+export class SmsError extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+    readonly providerCode?: number,
+  ) {
+    super(message);
+    this.name = 'SmsError';
+  }
+}
+
+/**
+ * Development: the text (with the code) goes to the hub log at info instead of a phone. Only the
+ * text and the masked number are logged: no credentials, no full phone.
+ */
+export class ConsoleSmsProvider implements SmsProvider {
+  readonly name = 'console';
+  constructor(private readonly log: Logger) {}
+  async send(msg: { to: string; text: string }): Promise<{ id: null }> {
+    this.log.info({ sms: { to: maskPhone(msg.to), text: msg.text } }, 'SMS not sent (console provider): the text is shown here');
+    return { id: null };
+  }
+}
+
+export interface SmsRuOptions {
+  apiId: string;
+  /** https://sms.ru */
+  baseUrl: string;
+  from?: string;
+  /** `test=1`: SMS.ru accepts and answers, but delivers nothing and charges nothing. */
+  test?: boolean;
+}
+
+interface SmsRuAnswer {
+  status: 'OK' | 'ERROR';
+  status_code: number;
+  status_text?: string;
+  sms?: Record<string, { status: 'OK' | 'ERROR'; status_code: number; sms_id?: string; status_text?: string }>;
+  balance?: number;
+}
+
+/** SMS.ru status codes that mean the number itself cannot receive (not worth a retry). */
+const PERMANENT = new Set([202, 207, 208, 209, 230, 231, 232, 233]);
+
+/**
+ * SMS.ru (`POST {baseUrl}/sms/send`, form fields `api_id`, `to`, `msg`, `json=1`, optional `from`,
+ * `test`, `ip`). The answer is JSON with a request-level `status` and one entry per number under `sms`.
+ */
+export class SmsRuProvider implements SmsProvider {
+  readonly name = 'smsru';
+  constructor(private readonly o: SmsRuOptions) {}
+
+  async send(msg: { to: string; text: string; ip?: string }): Promise<{ id: string | null }> {
+    const to = msg.to.replace(/\D/g, '');
+    const form = new URLSearchParams({ api_id: this.o.apiId, to, msg: msg.text, json: '1' });
+    if (this.o.from) form.set('from', this.o.from);
+    if (this.o.test) form.set('test', '1');
+    if (msg.ip) form.set('ip', msg.ip);
+    let data: SmsRuAnswer;
+    try {
+      const res = await axios.post<SmsRuAnswer>(`${this.o.baseUrl.replace(/\/$/, '')}/sms/send`, form.toString(), {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        timeout: 10_000,
+        responseType: 'json',
+      });
+      data = res.data;
+    } catch (e) {
+      throw new SmsError(`SMS.ru did not answer: ${(e as Error).message}`, false);
+    }
+    if (!data || typeof data !== 'object') throw new SmsError('SMS.ru answered something that is not JSON', false);
+    if (data.status !== 'OK') throw new SmsError(`SMS.ru refused the request: ${data.status_code} ${data.status_text ?? ''}`.trim(), false, data.status_code);
+    const one = data.sms?.[to];
+    if (!one) throw new SmsError('SMS.ru answered without the number', false);
+    if (one.status !== 'OK')
+      throw new SmsError(`SMS.ru refused the number: ${one.status_code} ${one.status_text ?? ''}`.trim(), PERMANENT.has(one.status_code), one.status_code);
+    return { id: one.sms_id ?? null };
+  }
+}

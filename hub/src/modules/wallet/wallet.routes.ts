@@ -1,0 +1,342 @@
+import { z } from 'zod';
+import type { Api } from '../../http/api';
+import { ROLE_SETS } from '../../http/auth';
+import { idParam } from '../tenants/tenants.schemas';
+import { PKPASS_MIME } from './wallet.apple';
+import type { WalletService } from './wallet.service';
+import {
+  appleAccountBody,
+  appleAccountView,
+  cardLinksView,
+  designView,
+  deviceParams,
+  deviceRegistrationParams,
+  googleAccountBody,
+  googleAccountView,
+  IMAGE_SLOTS,
+  imageUploadBody,
+  imageView,
+  logBody,
+  passParams,
+  registrationBody,
+  serialsQuery,
+  serialsView,
+  walletDesignSchema,
+} from './wallet.schemas';
+
+const programParam = z.strictObject({ programId: z.uuid() });
+const imageParams = z.strictObject({ programId: z.uuid(), slot: z.enum(IMAGE_SLOTS) });
+const publicCardParams = z.strictObject({ businessId: z.uuid(), cardId: z.uuid() });
+const tokenQuery = z.object({ t: z.string().min(10).max(64) });
+
+/** Routes of the wallet module: console (designs, credentials), public downloads, Apple's web service. */
+export function walletRoutes(api: Api, wallet: WalletService): void {
+  const tags = ['Wallet'];
+  const design = { roles: ROLE_SETS.marketing };
+  const admins = { roles: ROLE_SETS.admins };
+
+  // ---------- console: designs and images ----------
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/admin/wallet/designs/:programId',
+      summary: 'A program’s card design (defaults filled in) and its images',
+      tags,
+      auth: design,
+      params: programParam,
+      response: designView,
+      errors: [404],
+    },
+    async (req) => wallet.designView(req.ctx, req.valid.params.programId),
+  );
+  api.route(
+    {
+      method: 'put',
+      path: '/v1/admin/wallet/designs/:programId',
+      summary: 'Set a program’s card design; every issued pass is updated (push / PATCH)',
+      tags,
+      auth: design,
+      params: programParam,
+      body: walletDesignSchema,
+      response: designView,
+      errors: [404],
+    },
+    async (req) => wallet.putDesign(req.ctx, req.valid.params.programId, req.valid.body),
+  );
+  api.route(
+    {
+      method: 'put',
+      path: '/v1/admin/wallet/designs/:programId/images/:slot',
+      summary: 'Upload an image (icon, logo, strip): a real PNG or JPEG within the slot’s pixel limits',
+      description: 'The file goes as base64 in JSON. Apple Wallet uses PNG images only; a JPEG serves Google Wallet and the web pages.',
+      tags,
+      auth: design,
+      params: imageParams,
+      body: imageUploadBody,
+      response: imageView,
+      errors: [404, 413, 415, 422],
+    },
+    async (req) => wallet.putImage(req.ctx, req.valid.params.programId, req.valid.params.slot, req.valid.body.contentBase64),
+  );
+  api.route(
+    {
+      method: 'delete',
+      path: '/v1/admin/wallet/designs/:programId/images/:slot',
+      summary: 'Remove an image',
+      tags,
+      auth: design,
+      params: imageParams,
+      errors: [404],
+    },
+    async (req) => {
+      await wallet.deleteImage(req.ctx, req.valid.params.programId, req.valid.params.slot);
+    },
+  );
+
+  // ---------- console: credentials ----------
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/admin/wallet/apple',
+      summary: 'The Apple Wallet certificate on file (never the key)',
+      tags,
+      auth: admins,
+      response: appleAccountView,
+    },
+    async (req) => wallet.appleAccount(req.ctx),
+  );
+  api.route(
+    {
+      method: 'put',
+      path: '/v1/admin/wallet/apple',
+      summary: 'Upload the Pass Type ID certificate and key (PEM or .p12), optionally the APNs key',
+      description:
+        'Checked before it is kept: a certificate that is expired, not a Pass Type ID certificate, not issued by the WWDR, or whose key does not match is refused with 422. The key is stored encrypted.',
+      tags,
+      auth: admins,
+      body: appleAccountBody,
+      response: appleAccountView,
+      errors: [422],
+    },
+    async (req) => wallet.setAppleAccount(req.ctx, req.valid.body),
+  );
+  api.route(
+    { method: 'delete', path: '/v1/admin/wallet/apple', summary: 'Remove the Apple Wallet certificate', tags, auth: admins, errors: [404] },
+    async (req) => {
+      await wallet.deleteAppleAccount(req.ctx);
+    },
+  );
+  api.route(
+    { method: 'get', path: '/v1/admin/wallet/google', summary: 'The Google Wallet issuer in use', tags, auth: admins, response: googleAccountView },
+    async (req) => wallet.googleAccount(req.ctx),
+  );
+  api.route(
+    {
+      method: 'put',
+      path: '/v1/admin/wallet/google',
+      summary: 'Set the Google Wallet issuer id and service account key (stored encrypted)',
+      tags,
+      auth: admins,
+      body: googleAccountBody,
+      response: googleAccountView,
+      errors: [422],
+    },
+    async (req) => wallet.setGoogleAccount(req.ctx, req.valid.body),
+  );
+  api.route(
+    { method: 'delete', path: '/v1/admin/wallet/google', summary: 'Remove the business’s Google Wallet account', tags, auth: admins, errors: [404] },
+    async (req) => {
+      await wallet.deleteGoogleAccount(req.ctx);
+    },
+  );
+
+  // ---------- console: a card's wallet links ----------
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/admin/cards/:id/wallet',
+      summary: 'A card’s page and wallet links, to send to the guest',
+      tags,
+      auth: { roles: ROLE_SETS.staff },
+      params: idParam,
+      response: cardLinksView,
+      errors: [404],
+    },
+    async (req) => wallet.cardLinks(req.ctx, req.valid.params.id),
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/admin/cards/:id/wallet/apple.pkpass',
+      summary: 'Download a card’s Apple Wallet pass',
+      tags,
+      auth: { roles: ROLE_SETS.staff },
+      params: idParam,
+      errors: [404, 409, 410],
+    },
+    async (req, res) => {
+      const pass = await wallet.applePass(req.ctx, req.valid.params.id);
+      res
+        .status(200)
+        .type(PKPASS_MIME)
+        .set('Content-Disposition', 'attachment; filename="card.pkpass"')
+        .set('Last-Modified', pass.lastModified.toUTCString())
+        .send(pass.body);
+    },
+  );
+
+  // ---------- public: downloads from the card page ----------
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/public/cards/:businessId/:cardId/apple.pkpass',
+      summary: 'The guest’s Apple Wallet pass (link from the card page)',
+      tags,
+      auth: 'public',
+      params: publicCardParams,
+      query: tokenQuery,
+      errors: [404, 409, 410],
+    },
+    async (req, res) => {
+      const { ctx, card } = await wallet.cardByAccess(req.valid.params.businessId, req.valid.params.cardId, req.valid.query.t);
+      const pass = await wallet.applePass(ctx, card.id);
+      res
+        .status(200)
+        .type(PKPASS_MIME)
+        .set('Content-Disposition', 'attachment; filename="card.pkpass"')
+        .set('Cache-Control', 'no-store')
+        .set('Last-Modified', pass.lastModified.toUTCString())
+        .send(pass.body);
+    },
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/public/cards/:businessId/:cardId/google',
+      summary: 'Redirects to "Save to Google Wallet" for the guest’s card',
+      tags,
+      auth: 'public',
+      params: publicCardParams,
+      query: tokenQuery,
+      status: 302,
+      errors: [404, 409, 502],
+    },
+    async (req, res) => {
+      const { ctx, card } = await wallet.cardByAccess(req.valid.params.businessId, req.valid.params.cardId, req.valid.query.t);
+      res.set('Cache-Control', 'no-store').redirect(302, await wallet.googleSaveUrl(ctx, card.id));
+    },
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/public/wallet/images/:businessId/:programId/:slot',
+      summary: 'A design image (Google Wallet fetches logos from here)',
+      tags,
+      auth: 'public',
+      params: z.strictObject({ businessId: z.uuid(), programId: z.uuid(), slot: z.enum(IMAGE_SLOTS) }),
+      query: z.object({ v: z.string().max(40).optional() }),
+      errors: [404],
+    },
+    async (req, res) => {
+      const img = await wallet.publicImage(req.valid.params.businessId, req.valid.params.programId, req.valid.params.slot);
+      res.status(200).type(img.mime).set('Cache-Control', 'public, max-age=300').set('ETag', `"${img.etag}"`).send(img.body);
+    },
+  );
+
+  // ---------- Apple PassKit web service, verbatim: {webServiceURL}/v1/… ----------
+  const apple = ['Apple Wallet web service'];
+  const base = '/v1/wallet/apple/v1';
+  api.route(
+    {
+      method: 'post',
+      path: `${base}/devices/:deviceLibraryIdentifier/registrations/:passTypeIdentifier/:serialNumber`,
+      summary: 'Register a device to receive push notifications for a pass',
+      description: 'Authorization: ApplePass <authenticationToken>. 201 when newly registered, 200 when already registered, 401 for a wrong token.',
+      tags: apple,
+      auth: 'public',
+      params: deviceRegistrationParams,
+      body: registrationBody,
+      status: 201,
+      errors: [401, 404],
+    },
+    async (req, res) => {
+      const p = req.valid.params;
+      const status = await wallet.registerDevice(
+        p.deviceLibraryIdentifier,
+        p.passTypeIdentifier,
+        p.serialNumber,
+        req.headers.authorization,
+        req.valid.body.pushToken,
+      );
+      res.status(status).end();
+    },
+  );
+  api.route(
+    {
+      method: 'delete',
+      path: `${base}/devices/:deviceLibraryIdentifier/registrations/:passTypeIdentifier/:serialNumber`,
+      summary: 'Unregister a device from a pass',
+      tags: apple,
+      auth: 'public',
+      params: deviceRegistrationParams,
+      status: 200,
+      errors: [401, 404],
+    },
+    async (req, res) => {
+      const p = req.valid.params;
+      await wallet.unregisterDevice(p.deviceLibraryIdentifier, p.passTypeIdentifier, p.serialNumber, req.headers.authorization);
+      res.status(200).end();
+    },
+  );
+  api.route(
+    {
+      method: 'get',
+      path: `${base}/devices/:deviceLibraryIdentifier/registrations/:passTypeIdentifier`,
+      summary: 'Serial numbers of the device’s passes updated since a tag',
+      description: '200 with `{serialNumbers, lastUpdated}` (lastUpdated is a string tag), 204 when nothing changed.',
+      tags: apple,
+      auth: 'public',
+      params: deviceParams,
+      query: serialsQuery,
+      response: serialsView,
+      errors: [204],
+    },
+    async (req, res) => {
+      const out = await wallet.serialsSince(req.valid.params.deviceLibraryIdentifier, req.valid.params.passTypeIdentifier, req.valid.query.passesUpdatedSince);
+      if (!out) {
+        res.status(204).end();
+        return;
+      }
+      return out;
+    },
+  );
+  api.route(
+    {
+      method: 'get',
+      path: `${base}/passes/:passTypeIdentifier/:serialNumber`,
+      summary: 'The latest version of a pass (also answers HEAD)',
+      description: '200 with the .pkpass and Last-Modified; 304 when If-Modified-Since is not older than the pass; 401 for a wrong token.',
+      tags: apple,
+      auth: 'public',
+      params: passParams,
+      errors: [304, 401, 404],
+    },
+    async (req, res) => {
+      const p = req.valid.params;
+      const out = await wallet.latestPass(p.passTypeIdentifier, p.serialNumber, req.headers.authorization, req.headers['if-modified-since']);
+      res.set('Last-Modified', out.lastModified.toUTCString()).set('Cache-Control', 'no-cache');
+      if (out.status === 304) {
+        res.status(304).end();
+        return;
+      }
+      res.status(200).type(PKPASS_MIME).send(out.body);
+    },
+  );
+  api.route(
+    { method: 'post', path: `${base}/log`, summary: 'Log messages from devices', tags: apple, auth: 'public', body: logBody, status: 200 },
+    async (req, res) => {
+      wallet.deviceLog(req.valid.body.logs);
+      res.status(200).end();
+    },
+  );
+}
