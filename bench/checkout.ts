@@ -280,7 +280,7 @@ async function profileSale(env: BenchEnv, args: SaleArgs): Promise<StatementProf
   }).then((list) => list.filter((x) => !background.has(shape(x.sql))));
   const relay = await captureStatements(env, () => env.hub.relay.runOnce());
   // What in-process consumers of the published events (wallet, …) run for this sale.
-  const consumers = await captureStatements(env, () => sleep(1000));
+  const consumers = await captureStatements(env, () => sleep(800));
   env.hub.relay.start();
   const begin = sale.findIndex((s) => /^(START|BEGIN)/i.test(s.sql));
   const end = sale.findIndex((s) => /^COMMIT/i.test(s.sql));
@@ -488,8 +488,10 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
       const oq: LoadResult[] = [];
       const hq: LoadResult[] = [];
       for (let r = 0; r < o.rounds; r++) {
-        const a = await load('quoteRequests', { mode: 'closed', concurrency: o.concurrency, durationMs: o.roundMs, warmupMs: 500 });
-        const b = await load('helloRequests', { mode: 'closed', concurrency: o.concurrency, durationMs: o.roundMs, warmupMs: 500 }, hello.url);
+        // Quote rounds are cheap and steady: three quarters of a commit round is enough.
+        const ms = Math.round(o.roundMs * 0.75);
+        const a = await load('quoteRequests', { mode: 'closed', concurrency: o.concurrency, durationMs: ms, warmupMs: 500 });
+        const b = await load('helloRequests', { mode: 'closed', concurrency: o.concurrency, durationMs: ms, warmupMs: 500 }, hello.url);
         log(`${name}: quote round ${r + 1}: hub ${describeLoad(a)}`);
         log(`${name}: quote round ${r + 1}: express-hello ${describeLoad(b)}`);
         oq.push(a);
@@ -541,9 +543,8 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
       const big = await openEnv(kind, o.scaleGuests);
       try {
         await loadOn(big, 'commitRequests', { mode: 'closed', concurrency: o.concurrency, durationMs: 2000 });
-        // Enough arrivals per round for a p99 (~150), a few seconds at least; the median round is
-        // reported, so one round disturbed by a neighbour on a shared machine does not decide it.
-        const roundMs = Math.round(Math.min(8000, Math.max(3000, (150 / rate) * 1000)));
+        // Up to ~150 arrivals per round (3 to 5 s), five rounds per hub.
+        const roundMs = Math.round(Math.min(5000, Math.max(3000, (150 / rate) * 1000)));
         const rounds = o.rounds + 2;
         const small: LoadResult[] = [];
         const large: LoadResult[] = [];

@@ -1,3 +1,4 @@
+import { insertRows } from '../db/columns';
 import type { EntityManager } from 'typeorm';
 import { eventSchemas, type Envelope, type EventData, type EventType } from '@loyalty/sdk';
 import { newId } from '../shared/ids';
@@ -14,7 +15,7 @@ import type { Logger } from 'pino';
 export async function emit<T extends EventType>(tx: EntityManager, businessId: string, type: T, data: EventData<T>, correlationId?: string): Promise<string> {
   const parsed = eventSchemas[type].parse(data);
   const eventId = newId();
-  await tx.getRepository(OutboxMessage).insert({
+  await insertRows(tx.getRepository(OutboxMessage), {
     eventId,
     businessId,
     type,
@@ -22,7 +23,7 @@ export async function emit<T extends EventType>(tx: EntityManager, businessId: s
     correlationId: correlationId ?? null,
     occurredAt: new Date(),
     sentAt: null,
-  });
+  } as OutboxMessage);
   return eventId;
 }
 

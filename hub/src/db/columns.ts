@@ -1,4 +1,5 @@
-import { Column, ColumnOptions, CreateDateColumn, PrimaryColumn, UpdateDateColumn, ValueTransformer } from 'typeorm';
+import { Column, ColumnOptions, CreateDateColumn, ObjectLiteral, PrimaryColumn, Repository, UpdateDateColumn, ValueTransformer } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { newId } from '../shared/ids';
 
 /** BIGINT arrives from mysql2 as a string: money and points go through here, always as safe integers. */
@@ -26,14 +27,29 @@ export abstract class BaseEntity {
   id: string = newId();
 
   @CreateDateColumn({ type: 'datetime', precision: 3 })
-  createdAt: Date;
+  createdAt: Date = new Date();
 
   @UpdateDateColumn({ type: 'datetime', precision: 3 })
-  updatedAt: Date;
+  updatedAt: Date = new Date();
 }
 
 /** Tenant data: every row carries its business. */
 export abstract class TenantEntity extends BaseEntity {
   @RefColumn()
   businessId: string;
+}
+
+/**
+ * INSERT without TypeORM's reload: on MySQL `repo.insert()` follows every insert with a SELECT of
+ * the columns that have defaults. Ids and timestamps are set in code, so there is nothing to reload.
+ */
+export async function insertRows<E extends ObjectLiteral>(repo: Repository<E>, rows: E | E[]): Promise<void> {
+  if (Array.isArray(rows) && rows.length === 0) return;
+  await repo.manager
+    .createQueryBuilder()
+    .insert()
+    .into(repo.target)
+    .values(rows as QueryDeepPartialEntity<E> | QueryDeepPartialEntity<E>[])
+    .updateEntity(false)
+    .execute();
 }

@@ -1,3 +1,4 @@
+import { insertRows } from '../../db/columns';
 import type { EntityManager } from 'typeorm';
 import type { Ctx } from '../../shared/context';
 import { Db } from '../../db/db';
@@ -36,7 +37,7 @@ export class AuditService {
   /** Records an entry in the transaction `tx` — the same one that makes the change. */
   async record(ctx: Ctx, tx: EntityManager, r: AuditRecord): Promise<void> {
     const repo = tx.getRepository(AuditEntry);
-    await repo.insert(
+    await insertRows(repo, 
       repo.create({
         businessId: ctx.businessId,
         actorType: ctx.actor.type,

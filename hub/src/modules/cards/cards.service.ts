@@ -1,3 +1,4 @@
+import { insertRows } from '../../db/columns';
 import type { EntityManager } from 'typeorm';
 import { Db, isUniqueViolation } from '../../db/db';
 import { emit } from '../../bus/outbox';
@@ -185,7 +186,7 @@ export class CardsService {
       if (!exists) break;
       if (attempt > 20) throw new Error('Could not allocate a card number');
     }
-    await repo.insert(card);
+    await insertRows(repo, card);
     await emit(tx, ctx.businessId, 'card.issued', { cardId: card.id, guestId, programId, programKind: program.kind, number: card.number });
     const now = new Date();
     if (program.kind === 'bonus' && program.welcomeBonusPoints > 0) {

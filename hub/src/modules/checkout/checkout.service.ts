@@ -1,3 +1,4 @@
+import { insertRows } from '../../db/columns';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Db, isUniqueViolation } from '../../db/db';
@@ -159,18 +160,19 @@ export class CheckoutService {
 
   /** The stored reply for a replayed key or receipt, or 409 when the body differs. */
   private async replay(ctx: Ctx, idempotencyKey: string, requestHash: string, fingerprint: string | null): Promise<Checkout | null> {
-    const repo = this.db.manager.getRepository(Checkout);
-    const byKey = await repo.findOneBy({ businessId: ctx.businessId, idempotencyKey });
+    const qb = this.db.manager.getRepository(Checkout).createQueryBuilder('c').where('c.businessId = :b', { b: ctx.businessId });
+    if (fingerprint) qb.andWhere('(c.idempotencyKey = :k OR c.receiptFingerprint = :f)', { k: idempotencyKey, f: fingerprint });
+    else qb.andWhere('c.idempotencyKey = :k', { k: idempotencyKey });
+    const found = await qb.limit(2).getMany();
+    const byKey = found.find((c) => c.idempotencyKey === idempotencyKey);
     if (byKey) {
       if (byKey.requestHash !== requestHash) throw conflict('idempotency_key_reused', 'This Idempotency-Key was used with a different request', { checkoutId: byKey.id });
       return byKey;
     }
-    if (fingerprint) {
-      const byReceipt = await repo.findOneBy({ businessId: ctx.businessId, receiptFingerprint: fingerprint });
-      if (byReceipt) {
-        if (byReceipt.requestHash !== requestHash) throw conflict('receipt_already_recorded', 'This receipt was already recorded with different contents', { checkoutId: byReceipt.id });
-        return byReceipt;
-      }
+    const byReceipt = found[0];
+    if (byReceipt) {
+      if (byReceipt.requestHash !== requestHash) throw conflict('receipt_already_recorded', 'This receipt was already recorded with different contents', { checkoutId: byReceipt.id });
+      return byReceipt;
     }
     return null;
   }
@@ -231,7 +233,8 @@ export class CheckoutService {
           refundedGiftMinor: 0,
           refundedStamps: 0,
         });
-        await repo.insert(co);
+        // The checkout row is written last, with the final figures (its id is already known to
+        // the ledger entries); a concurrent duplicate then fails on the unique key and rolls back.
         const cctx: Ctx = { ...ctx, tx };
         if (locked) await this.applyDebits(tx, cctx, co, locked, decision, lots, now);
         if (coupon) await this.useCoupon(tx, ctx, coupon, co);
@@ -241,11 +244,11 @@ export class CheckoutService {
             await this.ledger.saveCard(tx, locked);
           }
           co.decision = { ...co.decision, after: this.after(locked) };
-          await repo.update({ id: co.id }, { decision: co.decision });
           await emit(tx, ctx.businessId, 'checkout.held', { checkoutId: co.id, cardId: co.cardId, pointsHeld: decision.pointsRedeemed, expiresAt: co.holdExpiresAt!.toISOString() });
         } else {
-          await this.complete(tx, cctx, co, locked, program, decision, now);
+          await this.complete(tx, cctx, co, locked, program, decision, now, false);
         }
+        await insertRows(repo, co);
         return co;
       });
       this.onCommitted();
@@ -313,14 +316,14 @@ export class CheckoutService {
     const usedUp = coupon.maxUses !== null && uses >= coupon.maxUses;
     await tx.getRepository(Coupon).update({ id: coupon.id }, { uses, ...(usedUp ? { status: 'used_up' } : {}) });
     const repo = tx.getRepository(CouponRedemption);
-    await repo.insert(repo.create({ businessId: ctx.businessId, couponId: coupon.id, guestId: co.guestId, checkoutId: co.id }));
+    await insertRows(repo, repo.create({ businessId: ctx.businessId, couponId: coupon.id, guestId: co.guestId, checkoutId: co.id }));
   }
 
   /**
    * What happens when a sale is final (commit, or capture of a hold): accrual lot, stamps and
    * their rewards, card and guest counters, level upgrade, referral rewards, events.
    */
-  private async complete(tx: EntityManager, ctx: Ctx, co: Checkout, card: Card | null, program: Program, d: Decision, now: Date): Promise<void> {
+  private async complete(tx: EntityManager, ctx: Ctx, co: Checkout, card: Card | null, program: Program, d: Decision, now: Date, persist = true): Promise<void> {
     const refs = { checkoutId: co.id };
     if (card) {
       if (d.pointsAccrued > 0) {
@@ -342,7 +345,8 @@ export class CheckoutService {
       const policy = (program.levelPolicy ?? defaultLevelPolicy()) as LevelPolicy;
       const levels = (program.levels ?? []) as Level[];
       if (levels.length) {
-        const stats = await this.levelStats(tx, ctx, card, policy, now);
+        // On commit the checkout row is written after this, so its own spend is added here.
+        const stats = await this.levelStats(tx, ctx, card, policy, now, persist ? undefined : { spendMinor: d.spendMinor, visits: 1 });
         const change = levelAfterCommit(levels, policy, card.levelCode, stats);
         if (change.direction === 'up') {
           card.levelCode = change.to;
@@ -353,7 +357,7 @@ export class CheckoutService {
       if (card.guestId) await this.touchGuest(tx, ctx, card, program, d, now, co);
     }
     co.decision = { ...co.decision, after: this.after(card) };
-    await tx.getRepository(Checkout).update({ id: co.id }, { decision: co.decision, pointsAccrued: d.pointsAccrued, stampsAdded: d.stampsAdded });
+    if (persist) await tx.getRepository(Checkout).update({ id: co.id }, { decision: co.decision, pointsAccrued: d.pointsAccrued, stampsAdded: d.stampsAdded });
     await emit(
       tx,
       ctx.businessId,
@@ -378,7 +382,14 @@ export class CheckoutService {
     );
   }
 
-  private async levelStats(tx: EntityManager, ctx: Ctx, card: Card, policy: LevelPolicy, now: Date): Promise<{ spendMinor: number; visits: number }> {
+  private async levelStats(
+    tx: EntityManager,
+    ctx: Ctx,
+    card: Card,
+    policy: LevelPolicy,
+    now: Date,
+    pending: { spendMinor: number; visits: number } = { spendMinor: 0, visits: 0 },
+  ): Promise<{ spendMinor: number; visits: number }> {
     const since = levelWindowStart(policy, now);
     if (!since) return { spendMinor: card.spendMinor, visits: card.visits };
     const row = await tx
@@ -388,7 +399,7 @@ export class CheckoutService {
       .addSelect('COUNT(*)', 'visits')
       .where("c.businessId = :b AND c.cardId = :card AND c.status = 'committed' AND c.createdAt >= :since", { b: ctx.businessId, card: card.id, since })
       .getRawOne<{ spend: string | number; visits: string | number }>();
-    return { spendMinor: Number(row?.spend ?? 0), visits: Number(row?.visits ?? 0) };
+    return { spendMinor: Number(row?.spend ?? 0) + pending.spendMinor, visits: Number(row?.visits ?? 0) + pending.visits };
   }
 
   /** Stamp-card rewards: a personal coupon of the reward program, or points on the guest's bonus card. */
@@ -416,15 +427,20 @@ export class CheckoutService {
 
   /** Guest counters, and the referral reward on the referee's first purchase. */
   private async touchGuest(tx: EntityManager, ctx: Ctx, card: Card, program: Program, d: Decision, now: Date, co: Checkout): Promise<void> {
+    await tx
+      .getRepository(Guest)
+      .createQueryBuilder()
+      .update()
+      .set({ visits: () => 'visits + 1', spendMinor: () => 'spendMinor + :spend', lastPurchaseAt: now, firstPurchaseAt: () => 'COALESCE(firstPurchaseAt, :now)' })
+      .setParameters({ now, spend: d.spendMinor })
+      .where('id = :id AND businessId = :b', { id: card.guestId, b: ctx.businessId })
+      .execute();
+    // Referral: only a bonus program with a referral bonus, on the card's first purchase, reads the guest.
+    if (program.kind !== 'bonus' || !program.referral || card.visits !== 1) return;
     const guest = await tx.getRepository(Guest).findOneBy({ id: card.guestId!, businessId: ctx.businessId });
     if (!guest) return;
-    const first = guest.visits === 0;
-    await tx.getRepository(Guest).update(
-      { id: guest.id },
-      { visits: guest.visits + 1, spendMinor: guest.spendMinor + d.spendMinor, lastPurchaseAt: now, ...(first ? { firstPurchaseAt: now } : {}) },
-    );
     const referral = program.referral as { referrerPoints: number; refereePoints: number } | null;
-    if (!first || !guest.referrerGuestId || guest.referralRewarded || !referral || program.kind !== 'bonus') return;
+    if (!guest.referrerGuestId || guest.referralRewarded || !referral) return;
     const expiry: number | null = program.rules.expiryDays ?? null;
     const lot = { availableAt: now, expiresAt: expiry ? new Date(now.getTime() + expiry * DAY) : null };
     if (referral.refereePoints > 0) {
@@ -636,7 +652,7 @@ export class CheckoutService {
           actorType: ctx.actor.type,
           actorId: ctx.actor.id,
         });
-        await repo.insert(r);
+        await insertRows(repo, r);
         const cctx: Ctx = { ...ctx, tx };
         const now = new Date();
         const refs = { checkoutId, refundId: r.id, reason: body.reason ?? null };

@@ -1,3 +1,4 @@
+import { insertRows } from '../../db/columns';
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
@@ -100,7 +101,7 @@ export class GuestsService {
           firstPurchaseAt: null,
           lastPurchaseAt: null,
         });
-        await repo.insert(guest);
+        await insertRows(repo, guest);
         await emit(tx, ctx.businessId, 'guest.registered', { guestId: guest.id, phone, name: guest.name, source: guest.source, referrerGuestId: guest.referrerGuestId });
         if (ctx.actor.type === 'staff') await this.audit.record(ctx, tx, { action: 'guest.created', targetType: 'guest', targetId: guest.id, after: guestOut(guest) });
         const card = input.programId && this.issueCard ? await this.issueCard(ctx, tx, input.programId, guest.id) : null;
@@ -207,7 +208,7 @@ export class GuestsService {
       return await inTx(this.db, ctx, async (tx) => {
         const repo = tx.getRepository(BlacklistEntry);
         const entry = repo.create({ businessId: ctx.businessId, phone, reason: reason ?? null });
-        await repo.insert(entry);
+        await insertRows(repo, entry);
         const guest = await tx.getRepository(Guest).findOneBy({ businessId: ctx.businessId, phone });
         let blocked = 0;
         if (guest) {

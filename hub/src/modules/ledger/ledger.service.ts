@@ -1,3 +1,4 @@
+import { insertRows } from '../../db/columns';
 import type { EntityManager } from 'typeorm';
 import { Db } from '../../db/db';
 import type { Ctx } from '../../shared/context';
@@ -54,7 +55,7 @@ export class LedgerService {
       actorType: ctx.actor.type,
       actorId: ctx.actor.id,
     });
-    await repo.insert(entry);
+    await insertRows(repo, entry);
     return entry;
   }
 
@@ -90,7 +91,7 @@ export class LedgerService {
     if (points <= 0) return null;
     const entry = await this.write(tx, ctx, card, kind, 'points', points, refs);
     const repo = tx.getRepository(PointLot);
-    await repo.insert(repo.create({ businessId: card.businessId, cardId: card.id, entryId: entry.id, points, remaining: points, availableAt: lot.availableAt, expiresAt: lot.expiresAt }));
+    await insertRows(repo, repo.create({ businessId: card.businessId, cardId: card.id, entryId: entry.id, points, remaining: points, availableAt: lot.availableAt, expiresAt: lot.expiresAt }));
     return entry;
   }
 
@@ -131,7 +132,7 @@ export class LedgerService {
     for (const { lot, take } of takes) {
       lot.remaining -= take;
       await lotRepo.update({ id: lot.id }, { remaining: lot.remaining });
-      await consRepo.insert(consRepo.create({ businessId: card.businessId, entryId: entry.id, lotId: lot.id, points: take }));
+      await insertRows(consRepo, consRepo.create({ businessId: card.businessId, entryId: entry.id, lotId: lot.id, points: take }));
     }
     return entry;
   }
@@ -178,7 +179,7 @@ export class LedgerService {
     for (const { lot, take } of takes) {
       lot.remaining -= take;
       await lotRepo.update({ id: lot.id }, { remaining: lot.remaining });
-      await consRepo.insert(consRepo.create({ businessId: card.businessId, entryId: entry.id, lotId: lot.id, points: take }));
+      await insertRows(consRepo, consRepo.create({ businessId: card.businessId, entryId: entry.id, lotId: lot.id, points: take }));
     }
     return { entry, taken };
   }
@@ -227,7 +228,7 @@ export class LedgerService {
         const entry = await this.write(tx, ctx, card, 'expire', 'points', -points, { reason: `${lots.length} lot(s) expired` });
         const consRepo = tx.getRepository(LotConsumption);
         for (const lot of lots) {
-          await consRepo.insert(consRepo.create({ businessId, entryId: entry.id, lotId: lot.id, points: lot.remaining }));
+          await insertRows(consRepo, consRepo.create({ businessId, entryId: entry.id, lotId: lot.id, points: lot.remaining }));
           await tx.getRepository(PointLot).update({ id: lot.id }, { remaining: 0 });
         }
         await this.saveCard(tx, card);

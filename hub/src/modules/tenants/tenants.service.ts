@@ -166,8 +166,16 @@ export class TenantsService {
     return c;
   }
 
+  private settingsCache = new Map<string, { s: BusinessSettings; at: number }>();
+
+  /** The business's settings; cached for 5 s on the checkout hot path (dropped here on change). */
   async settings(ctx: Ctx): Promise<BusinessSettings> {
-    return businessSettings.parse((await this.getBusiness(ctx)).settings ?? {});
+    const hit = this.settingsCache.get(ctx.businessId);
+    if (hit && Date.now() - hit.at < 5000) return hit.s;
+    const s = businessSettings.parse((await this.getBusiness(ctx)).settings ?? {});
+    this.settingsCache.set(ctx.businessId, { s, at: Date.now() });
+    if (this.settingsCache.size > 10000) this.settingsCache.clear();
+    return s;
   }
 
   async updateBusiness(ctx: Ctx, patch: z.infer<typeof updateBusinessBody>): Promise<Business> {
@@ -187,6 +195,7 @@ export class TenantsService {
         settings: businessSettings.parse(next),
       });
       await tx.getRepository(Business).update({ id: b.id }, { name: b.name, timezone: b.timezone, locale: b.locale, settings: b.settings });
+      this.settingsCache.delete(b.id);
       await this.audit.record(ctx, tx, { action: 'business.updated', targetType: 'business', targetId: b.id, before, after: businessOut(b) });
       return b;
     });
