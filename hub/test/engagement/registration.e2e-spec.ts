@@ -1,3 +1,4 @@
+import { AuditEntry } from '../../src/modules/audit/audit.entity';
 import { OutboxMessage } from '../../src/bus/outbox.entity';
 import { FormRegistration, SmsCode } from '../../src/modules/engagement/engagement.entity';
 import { Guest } from '../../src/modules/guests/guests.entity';
@@ -183,6 +184,9 @@ describeEachDb('guest registration page', (backend) => {
     expect([late.status, late.body.code]).toEqual([429, 'too_many_attempts']);
     expect((await t.hub.db.manager.getRepository(SmsCode).findOneByOrFail({ id: code.body.requestId })).attempts).toBe(5);
     expect(await t.hub.db.manager.getRepository(Guest).countBy({ phone })).toBe(0);
+    const audits = await t.hub.db.manager.getRepository(AuditEntry).findBy({ businessId: b.businessId, action: 'sms.code_attempts_exceeded' });
+    expect(audits.length).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(audits)).not.toContain(phone);
   });
 
   it('sends at most 3 codes per phone per hour (429 with Retry-After); nothing is sent past the limit', async () => {
@@ -193,6 +197,7 @@ describeEachDb('guest registration page', (backend) => {
     expect([fourth.status, fourth.body.code]).toEqual([429, 'sms_limit']);
     expect(Number(fourth.headers['retry-after'])).toBeGreaterThan(0);
     expect(sms.sent.length).toBe(sent);
+    expect(await t.hub.db.manager.getRepository(AuditEntry).countBy({ businessId: b.businessId, action: 'sms.code_limit_reached' })).toBe(1);
     await requestCode('+79163330001').expect(201);
   });
 

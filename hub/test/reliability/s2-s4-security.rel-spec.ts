@@ -24,7 +24,7 @@ describe(`S2–S4 credentials, secrets, brute force [${backend}]`, () => {
         cb();
       },
     });
-    t = await createTestHub({ db: backend, log: pino({ level: 'trace' }, sink) });
+    t = await createTestHub({ db: backend, log: pino({ level: 'trace' }, sink), env: { WEBHOOKS_ALLOW_PRIVATE: 'true' } });
     b = await t.business('Security');
     l = loyalty(t, b);
   });
@@ -100,6 +100,13 @@ describe(`S2–S4 credentials, secrets, brute force [${backend}]`, () => {
     await capture(t.http.get('/v1/admin/staff').set('Cookie', b.ownerCookie));
     await capture(t.http.get('/v1/admin/audit').query({ limit: 500 }).set('Cookie', b.ownerCookie));
     await capture(t.http.post('/v1/admin/locations').set('Cookie', b.ownerCookie).set('content-type', 'application/json').send('{"broken'));
+    // A webhook endpoint: its whsec_ secret is shown once at creation, never again.
+    await l.admin('post', '/v1/admin/integrations').send({ connectorId: 'webhooks' }).expect(201);
+    const ep = await l.admin('post', '/v1/admin/integrations/webhooks/endpoints').send({ url: 'http://127.0.0.1:9/hook', eventTypes: ['checkout.*'] }).expect(201);
+    const whsec: string = ep.body.signingSecret;
+    await capture(t.http.get(`/v1/admin/integrations/webhooks/endpoints/${ep.body.id}`).set('Cookie', b.ownerCookie));
+    await capture(t.http.get('/v1/admin/integrations/webhooks/endpoints').set('Cookie', b.ownerCookie));
+    await capture(t.http.get('/v1/admin/integrations').set('Cookie', b.ownerCookie));
     const sessionToken = b.ownerCookie.split('=')[1]!;
     const secrets: Record<string, string> = {
       'owner password': b.ownerPassword,
@@ -109,6 +116,8 @@ describe(`S2–S4 credentials, secrets, brute force [${backend}]`, () => {
       'terminal key secret part': key.split('_').slice(2).join('_'),
       'session token': sessionToken,
       HUB_SECRET,
+      'webhook signing secret': whsec,
+      'webhook secret key bytes': whsec.replace(/^whsec_/, ''),
     };
     const logs = logLines.join('\n');
     const found = Object.entries(secrets).filter(([, v]) => logs.includes(v) || responses.some((r) => r.includes(v)));
@@ -159,5 +168,38 @@ describe(`S2–S4 credentials, secrets, brute force [${backend}]`, () => {
     expect(throttledAudits).toBeGreaterThanOrEqual(1);
     expect(headersOk).toBe(true);
     expect(cookieOk).toBe(true);
+  });
+
+  it('S4b: SMS codes — 3 per phone per hour, 5 wrong attempts burn a code; both audited', async () => {
+    const p = await l.program({ name: 'S4b', rules: { kind: 'bonus', accrualPercent: 5 } });
+    const form = await l.admin('post', '/v1/admin/engagement/forms').send({ programId: p.id, slug: 's4b-join', title: 'Join', fields: { name: 'optional', birthday: 'hidden', email: 'hidden' }, consentText: 'I agree to the processing of my personal data.' });
+    expect([form.status, form.body.errors]).toEqual([201, undefined]);
+    const api = (x: string) => `/v1/public/forms/s4b-join${x}`;
+    const phone = '+79167770000';
+    const codes: number[] = [];
+    let requestId = '';
+    for (let i = 0; i < 4; i++) {
+      const r = await t.http.post(api('/sms-codes')).send({ phone });
+      codes.push(r.status);
+      if (r.status === 201) requestId = r.body.requestId;
+    }
+    const attempts: number[] = [];
+    for (let i = 0; i < 7; i++) attempts.push((await t.http.post(api('/registrations')).send({ phone, consent: true, requestId, code: '000000' })).status);
+    const limitAudits = await t.hub.db.manager.getRepository(AuditEntry).countBy({ businessId: b.businessId, action: 'sms.code_limit_reached' });
+    const attemptAudits = await t.hub.db.manager.getRepository(AuditEntry).countBy({ businessId: b.businessId, action: 'sms.code_attempts_exceeded' });
+    const registered = (await l.admin('get', '/v1/admin/guests').query({ q: phone })).body.items.length;
+    const held = codes.join() === '201,201,201,429' && attempts.slice(0, 4).every((s) => s === 422) && attempts.slice(4).every((s) => s === 429) && limitAudits >= 1 && attemptAudits >= 1 && registered === 0;
+    record({
+      id: 'S4b',
+      check: 'SMS code brute force on the public registration page (4 code requests, 7 guesses)',
+      figure: `code requests: ${codes.join(', ')}; guesses: ${attempts.join(', ')}; audited ${limitAudits} limit + ${attemptAudits} burnt; guest registered: ${registered > 0}`,
+      backend: dbLabel(),
+      held,
+    });
+    expect(codes).toEqual([201, 201, 201, 429]);
+    expect(attempts).toEqual([422, 422, 422, 422, 429, 429, 429]);
+    expect(limitAudits).toBeGreaterThanOrEqual(1);
+    expect(attemptAudits).toBeGreaterThanOrEqual(1);
+    expect(registered).toBe(0);
   });
 });

@@ -214,6 +214,10 @@ export class EngagementService {
     });
     if ('blacklisted' in decided) throw new Problem(403, 'phone_blacklisted', 'This phone number cannot register');
     if ('limited' in decided) {
+      await this.d.audit.recordAlone(
+        { businessId: form.businessId, actor: { type: 'guest', id: 'anonymous', label: maskPhone(phone), ip: meta.ip } },
+        { action: 'sms.code_limit_reached', targetType: 'form', targetId: form.id, after: { phone: maskPhone(phone) } },
+      );
       throw tooMany('sms_limit', `At most ${SMS_LIMITS.codesPerHour} codes per hour for one phone; try again in ${Math.ceil(decided.limited! / 60)} min`, {
         retryAfterSeconds: decided.limited,
       });
@@ -263,6 +267,10 @@ export class EngagementService {
       case 'wrong_code':
         throw unprocessable('wrong_code', `The code is wrong; ${verdict.attemptsLeft} attempt(s) left`, { attemptsLeft: verdict.attemptsLeft });
       case 'too_many_attempts':
+        await this.d.audit.recordAlone(
+          { businessId: form.businessId, actor: { type: 'guest', id: 'anonymous', label: maskPhone(phone) } },
+          { action: 'sms.code_attempts_exceeded', targetType: 'form', targetId: form.id, after: { phone: maskPhone(phone), requestId } },
+        );
         throw tooMany('too_many_attempts', 'Too many wrong codes: request a new code', { attemptsLeft: 0 });
       case 'code_expired':
         throw new Problem(410, 'code_expired', 'The code has expired: request a new one');
