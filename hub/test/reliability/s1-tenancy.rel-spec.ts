@@ -1,4 +1,5 @@
 import { Agent } from 'node:http';
+import { Readable } from 'node:stream';
 import { createTestHub, dbBackends, TestBusiness, TestHub } from '../harness';
 import { send } from '../http-client';
 import { loyalty } from '../loyalty/fixtures';
@@ -20,6 +21,9 @@ const RESOURCE_BY_PATH: [RegExp, string][] = [
   [/^\/v1\/admin\/blacklist\/\{id\}/, 'blacklist'],
   [/^\/v1\/admin\/checkouts\/\{id\}/, 'checkout'],
   [/^\/v1\/pos\/checkouts\/\{id\}/, 'checkout'],
+  [/^\/v1\/admin\/imports\/\{id\}/, 'import'],
+  [/^\/v1\/admin\/integrations\/webhooks\/endpoints\/\{id\}/, 'endpoint'],
+  [/^\/v1\/admin\/engagement\/forms\/\{id\}/, 'form'],
 ];
 
 /** Minimal valid bodies so a probe passes validation and reaches the tenant check. */
@@ -35,6 +39,8 @@ const BODIES: Record<string, unknown> = {
   'post /v1/admin/cards/{id}/adjustments': { unit: 'points', amount: 1000, reason: 'hijack' },
   'post /v1/admin/cards/{id}/level': { levelCode: 'base', reason: 'hijack' },
   'post /v1/pos/checkouts/{id}/refunds': { full: true },
+  'patch /v1/admin/integrations/webhooks/endpoints/{id}': { description: 'hijack' },
+  'patch /v1/admin/engagement/forms/{id}': { title: 'hijack' },
 };
 
 describe(`S1 cross-tenant probes from the OpenAPI document [${backend}]`, () => {
@@ -49,7 +55,11 @@ describe(`S1 cross-tenant probes from the OpenAPI document [${backend}]`, () => 
   const snapshot = async () => {
     const lb = loyalty(t, b);
     const parts = await Promise.all(
-      ['/v1/admin/locations', '/v1/admin/terminals', '/v1/admin/staff', '/v1/admin/programs', '/v1/admin/guests', '/v1/admin/blacklist', `/v1/admin/cards/${ids.card}`, `/v1/admin/cards/${ids.card}/ledger`, `/v1/admin/checkouts/${ids.checkout}`, `/v1/admin/programs/${ids.couponProgram}/coupons`].map(
+      ['/v1/admin/locations', '/v1/admin/terminals', '/v1/admin/staff', '/v1/admin/programs', '/v1/admin/guests', '/v1/admin/blacklist', `/v1/admin/cards/${ids.card}`, `/v1/admin/cards/${ids.card}/ledger`, `/v1/admin/checkouts/${ids.checkout}`, `/v1/admin/programs/${ids.couponProgram}/coupons`,
+        `/v1/admin/imports/${ids.import}`,
+        `/v1/admin/integrations/webhooks/endpoints/${ids.endpoint}`,
+        `/v1/admin/engagement/forms/${ids.form}`,
+      ].map(
         async (p) => (await lb.admin('get', p)).body,
       ),
     );
@@ -57,7 +67,7 @@ describe(`S1 cross-tenant probes from the OpenAPI document [${backend}]`, () => 
   };
 
   beforeAll(async () => {
-    t = await createTestHub({ db: backend });
+    t = await createTestHub({ db: backend, env: { WEBHOOKS_ALLOW_PRIVATE: 'true' } });
     a = await t.business('Tenant A');
     b = await t.business('Tenant B');
     const la = loyalty(t, a);
@@ -76,6 +86,17 @@ describe(`S1 cross-tenant probes from the OpenAPI document [${backend}]`, () => 
     ids.guest = guest.id;
     ids.blacklist = (await lb.admin('post', '/v1/admin/blacklist').send({ phone: '+79995550000' })).body.id;
     ids.checkout = (await lb.commit({ card: { number: card.number }, basket: lb.basket(10000) })).body.id;
+    ids.import = (await t.hub.services.imports.upload({ businessId: b.businessId, actor: { type: 'staff', id: 'test' } }, Readable.from(['phone\n+79995550001']), { dryRun: true })).id;
+    await lb.admin('post', '/v1/admin/integrations').send({ connectorId: 'webhooks' }).expect(201);
+    ids.endpoint = (await lb.admin('post', '/v1/admin/integrations/webhooks/endpoints').send({ url: 'http://127.0.0.1:9/hook', eventTypes: ['checkout.*'] }).expect(201)).body.id;
+    ids.form = (
+      await lb
+        .admin('post', '/v1/admin/engagement/forms')
+        .send({ programId: prog.id, slug: 'b-join', title: 'Join B', fields: { name: 'optional', birthday: 'hidden', email: 'hidden' }, consentText: 'I agree to the processing of my personal data.' })
+        .expect(201)
+    ).body.id;
+    // A has the same connector installed, so probes reach the tenant check, not "not installed".
+    await la.admin('post', '/v1/admin/integrations').send({ connectorId: 'webhooks' }).expect(201);
     // A's staff in every role.
     cookies.owner = a.ownerCookie;
     for (const role of ['admin', 'marketer', 'cashier'] as const) {
@@ -106,7 +127,7 @@ describe(`S1 cross-tenant probes from the OpenAPI document [${backend}]`, () => 
             failures.push(`no probe mapping for ${path}: add it to RESOURCE_BY_PATH`);
             continue;
           }
-          const url = path.replace('{id}', ids[res[1]]!);
+          const url = path.replace('{id}', ids[res[1]]!).replace(/\{[A-Za-z]+\}/g, '01a211f1-0000-7000-8000-000000000000');
           for (const c of creds) {
             const body = BODIES[`${method} ${path}`];
             const headers = { ...c.headers, 'idempotency-key': `s1-${Math.random()}` };

@@ -585,8 +585,9 @@ export class WalletService {
 
   /** The signed `.pkpass` of a card (the download from the card page or the console). */
   async applePass(ctx: Ctx, cardId: string): Promise<{ body: Buffer; lastModified: Date }> {
-    const creds = await this.requireApple(ctx.businessId);
+    // The card is looked up first, so a card of another business is simply not found.
     const card = await this.d.cards.get(ctx, cardId);
+    const creds = await this.requireApple(ctx.businessId);
     if (card.status === 'deleted') throw new Problem(410, 'card_deleted', 'This card was deleted');
     const row = await this.ensurePass(ctx, card, 'apple', card.id, creds.passTypeId);
     return { body: await this.signCard(ctx, card, creds), lastModified: row.lastModified };
@@ -594,9 +595,9 @@ export class WalletService {
 
   /** Creates (or refreshes) the card's Google object and returns the "Save to Google Wallet" link. */
   async googleSaveUrl(ctx: Ctx, cardId: string): Promise<string> {
+    const card = await this.d.cards.get(ctx, cardId);
     const client = await this.google(ctx.businessId);
     if (!client) throw new Problem(409, 'google_wallet_not_configured', 'Google Wallet is not set up for this business');
-    const card = await this.d.cards.get(ctx, cardId);
     if (card.status === 'deleted') throw new Problem(410, 'card_deleted', 'This card was deleted');
     const c = await this.content(ctx, card);
     const issuerId = client.creds.issuerId;
