@@ -63,14 +63,21 @@ function SectionIndex({ section }: { section: SectionEntry }) {
   return <Gate entry={{ ...section, page: undefined }} />;
 }
 
+function pageRoutes(e: PageEntry): ReactNode[] {
+  return [
+    <Route key={e.path} path={e.path} element={<Gate entry={e} />} />,
+    ...(e.subpages ?? []).map((sub) => <Route key={sub.path} path={sub.path} element={<Gate entry={{ ...e, page: sub.page }} />} />),
+  ];
+}
+
 function sectionRoutes(): ReactNode[] {
   const routes: ReactNode[] = [];
   for (const s of SECTIONS) {
     if (s.path === '') routes.push(<Route key="home" index element={<Gate entry={s} />} />);
     else if (s.children) {
       routes.push(<Route key={s.path} path={s.path} element={<SectionIndex section={s} />} />);
-      for (const c of s.children) routes.push(<Route key={c.path} path={c.path} element={<Gate entry={c} />} />);
-    } else routes.push(<Route key={s.path} path={s.path} element={<Gate entry={s} />} />);
+      for (const c of s.children) routes.push(...pageRoutes(c));
+    } else routes.push(...pageRoutes(s));
   }
   return routes;
 }

@@ -42,14 +42,31 @@ export function withQuery(path: string, query: Query): string {
   return s ? `${path}?${s}` : path;
 }
 
-async function request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
+export interface SendOptions extends RequestOptions {
+  /** Extra request headers, e.g. Idempotency-Key. */
+  headers?: Record<string, string>;
+}
+
+/** A body sent as it is (a file), with its own media type. */
+class RawBody {
+  constructor(
+    readonly data: Blob,
+    readonly type: string,
+  ) {}
+}
+
+async function request<T>(method: string, path: string, body?: unknown, opts: SendOptions = {}): Promise<T> {
   let res: Response;
+  const raw = body instanceof RawBody ? body : undefined;
+  const headers: Record<string, string> = { Accept: 'application/json', ...(opts.headers ?? {}) };
+  if (raw) headers['Content-Type'] = raw.type;
+  else if (body !== undefined) headers['Content-Type'] = 'application/json';
   try {
     res = await fetch(path, {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers,
+      body: raw ? raw.data : body === undefined ? undefined : JSON.stringify(body),
       signal: opts.signal,
     });
   } catch (e) {
@@ -75,7 +92,10 @@ async function request<T>(method: string, path: string, body?: unknown, opts: Re
 /** The hub's JSON API, same origin, session cookie included. */
 export const http = {
   get: <T>(path: string, opts?: RequestOptions) => request<T>('GET', path, undefined, opts),
-  post: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('POST', path, body ?? {}, opts),
+  post: <T>(path: string, body?: unknown, opts?: SendOptions) => request<T>('POST', path, body ?? {}, opts),
   patch: <T>(path: string, body: unknown, opts?: RequestOptions) => request<T>('PATCH', path, body, opts),
+  put: <T>(path: string, body: unknown, opts?: RequestOptions) => request<T>('PUT', path, body, opts),
+  /** A file as the raw body (`text/csv` for imports). */
+  upload: <T>(path: string, file: Blob, type: string, opts?: RequestOptions) => request<T>('POST', path, new RawBody(file, type), opts),
   delete: <T>(path: string, opts?: RequestOptions) => request<T>('DELETE', path, undefined, opts),
 };

@@ -1,7 +1,16 @@
 // The console's dictionary. English is the reference: every key must exist in Russian too
 // (the `Messages` type makes a missing translation a compile error). `{name}` marks a value.
+// Each area keeps its words beside its pages (`src/<area>/messages.ts`, same rule) and they are merged here.
+import * as clients from '../clients/messages';
+import * as history from '../history/messages';
+import * as mechanics from '../mechanics/messages';
+import * as cards from '../cards/messages';
+import * as home from '../home/messages';
+import * as scanner from '../scanner/messages';
+import * as integrations from '../integrations/messages';
+import * as forms from '../forms/messages';
 
-export const en = {
+const baseEn = {
   'app.title': 'Loyalty console',
   'app.product': 'Loyalty',
 
@@ -242,13 +251,93 @@ export const en = {
   'audit.act.staff.updated': 'Employee changed',
   'audit.act.staff.password_changed': 'Password changed',
 
+  'common.delete': 'Delete',
+  'common.remove': 'Remove',
+  'common.open': 'Open',
+  'common.back': 'Back',
+  'common.all': 'All',
+  'common.any': 'Any',
+  'common.filters': 'Filters',
+  'common.refresh': 'Refresh',
+  'common.details': 'Details',
+  'common.reason': 'Reason',
+  'common.when': 'When',
+  'common.who': 'Who',
+  'common.total': 'Total',
+  'common.download': 'Download',
+  'common.confirm': 'Confirm',
+  'common.enabled': 'On',
+  'common.disabled': 'Off',
+  'common.phone': 'Phone',
+  'common.email': 'E-mail',
+  'common.program': 'Program',
+  'common.points': 'points',
+  'common.days': 'days',
+  'common.notSet': 'Not set',
+
+  'pager.page': 'Page {n}',
+  'pager.perPage': '{n} per page',
+  'pager.prev': 'Newer',
+  'pager.next': 'Older',
+
+  'validation.money': 'Enter an amount, e.g. 1250 or 1250.50',
+  'validation.positive': 'Must be above zero',
+  'validation.reason': 'Give a reason (3+ characters)',
+
+  'error.guestExists': 'A guest with this phone is already registered.',
+  'error.phoneBlacklisted': 'This phone number is blacklisted.',
+  'error.invalidPhone': 'The phone number is not valid.',
+  'error.alreadyBlacklisted': 'This phone is already on the blacklist.',
+  'error.guestErased': 'This guest has been erased.',
+  'error.cardDeleted': 'The card is deleted.',
+  'error.cardBlocked': 'The card is blocked.',
+  'error.cardNotFound': 'No card found. Check the code, the number or the phone.',
+  'error.invalidQr': 'This QR code is not a card of this business.',
+  'error.insufficientPoints': 'Not enough points on the card.',
+  'error.insufficientBalance': 'Not enough on the balance for this change.',
+  'error.insufficientGift': 'Not enough money on the certificate.',
+  'error.redeemOverCap': 'That is more points than this purchase allows to redeem.',
+  'error.belowMinCheck': 'The purchase is below the minimum check of the program.',
+  'error.fraudLimit': 'Limit reached: too many operations in a short time. The attempt was recorded; ask a manager.',
+  'error.couponNotFound': 'No such coupon code.',
+  'error.couponExpired': 'The coupon has expired.',
+  'error.couponNotYetValid': 'The coupon is not valid yet.',
+  'error.couponInactive': 'The coupon is disabled.',
+  'error.couponUsedUp': 'The coupon has already been used.',
+  'error.couponMinCheck': 'The purchase is below the coupon’s minimum check.',
+  'error.couponNotApplicable': 'The coupon does not apply to this purchase.',
+  'error.couponOtherGuest': 'This coupon belongs to another guest.',
+  'error.couponGuestLimit': 'The guest has used this coupon as many times as allowed.',
+  'error.stampsOverLimit': 'Too many stamps for one purchase.',
+  'error.operationNotSupported': 'This card does not support that operation.',
+  'error.notRefundable': 'This operation cannot be reversed (already reversed or not committed).',
+  'error.programInactive': 'The program is switched off.',
+  'error.unknownLevel': 'No such level in the program.',
+  'error.wrongUnit': 'This card keeps no balance of that kind.',
+  'error.codeTaken': 'This code already exists.',
+  'error.slugTaken': 'This address is already taken.',
+  'error.unsupportedMedia': 'The hub does not accept this kind of file.',
+  'error.fileEmpty': 'The file is empty.',
+  'error.fileMalformed': 'The file is not a readable CSV.',
+  'error.fileNoPhone': 'The file has no phone column.',
+  'error.fileTooBig': 'The file has too many rows for one import.',
+  'error.tooManyRequests': 'Too many requests. Wait a little and try again.',
+  'error.idempotencyReused': 'This request id was already used for another operation. Start a new one.',
+  'error.unknownLocation': 'This location does not exist or is inactive.',
+  'error.giftExpired': 'The gift certificate has expired.',
+  'error.integrationNotInstalled': 'Install this connector first.',
+  'error.integrationInstalled': 'This connector is already installed.',
+
+  'section.clients.guests': 'Guests',
+  'section.clients.import': 'Import',
+  'section.history.deleted': 'Deleted cards',
+  'section.cards.list': 'All cards',
+  'section.cards.design': 'Card design',
+
   'scanner.title': 'Web scanner',
 } as const;
 
-export type MessageKey = keyof typeof en;
-export type Messages = Record<MessageKey, string>;
-
-export const ru: Messages = {
+const baseRu: Record<keyof typeof baseEn, string> = {
   'app.title': 'Консоль лояльности',
   'app.product': 'Loyalty',
 
@@ -490,7 +579,115 @@ export const ru: Messages = {
   'audit.act.staff.updated': 'Изменён сотрудник',
   'audit.act.staff.password_changed': 'Сменён пароль',
 
+  'common.delete': 'Удалить',
+  'common.remove': 'Убрать',
+  'common.open': 'Открыть',
+  'common.back': 'Назад',
+  'common.all': 'Все',
+  'common.any': 'Любой',
+  'common.filters': 'Фильтры',
+  'common.refresh': 'Обновить',
+  'common.details': 'Подробнее',
+  'common.reason': 'Причина',
+  'common.when': 'Когда',
+  'common.who': 'Кто',
+  'common.total': 'Итого',
+  'common.download': 'Скачать',
+  'common.confirm': 'Подтвердить',
+  'common.enabled': 'Вкл.',
+  'common.disabled': 'Выкл.',
+  'common.phone': 'Телефон',
+  'common.email': 'E-mail',
+  'common.program': 'Программа',
+  'common.points': 'баллов',
+  'common.days': 'дн.',
+  'common.notSet': 'Не задано',
+
+  'pager.page': 'Страница {n}',
+  'pager.perPage': '{n} на странице',
+  'pager.prev': 'Новее',
+  'pager.next': 'Старее',
+
+  'validation.money': 'Введите сумму, например 1250 или 1250,50',
+  'validation.positive': 'Должно быть больше нуля',
+  'validation.reason': 'Укажите причину (от 3 символов)',
+
+  'error.guestExists': 'Гость с таким телефоном уже зарегистрирован.',
+  'error.phoneBlacklisted': 'Этот телефон в чёрном списке.',
+  'error.invalidPhone': 'Некорректный номер телефона.',
+  'error.alreadyBlacklisted': 'Этот телефон уже в чёрном списке.',
+  'error.guestErased': 'Данные этого гостя удалены.',
+  'error.cardDeleted': 'Карта удалена.',
+  'error.cardBlocked': 'Карта заблокирована.',
+  'error.cardNotFound': 'Карта не найдена. Проверьте код, номер или телефон.',
+  'error.invalidQr': 'Этот QR-код — не карта этого бизнеса.',
+  'error.insufficientPoints': 'На карте недостаточно баллов.',
+  'error.insufficientBalance': 'На балансе недостаточно для такого изменения.',
+  'error.insufficientGift': 'На сертификате недостаточно средств.',
+  'error.redeemOverCap': 'Столько баллов с этой покупки списать нельзя.',
+  'error.belowMinCheck': 'Сумма покупки меньше минимального чека программы.',
+  'error.fraudLimit': 'Лимит исчерпан: слишком много операций за короткое время. Попытка записана; обратитесь к управляющему.',
+  'error.couponNotFound': 'Такого купона нет.',
+  'error.couponExpired': 'Срок действия купона истёк.',
+  'error.couponNotYetValid': 'Купон ещё не действует.',
+  'error.couponInactive': 'Купон отключён.',
+  'error.couponUsedUp': 'Купон уже использован.',
+  'error.couponMinCheck': 'Сумма покупки меньше минимального чека купона.',
+  'error.couponNotApplicable': 'Купон не применяется к этой покупке.',
+  'error.couponOtherGuest': 'Этот купон принадлежит другому гостю.',
+  'error.couponGuestLimit': 'Гость уже использовал купон максимальное число раз.',
+  'error.stampsOverLimit': 'Слишком много штампов за одну покупку.',
+  'error.operationNotSupported': 'Эта карта не поддерживает такую операцию.',
+  'error.notRefundable': 'Эту операцию нельзя отменить (уже отменена или не проведена).',
+  'error.programInactive': 'Программа отключена.',
+  'error.unknownLevel': 'В программе нет такого уровня.',
+  'error.wrongUnit': 'На этой карте нет такого баланса.',
+  'error.codeTaken': 'Такой код уже есть.',
+  'error.slugTaken': 'Этот адрес уже занят.',
+  'error.unsupportedMedia': 'Хаб не принимает файлы такого типа.',
+  'error.fileEmpty': 'Файл пустой.',
+  'error.fileMalformed': 'Файл не читается как CSV.',
+  'error.fileNoPhone': 'В файле нет колонки с телефоном.',
+  'error.fileTooBig': 'В файле слишком много строк для одного импорта.',
+  'error.tooManyRequests': 'Слишком много запросов. Подождите немного и повторите.',
+  'error.idempotencyReused': 'Этот идентификатор запроса уже использован для другой операции. Начните новую.',
+  'error.unknownLocation': 'Такой точки продаж нет или она отключена.',
+  'error.giftExpired': 'Срок действия сертификата истёк.',
+  'error.integrationNotInstalled': 'Сначала установите этот коннектор.',
+  'error.integrationInstalled': 'Этот коннектор уже установлен.',
+
+  'section.clients.guests': 'Гости',
+  'section.clients.import': 'Импорт',
+  'section.history.deleted': 'Удалённые карты',
+  'section.cards.list': 'Все карты',
+  'section.cards.design': 'Дизайн карты',
+
   'scanner.title': 'Веб-сканер',
+};
+
+export const en = {
+  ...baseEn,
+  ...clients.en,
+  ...history.en,
+  ...mechanics.en,
+  ...cards.en,
+  ...home.en,
+  ...scanner.en,
+  ...integrations.en,
+  ...forms.en,
+} as const;
+export type MessageKey = keyof typeof en;
+export type Messages = Record<MessageKey, string>;
+export const ru: Messages = {
+  ...baseRu,
+  ...clients.ru,
+  ...history.ru,
+  ...mechanics.ru,
+  ...cards.ru,
+  ...home.ru,
+  ...scanner.ru,
+  ...integrations.ru,
+  ...forms.ru,
 };
 
 export const dictionaries: Record<'ru' | 'en', Messages> = { en, ru };

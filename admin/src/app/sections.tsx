@@ -33,6 +33,8 @@ export interface PageEntry {
   roles: readonly Role[];
   /** Absent while the hub has no API for it: shown disabled with "coming soon", never faked. */
   page?: Page;
+  /** Pages below this one that have no menu entry of their own (a guest's card: `clients/guests/:id`). */
+  subpages?: { path: string; page: Page }[];
 }
 
 export interface SectionEntry extends PageEntry {
@@ -56,15 +58,66 @@ export const SECTIONS: SectionEntry[] = [
     ),
   },
   { path: 'analytics', title: 'section.analytics', icon: <BarChartOutlined />, roles: ROLE_SETS.marketing },
-  { path: 'clients', title: 'section.clients', icon: <TeamOutlined />, roles: ROLE_SETS.staff },
-  { path: 'blacklist', title: 'section.blacklist', icon: <StopOutlined />, roles: ROLE_SETS.marketing },
+  {
+    path: 'clients',
+    title: 'section.clients',
+    icon: <TeamOutlined />,
+    roles: ROLE_SETS.staff,
+    children: [
+      {
+        path: 'clients/guests',
+        title: 'section.clients.guests',
+        roles: ROLE_SETS.staff,
+        page: page(
+          () => import('../clients/GuestsPage'),
+          (m) => m.GuestsPage,
+        ),
+        subpages: [
+          {
+            path: 'clients/guests/:id',
+            page: page(
+              () => import('../clients/GuestPage'),
+              (m) => m.GuestPage,
+            ),
+          },
+        ],
+      },
+      {
+        path: 'clients/import',
+        title: 'section.clients.import',
+        roles: ROLE_SETS.admins,
+        page: page(
+          () => import('../clients/ImportPage'),
+          (m) => m.ImportPage,
+        ),
+      },
+    ],
+  },
+  {
+    path: 'blacklist',
+    title: 'section.blacklist',
+    icon: <StopOutlined />,
+    roles: ROLE_SETS.marketing,
+    page: page(
+      () => import('../blacklist/BlacklistPage'),
+      (m) => m.BlacklistPage,
+    ),
+  },
   {
     path: 'history',
     title: 'section.history',
     icon: <HistoryOutlined />,
     roles: ROLE_SETS.staff,
     children: [
-      { path: 'history/operations', title: 'section.history.operations', roles: ROLE_SETS.staff },
+      {
+        path: 'history/operations',
+        title: 'section.history.operations',
+        roles: ROLE_SETS.staff,
+        page: page(
+          () => import('../history/OperationsPage'),
+          (m) => m.OperationsPage,
+        ),
+      },
       {
         path: 'history/admin',
         title: 'section.history.admin',
@@ -74,15 +127,92 @@ export const SECTIONS: SectionEntry[] = [
           (m) => m.AdminHistoryPage,
         ),
       },
+      {
+        path: 'history/deleted',
+        title: 'section.history.deleted',
+        roles: ROLE_SETS.staff,
+        page: page(
+          () => import('../history/DeletedCardsPage'),
+          (m) => m.DeletedCardsPage,
+        ),
+      },
     ],
   },
   { path: 'marketing', title: 'section.marketing', icon: <NotificationOutlined />, roles: ROLE_SETS.marketing },
   { path: 'utm', title: 'section.utm', icon: <LinkOutlined />, roles: ROLE_SETS.marketing },
-  { path: 'cards', title: 'section.cards', icon: <CreditCardOutlined />, roles: ROLE_SETS.marketing },
-  { path: 'forms', title: 'section.forms', icon: <FormOutlined />, roles: ROLE_SETS.marketing },
+  {
+    path: 'cards',
+    title: 'section.cards',
+    icon: <CreditCardOutlined />,
+    roles: ROLE_SETS.staff,
+    children: [
+      {
+        path: 'cards/list',
+        title: 'section.cards.list',
+        roles: ROLE_SETS.staff,
+        page: page(
+          () => import('../cards/CardsPage'),
+          (m) => m.CardsPage,
+        ),
+      },
+      {
+        path: 'cards/design',
+        title: 'section.cards.design',
+        roles: ROLE_SETS.marketing,
+        page: page(
+          () => import('../cards/DesignPage'),
+          (m) => m.DesignPage,
+        ),
+      },
+    ],
+  },
+  {
+    path: 'forms',
+    title: 'section.forms',
+    icon: <FormOutlined />,
+    roles: ROLE_SETS.marketing,
+    page: page(
+      () => import('../forms/FormsPage'),
+      (m) => m.FormsPage,
+    ),
+  },
   { path: 'reviews', title: 'section.reviews', icon: <StarOutlined />, roles: ROLE_SETS.marketing },
-  { path: 'mechanics', title: 'section.mechanics', icon: <GiftOutlined />, roles: ROLE_SETS.marketing },
-  { path: 'integrations', title: 'section.integrations', icon: <ApiOutlined />, roles: ROLE_SETS.admins },
+  {
+    path: 'mechanics',
+    title: 'section.mechanics',
+    icon: <GiftOutlined />,
+    roles: ROLE_SETS.marketing,
+    page: page(
+      () => import('../mechanics/ProgramsPage'),
+      (m) => m.ProgramsPage,
+    ),
+    subpages: [
+      {
+        path: 'mechanics/new/:kind',
+        page: page(
+          () => import('../mechanics/ProgramPage'),
+          (m) => m.ProgramPage,
+        ),
+      },
+      {
+        path: 'mechanics/:id',
+        page: page(
+          () => import('../mechanics/ProgramPage'),
+          (m) => m.ProgramPage,
+        ),
+      },
+    ],
+  },
+  {
+    path: 'integrations',
+    title: 'section.integrations',
+    icon: <ApiOutlined />,
+    roles: ROLE_SETS.admins,
+    page: page(
+      () => import('../integrations/IntegrationsPage'),
+      (m) => m.IntegrationsPage,
+    ),
+  },
   {
     path: 'settings',
     title: 'section.settings',

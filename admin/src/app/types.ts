@@ -84,3 +84,212 @@ export interface Items<T> {
 export interface AuditPage extends Items<AuditEntry> {
   nextCursor: string | null;
 }
+
+export interface CursorPage<T> extends Items<T> {
+  nextCursor: string | null;
+}
+
+// ---------- clients ----------
+
+export interface Guest {
+  id: string;
+  phone: string | null;
+  name: string | null;
+  birthday: string | null;
+  email: string | null;
+  gender: string | null;
+  marketingConsent: boolean;
+  source: string | null;
+  utm: Record<string, string> | null;
+  attributes: Record<string, unknown> | null;
+  referralCode: string;
+  referrerGuestId: string | null;
+  status: 'active' | 'erased' | string;
+  visits: number;
+  spendMinor: number;
+  firstPurchaseAt: string | null;
+  lastPurchaseAt: string | null;
+  createdAt: string;
+}
+
+export type CardStatus = 'active' | 'blocked' | 'deleted';
+
+export interface Card {
+  id: string;
+  number: string;
+  qr: string;
+  status: CardStatus;
+  programId: string;
+  programName: string;
+  kind: ProgramKind | string;
+  guestId: string | null;
+  levelCode: string | null;
+  levelName: string | null;
+  pointsBalance: number;
+  pointsAvailable: number;
+  pointsPending: number;
+  pointsHeld: number;
+  giftBalanceMinor: number;
+  giftExpiresAt: string | null;
+  stamps: number;
+  stampsGoal: number | null;
+  spendMinor: number;
+  visits: number;
+  createdAt: string;
+  lastOperationAt: string | null;
+}
+
+export interface LedgerEntry {
+  id: string;
+  kind: string;
+  unit: 'points' | 'minor' | 'stamps' | string;
+  amount: number;
+  balanceAfter: number;
+  checkoutId: string | null;
+  refundId: string | null;
+  linkedEntryId: string | null;
+  reason: string | null;
+  actorType: string;
+  actorId: string;
+  createdAt: string;
+}
+
+export interface BlacklistEntry {
+  id: string;
+  phone: string;
+  reason: string | null;
+  createdAt: string;
+}
+
+export interface GuestImport {
+  id: string;
+  state: 'queued' | 'running' | 'done' | 'failed' | 'canceled';
+  dryRun: boolean;
+  programId: string | null;
+  fileName: string | null;
+  columns: string[];
+  totalRows: number;
+  processedRows: number;
+  progress: number;
+  created: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+  errors: { row: number; field: string; message: string }[];
+  lastError: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+// ---------- mechanics ----------
+
+export const PROGRAM_KINDS = ['bonus', 'discount', 'stamp', 'coupon', 'gift'] as const;
+export type ProgramKind = (typeof PROGRAM_KINDS)[number];
+
+export interface Level {
+  code: string;
+  name: string;
+  threshold: number;
+  discountPercent?: number;
+  accrualPercent?: number;
+}
+
+export interface LevelPolicy {
+  metric: 'spend' | 'visits';
+  window: 'all_time' | { days: number };
+  downgrade: 'never' | 'periodic';
+}
+
+export interface Program {
+  id: string;
+  name: string;
+  kind: ProgramKind;
+  rules: Record<string, unknown> & { kind: ProgramKind };
+  levels: Level[];
+  levelPolicy: LevelPolicy | null;
+  welcomeBonusPoints: number;
+  referral: { referrerPoints: number; refereePoints: number } | null;
+  active: boolean;
+  cardPrefix: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Coupon {
+  id: string;
+  programId: string;
+  code: string;
+  status: 'active' | 'disabled' | string;
+  maxUses: number | null;
+  uses: number;
+  guestId: string | null;
+  validFrom: string | null;
+  validTo: string | null;
+  note: string | null;
+  createdAt: string;
+}
+
+// ---------- sales ----------
+
+export interface Checkout {
+  id: string;
+  status: 'held' | 'committed' | 'canceled';
+  replayed?: boolean;
+  cardId: string | null;
+  guestId: string | null;
+  currency: string;
+  totalMinor: number;
+  discountMinor: number;
+  couponDiscountMinor: number;
+  pointsRedeemed: number;
+  redeemValueMinor: number;
+  giftSpentMinor: number;
+  payableMinor: number;
+  pointsAccrued: number;
+  pointsAvailableAt: string | null;
+  stampsAdded: number;
+  stampRewards: number;
+  couponCode: string | null;
+  lines: Record<string, unknown>[];
+  balanceAfter: { points: number; giftMinor: number; stamps: number; levelCode: string | null } | null;
+  holdExpiresAt: string | null;
+  refunded: { amountMinor: number; payableMinor: number; pointsReturned: number; pointsReversed: number; giftMinor: number };
+  receipt: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+export interface Refund {
+  id: string;
+  checkoutId: string;
+  amountMinor: number;
+  payableReturnedMinor: number;
+  pointsReturned: number;
+  pointsReversed: number;
+  pointsShortfall: number;
+  giftReturnedMinor: number;
+  stampsReversed: number;
+  full: boolean;
+  createdAt: string;
+}
+
+export interface Quote {
+  currency: string;
+  cardId: string | null;
+  totalMinor: number;
+  discountMinor: number;
+  couponDiscountMinor: number;
+  pointsRedeemed: number;
+  maxRedeemablePoints: number;
+  redeemValueMinor: number;
+  giftSpentMinor: number;
+  payableMinor: number;
+  pointsAccrued: number;
+  stampsAdded: number;
+  lines: Record<string, unknown>[];
+}
+
+export interface CardLookup {
+  card: Card;
+  guest: Guest | null;
+}

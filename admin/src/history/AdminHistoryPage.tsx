@@ -17,7 +17,22 @@ import type { AuditEntry, AuditPage } from '../app/types';
 const KNOWN_ACTIONS = Object.keys(en)
   .filter((k) => k.startsWith('audit.act.'))
   .map((k) => k.slice('audit.act.'.length));
-const TARGET_TYPES = ['business', 'location', 'terminal', 'staff'];
+const TARGET_TYPES = [
+  'business',
+  'location',
+  'terminal',
+  'staff',
+  'guest',
+  'card',
+  'program',
+  'coupon',
+  'blacklist',
+  'import',
+  'checkout',
+  'integration',
+  'webhook_endpoint',
+  'form',
+];
 const PAGE_SIZES = [10, 20, 50, 100];
 
 const has = (key: string): key is MessageKey => key in en;

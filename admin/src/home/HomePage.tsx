@@ -1,16 +1,105 @@
 import { ReactNode } from 'react';
 import { useNavigate } from 'react-router-dom';
-import { Button, Card, Col, Descriptions, Empty, List, Row, Skeleton, Statistic, Typography } from 'antd';
-import { CheckCircleFilled, EnvironmentOutlined, KeyOutlined, TeamOutlined } from '@ant-design/icons';
+import { Alert, Button, Card, Col, Descriptions, Empty, List, Row, Skeleton, Statistic, Typography } from 'antd';
+import {
+  CheckCircleFilled,
+  EnvironmentOutlined,
+  GiftOutlined,
+  KeyOutlined,
+  RiseOutlined,
+  ShoppingCartOutlined,
+  TeamOutlined,
+  UserAddOutlined,
+  WalletOutlined,
+} from '@ant-design/icons';
+import { Bar, CartesianGrid, Line, ComposedChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { http } from '../app/api';
 import { useI18n } from '../app/i18n';
 import { useMe } from '../app/session';
 import { useLoad } from '../app/useLoad';
 import { allows, ROLE_SETS } from '../app/roles';
 import { ErrorState, PageHeader } from '../app/ui';
-import { formatDate } from '../app/format';
+import { formatDate, formatNumber } from '../app/format';
+import { currencyDigits, formatMoney } from '../app/money';
 import type { Items, Location, Staff, Terminal } from '../app/types';
 import type { MessageKey } from '../app/messages';
+import { loadSummary, Summary } from './today';
+
+/** Today's key figures and the last seven days as a chart, from the sales and guests of the business. */
+function Today({ summary, loading }: { summary?: Summary; loading: boolean }) {
+  const { t, lang } = useI18n();
+  const { business } = useMe();
+  const money = (n: number, compact = false) => formatMoney(n, business.currency, lang, { compact });
+  if (loading && !summary) {
+    return (
+      <Card>
+        <Skeleton active paragraph={{ rows: 6 }} />
+      </Card>
+    );
+  }
+  if (!summary) return null;
+  const d = summary.today;
+  const scale = 10 ** currencyDigits(business.currency);
+  const weekday = new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', { weekday: 'short', day: 'numeric', timeZone: 'UTC' });
+  const chart = summary.days.map((x) => ({ ...x, label: weekday.format(new Date(`${x.day}T12:00:00Z`)), revenue: x.revenueMinor / scale }));
+  const kpis: { id: string; title: MessageKey; value: string; icon: ReactNode }[] = [
+    { id: 'today-sales', title: 'home.today.sales', value: formatNumber(d.sales, lang), icon: <ShoppingCartOutlined /> },
+    { id: 'today-revenue', title: 'home.today.revenue', value: money(d.revenueMinor), icon: <WalletOutlined /> },
+    { id: 'today-accrued', title: 'home.today.accrued', value: formatNumber(d.pointsAccrued, lang), icon: <RiseOutlined /> },
+    { id: 'today-redeemed', title: 'home.today.redeemed', value: formatNumber(d.pointsRedeemed, lang), icon: <GiftOutlined /> },
+    { id: 'today-guests', title: 'home.today.newGuests', value: formatNumber(d.newGuests, lang), icon: <UserAddOutlined /> },
+  ];
+  return (
+    <Card
+      title={t('home.today')}
+      extra={<Typography.Text type="secondary">{formatDate(new Date().toISOString(), lang, business.timezone)}</Typography.Text>}
+      data-testid="today"
+    >
+      <Row gutter={[16, 16]}>
+        {kpis.map((k) => (
+          <Col flex="1 1 170px" key={k.id}>
+            <Statistic title={t(k.title)} value={k.value} prefix={<span className="muted">{k.icon}</span>} data-testid={k.id} />
+          </Col>
+        ))}
+      </Row>
+      {summary.partial ? <Alert type="info" showIcon message={t('home.partial')} style={{ marginTop: 16 }} /> : null}
+      <Typography.Title level={5} style={{ marginTop: 24 }}>
+        {t('home.week')}
+      </Typography.Title>
+      {summary.anySales ? (
+        <div style={{ width: '100%', height: 260 }} data-testid="home-chart">
+          <ResponsiveContainer>
+            <ComposedChart data={chart} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
+              <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#ececf3" />
+              <XAxis dataKey="label" tickLine={false} axisLine={false} />
+              <YAxis yAxisId="money" tickLine={false} axisLine={false} width={70} tickFormatter={(v: number) => money(Math.round(v * scale), true)} />
+              <YAxis yAxisId="count" orientation="right" allowDecimals={false} tickLine={false} axisLine={false} width={30} />
+              <Tooltip
+                formatter={(v, name) =>
+                  name === 'revenue' ? [money(Math.round(Number(v) * scale)), t('home.today.revenue')] : [String(v), t('home.today.sales')]
+                }
+                labelStyle={{ fontWeight: 600 }}
+              />
+              <Bar yAxisId="money" dataKey="revenue" fill="#5b47e0" radius={[6, 6, 0, 0]} maxBarSize={42} isAnimationActive={false} />
+              <Line yAxisId="count" dataKey="sales" stroke="#13c2c2" strokeWidth={2} dot={{ r: 3 }} isAnimationActive={false} />
+            </ComposedChart>
+          </ResponsiveContainer>
+        </div>
+      ) : (
+        <Empty
+          image={Empty.PRESENTED_IMAGE_SIMPLE}
+          description={
+            <>
+              <Typography.Text strong>{t('home.noData')}</Typography.Text>
+              <br />
+              <Typography.Text type="secondary">{t('home.noData.text')}</Typography.Text>
+            </>
+          }
+        />
+      )}
+    </Card>
+  );
+}
 
 interface Counts {
   locations: Location[];
@@ -55,6 +144,7 @@ export function HomePage() {
     },
     [isAdmin],
   );
+  const summary = useLoad((signal) => loadSummary(business.timezone, signal), [business.timezone]);
 
   const header = (
     <PageHeader title={t('home.hello', { name: staff.name })} intro={t('home.subtitle', { business: business.name, role: t(`role.${staff.role}`) })} />
@@ -103,6 +193,9 @@ export function HomePage() {
   return (
     <>
       {header}
+      <div style={{ marginBottom: 16 }}>
+        <Today summary={summary.data} loading={summary.loading} />
+      </div>
       <Row gutter={[16, 16]}>
         <Col xs={24} md={8}>
           {loading && !data ? (
@@ -184,18 +277,7 @@ export function HomePage() {
               />
             </Card>
           ) : null}
-          <Card>
-            <Empty
-              image={Empty.PRESENTED_IMAGE_SIMPLE}
-              description={
-                <>
-                  <Typography.Text strong>{t('home.noData')}</Typography.Text>
-                  <br />
-                  <Typography.Text type="secondary">{t('home.noData.text')}</Typography.Text>
-                </>
-              }
-            />
-          </Card>
+          {summary.error ? <ErrorState error={summary.error} onRetry={summary.reload} /> : null}
         </Col>
         <Col xs={24} lg={10}>
           <Card title={t('home.business')}>

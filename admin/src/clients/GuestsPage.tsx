@@ -1,0 +1,143 @@
+import { useState } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { App, Button, Card, Flex, Input, Segmented, Space, Table, Tag, Typography } from 'antd';
+import type { TableColumnsType } from 'antd';
+import { ImportOutlined, ReloadOutlined, UserAddOutlined } from '@ant-design/icons';
+import { useI18n } from '../app/i18n';
+import { useMe } from '../app/session';
+import { allows, ROLE_SETS } from '../app/roles';
+import { CursorPager, useCursorList } from '../app/cursor';
+import { ErrorState, PageHeader } from '../app/ui';
+import { formatDate, formatDateTime, formatNumber } from '../app/format';
+import { guestLabel, Money } from '../app/domain';
+import type { Guest } from '../app/types';
+import { RegisterGuestModal } from './RegisterGuestModal';
+
+/** Clients › Guests: search by phone, name, e-mail or card number; status filter; register a guest. */
+export function GuestsPage() {
+  const { t, lang } = useI18n();
+  const { staff, business } = useMe();
+  const { message } = App.useApp();
+  const navigate = useNavigate();
+  const [params, setParams] = useSearchParams();
+  const q = params.get('q') ?? '';
+  const status = params.get('status') ?? 'active';
+  const [draft, setDraft] = useState(q);
+  const [registering, setRegistering] = useState(false);
+  const list = useCursorList<Guest>('/v1/admin/guests', { q: q || undefined, status: status === 'all' ? undefined : status });
+
+  const setParam = (key: string, value: string | undefined) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next, { replace: true });
+  };
+
+  const columns: TableColumnsType<Guest> = [
+    {
+      title: t('guest.name'),
+      key: 'name',
+      render: (_, g) => (
+        <Flex vertical>
+          <Link to={`/clients/guests/${g.id}`} data-testid="guest-link">
+            {guestLabel(g, t)}
+          </Link>
+          {g.email ? (
+            <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+              {g.email}
+            </Typography.Text>
+          ) : null}
+        </Flex>
+      ),
+    },
+    { title: t('common.phone'), dataIndex: 'phone', key: 'phone', render: (v: string | null) => v ?? <span className="muted">—</span> },
+    { title: t('guest.visits'), dataIndex: 'visits', key: 'visits', align: 'right', render: (v: number) => formatNumber(v, lang) },
+    { title: t('guest.spend'), dataIndex: 'spendMinor', key: 'spend', align: 'right', render: (v: number) => <Money minor={v} /> },
+    {
+      title: t('guest.lastPurchase'),
+      dataIndex: 'lastPurchaseAt',
+      key: 'last',
+      render: (v: string | null) => (v ? formatDateTime(v, lang, business.timezone) : <span className="muted">{t('guest.noPurchases')}</span>),
+    },
+    { title: t('guest.registered'), dataIndex: 'createdAt', key: 'created', render: (v: string) => formatDate(v, lang, business.timezone) },
+    {
+      title: t('common.status'),
+      dataIndex: 'status',
+      key: 'status',
+      width: 120,
+      render: (s: string) => (s === 'erased' ? <Tag>{t('guest.status.erased')}</Tag> : <Tag color="green">{t('guest.status.active')}</Tag>),
+    },
+  ];
+
+  return (
+    <>
+      <PageHeader
+        title={t('guests.title')}
+        intro={t('guests.intro')}
+        extra={
+          <>
+            {allows(ROLE_SETS.admins, staff.role) ? (
+              <Button icon={<ImportOutlined />} onClick={() => navigate('/clients/import')}>
+                {t('import.open')}
+              </Button>
+            ) : null}
+            <Button type="primary" icon={<UserAddOutlined />} onClick={() => setRegistering(true)}>
+              {t('guest.register')}
+            </Button>
+          </>
+        }
+      />
+      <Card>
+        <Flex className="toolbar" gap={12} wrap justify="space-between">
+          <Space wrap>
+            <Input.Search
+              allowClear
+              placeholder={t('guests.search')}
+              value={draft}
+              onChange={(e) => setDraft(e.target.value)}
+              onSearch={(v) => setParam('q', v.trim() || undefined)}
+              style={{ width: 360 }}
+              data-testid="guests-search"
+            />
+            <Segmented
+              value={status}
+              onChange={(v) => setParam('status', v === 'active' ? undefined : String(v))}
+              options={[
+                { value: 'active', label: t('guest.status.active') },
+                { value: 'erased', label: t('guest.status.erased') },
+                { value: 'all', label: t('common.all') },
+              ]}
+            />
+          </Space>
+          <Button icon={<ReloadOutlined />} onClick={list.reload} aria-label={t('common.refresh')} />
+        </Flex>
+        {list.error ? (
+          <ErrorState error={list.error} onRetry={list.reload} />
+        ) : (
+          <Table<Guest>
+            rowKey="id"
+            columns={columns}
+            dataSource={list.data?.items ?? []}
+            loading={list.loading}
+            pagination={false}
+            onRow={(g) => ({ onDoubleClick: () => navigate(`/clients/guests/${g.id}`) })}
+            locale={{ emptyText: q ? t('guests.emptySearch', { q }) : t('guests.empty') }}
+            data-testid="guests-table"
+            scroll={{ x: 900 }}
+          />
+        )}
+        <CursorPager list={list} />
+      </Card>
+      {registering ? (
+        <RegisterGuestModal
+          onClose={() => setRegistering(false)}
+          onDone={({ guest, card }) => {
+            setRegistering(false);
+            void message.success(card ? t('guest.registered.card', { number: card.number }) : t('guest.registered.done'));
+            navigate(`/clients/guests/${guest.id}`);
+          }}
+        />
+      ) : null}
+    </>
+  );
+}
