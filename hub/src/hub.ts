@@ -28,6 +28,7 @@ import { cardsRoutes } from './modules/cards/cards.routes';
 import { CheckoutService } from './modules/checkout/checkout.service';
 import { checkoutRoutes } from './modules/checkout/checkout.routes';
 import { scannerRoutes } from './modules/checkout/scanner.routes';
+import { summaryRoutes } from './modules/analytics/summary.routes';
 import { Scheduler } from './jobs/scheduler';
 import { IntegrationsService } from './modules/integrations/integrations.service';
 import { ConnectorHost } from './modules/integrations/integrations.runtime';
@@ -141,6 +142,7 @@ export class Hub {
     cardsRoutes(api, cards, guests, ledger);
     checkoutRoutes(api, checkout, (req) => tenants.currency(req.ctx));
     scannerRoutes(api, { checkout, cards, guests, tenants, audit });
+    summaryRoutes(api, this.db, tenants);
     integrationsRoutes(api, integrations.service, integrations.host, audit);
     walletRoutes(api, wallet);
     engagementRoutes(api, engagement);

@@ -87,6 +87,9 @@ export const checkoutView = z.object({
   holdExpiresAt: z.date().nullable(),
   refunded: z.object({ amountMinor: z.number().int(), payableMinor: z.number().int(), pointsReturned: z.number().int(), pointsReversed: z.number().int(), giftMinor: z.number().int() }),
   receipt: z.record(z.string(), z.unknown()).nullable(),
+  locationId: z.string().nullable(),
+  /** Where the sale came from: pos (terminal key), web_scanner, console, system. */
+  source: z.string(),
   createdAt: z.date(),
 });
 

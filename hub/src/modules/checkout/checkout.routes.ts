@@ -28,7 +28,10 @@ export function checkoutOut(c: Checkout, currency: string, replayed?: boolean) {
     stampsAdded: c.stampsAdded,
     stampRewards: c.status === 'committed' ? d.stampRewards : 0,
     couponCode: c.couponCode,
-    lines: d.lines as unknown as Record<string, unknown>[],
+    // Lines follow the basket's order; the POS's product names come from the basket.
+    lines: d.lines.map((line, i) => ({ ...line, name: (c.basket as { items?: { name?: string }[] })?.items?.[i]?.name ?? null })) as unknown as Record<string, unknown>[],
+    locationId: c.locationId,
+    source: c.actorType === 'terminal' ? 'pos' : c.idempotencyKey.startsWith('scanner:') ? 'web_scanner' : c.actorType === 'staff' ? 'console' : c.actorType,
     balanceAfter: d.after ?? null,
     holdExpiresAt: c.holdExpiresAt,
     refunded: { amountMinor: c.refundedMinor, payableMinor: c.refundedPayableMinor, pointsReturned: c.refundedPointsReturned, pointsReversed: c.refundedPointsReversed, giftMinor: c.refundedGiftMinor },
@@ -51,6 +54,9 @@ export const refundOut = (r: CheckoutRefund, replayed?: boolean) => ({
   full: r.full,
   createdAt: r.createdAt,
 });
+
+/** Names shown beside a sale in the console, loaded for a whole page at once. */
+const saleNames = z.object({ cardNumber: z.string().nullable(), programName: z.string().nullable(), guestName: z.string().nullable(), guestPhone: z.string().nullable() });
 
 export function checkoutRoutes(api: Api, checkout: CheckoutService, currencyOf: (req: Request) => Promise<string>): void {
   const tags = ['POS'];
@@ -156,13 +162,17 @@ export function checkoutRoutes(api: Api, checkout: CheckoutService, currencyOf: 
         cardId: z.uuid().optional(),
         guestId: z.uuid().optional(),
         status: z.enum(['held', 'committed', 'canceled']).optional(),
+        from: z.iso.datetime({ offset: true }).optional().describe('Sales at or after this time'),
+        to: z.iso.datetime({ offset: true }).optional().describe('Sales before this time'),
       }),
-      response: z.object({ items: z.array(checkoutView), nextCursor: z.string().nullable() }),
+      response: z.object({ items: z.array(checkoutView.extend(saleNames.shape)), nextCursor: z.string().nullable() }),
     },
     async (req) => {
-      const r = await checkout.list(req.ctx, req.valid.query);
+      const q = req.valid.query;
+      const r = await checkout.list(req.ctx, { ...q, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
       const currency = await currencyOf(req);
-      return { items: r.items.map((c) => checkoutOut(c, currency)), nextCursor: r.nextCursor };
+      const names = await checkout.names(req.ctx, r.items);
+      return { items: r.items.map((c) => ({ ...checkoutOut(c, currency), ...names(c) })), nextCursor: r.nextCursor };
     },
   );
   api.route(
