@@ -1,5 +1,5 @@
-import { Column, ColumnOptions, CreateDateColumn, ObjectLiteral, PrimaryColumn, Repository, UpdateDateColumn, ValueTransformer } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { Column, ColumnOptions, CreateDateColumn, EntityMetadata, ObjectLiteral, PrimaryColumn, Repository, UpdateDateColumn, ValueTransformer } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { newId } from '../shared/ids';
 
 /** BIGINT arrives from mysql2 as a string: money and points go through here, always as safe integers. */
@@ -39,17 +39,56 @@ export abstract class TenantEntity extends BaseEntity {
   businessId: string;
 }
 
+/** Columns a plain INSERT writes (auto-increment keys are left to the database). */
+const insertColumns = new WeakMap<EntityMetadata, ColumnMetadata[]>();
+
+function columnDefault(c: ColumnMetadata): unknown {
+  const d = c.default;
+  return typeof d === 'number' || typeof d === 'string' || typeof d === 'boolean' ? d : null;
+}
+
 /**
- * INSERT without TypeORM's reload: on MySQL `repo.insert()` follows every insert with a SELECT of
- * the columns that have defaults. Ids and timestamps are set in code, so there is nothing to reload.
+ * A plain multi-row INSERT built from the entity's metadata. `repo.insert()` runs TypeORM's query
+ * builder and, on MySQL, follows every insert with a SELECT reloading the columns that have
+ * defaults; on the checkout hot path neither is needed: ids and timestamps are set in code.
  */
 export async function insertRows<E extends ObjectLiteral>(repo: Repository<E>, rows: E | E[]): Promise<void> {
-  if (Array.isArray(rows) && rows.length === 0) return;
-  await repo.manager
-    .createQueryBuilder()
-    .insert()
-    .into(repo.target)
-    .values(rows as QueryDeepPartialEntity<E> | QueryDeepPartialEntity<E>[])
-    .updateEntity(false)
-    .execute();
+  const list = Array.isArray(rows) ? rows : [rows];
+  if (!list.length) return;
+  const meta = repo.metadata;
+  const driver = repo.manager.connection.driver;
+  let cols = insertColumns.get(meta);
+  if (!cols) {
+    cols = meta.columns.filter((c) => !(c.isGenerated && c.generationStrategy === 'increment'));
+    insertColumns.set(meta, cols);
+  }
+  const one = `(${cols.map(() => '?').join(', ')})`;
+  const sql = `INSERT INTO ${driver.escape(meta.tableName)} (${cols.map((c) => driver.escape(c.databaseName)).join(', ')}) VALUES ${list.map(() => one).join(', ')}`;
+  const params: unknown[] = [];
+  for (const row of list) {
+    for (const c of cols) {
+      let v = c.getEntityValue(row, true);
+      if (v === undefined) v = c.isCreateDate || c.isUpdateDate ? new Date() : columnDefault(c);
+      params.push(driver.preparePersistentValue(v, c));
+    }
+  }
+  await repo.manager.query(sql, params);
+}
+
+/**
+ * A plain SELECT of whole rows, hydrated through the entity's column metadata (types and
+ * transformers) without the query builder — for the few reads on the checkout hot path.
+ * `where` uses the table's column names with `?` placeholders.
+ */
+export async function selectRows<E extends ObjectLiteral>(repo: Repository<E>, where: string, params: unknown[], opts: { forUpdate?: boolean; limit?: number } = {}): Promise<E[]> {
+  const meta = repo.metadata;
+  const driver = repo.manager.connection.driver;
+  const mysql = driver.options.type === 'mysql' || driver.options.type === 'mariadb';
+  const sql = `SELECT * FROM ${driver.escape(meta.tableName)} WHERE ${where}${opts.limit ? ` LIMIT ${Math.trunc(opts.limit)}` : ''}${opts.forUpdate && mysql ? ' FOR UPDATE' : ''}`;
+  const raw = (await repo.manager.query(sql, params)) as Record<string, unknown>[];
+  return raw.map((r) => {
+    const e = repo.create();
+    for (const c of meta.columns) c.setEntityValue(e, driver.prepareHydratedValue(r[c.databaseName], c));
+    return e;
+  });
 }

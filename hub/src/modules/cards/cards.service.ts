@@ -1,4 +1,4 @@
-import { insertRows } from '../../db/columns';
+import { insertRows, selectRows } from '../../db/columns';
 import type { EntityManager } from 'typeorm';
 import { Db, isUniqueViolation } from '../../db/db';
 import { emit } from '../../bus/outbox';
@@ -125,7 +125,7 @@ export class CardsService {
       const imported = by.qr ? /^LH1:(\d{6,20})$/.exec(by.qr.trim()) : null;
       const number = by.qr ? (imported?.[1] ?? parseQrPayload(by.qr)) : by.number!.replace(/[\s-]/g, '');
       if (!number) throw badRequest('invalid_qr', 'The QR code is not a card of this system', [{ field: 'qr', message: 'Unrecognized QR payload' }]);
-      card = await repo.findOneBy({ businessId: ctx.businessId, number });
+      card = (await selectRows(repo, 'businessId = ? AND number = ?', [ctx.businessId, number], { limit: 1 }))[0] ?? null;
     } else if (by.phone) {
       const guest = await this.guests.findByPhone(ctx, by.phone);
       if (guest) {

@@ -1,4 +1,4 @@
-import { insertRows } from '../../db/columns';
+import { insertRows, selectRows } from '../../db/columns';
 import { createHash } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
 import { Db, isUniqueViolation } from '../../db/db';
@@ -160,10 +160,10 @@ export class CheckoutService {
 
   /** The stored reply for a replayed key or receipt, or 409 when the body differs. */
   private async replay(ctx: Ctx, idempotencyKey: string, requestHash: string, fingerprint: string | null): Promise<Checkout | null> {
-    const qb = this.db.manager.getRepository(Checkout).createQueryBuilder('c').where('c.businessId = :b', { b: ctx.businessId });
-    if (fingerprint) qb.andWhere('(c.idempotencyKey = :k OR c.receiptFingerprint = :f)', { k: idempotencyKey, f: fingerprint });
-    else qb.andWhere('c.idempotencyKey = :k', { k: idempotencyKey });
-    const found = await qb.limit(2).getMany();
+    const repo = this.db.manager.getRepository(Checkout);
+    const found = fingerprint
+      ? await selectRows(repo, 'businessId = ? AND (idempotencyKey = ? OR receiptFingerprint = ?)', [ctx.businessId, idempotencyKey, fingerprint], { limit: 2 })
+      : await selectRows(repo, 'businessId = ? AND idempotencyKey = ?', [ctx.businessId, idempotencyKey], { limit: 1 });
     const byKey = found.find((c) => c.idempotencyKey === idempotencyKey);
     if (byKey) {
       if (byKey.requestHash !== requestHash) throw conflict('idempotency_key_reused', 'This Idempotency-Key was used with a different request', { checkoutId: byKey.id });

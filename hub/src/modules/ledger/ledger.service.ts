@@ -1,4 +1,4 @@
-import { insertRows } from '../../db/columns';
+import { insertRows, selectRows } from '../../db/columns';
 import type { EntityManager } from 'typeorm';
 import { Db } from '../../db/db';
 import type { Ctx } from '../../shared/context';
@@ -30,9 +30,8 @@ export class LedgerService {
 
   /** Reads the card row for update (row lock on MySQL; SQLite's single writer already serializes). */
   async lockCard(tx: EntityManager, businessId: string, cardId: string): Promise<Card | null> {
-    const qb = tx.getRepository(Card).createQueryBuilder('c').where('c.id = :id AND c.businessId = :b', { id: cardId, b: businessId });
-    if (this.db.kind === 'mysql') qb.setLock('pessimistic_write');
-    return qb.getOne();
+    const [card] = await selectRows(tx.getRepository(Card), 'id = ? AND businessId = ?', [cardId, businessId], { forUpdate: true });
+    return card ?? null;
   }
 
   private async write(tx: EntityManager, ctx: Ctx, card: Card, kind: EntryKind, unit: EntryUnit, amount: number, refs: EntryRefs): Promise<LedgerEntry> {
@@ -97,7 +96,7 @@ export class LedgerService {
 
   /** Lots of a card with points left (pending, usable, or expired but not yet processed). */
   async openLots(tx: EntityManager, card: Card): Promise<PointLot[]> {
-    return tx.getRepository(PointLot).createQueryBuilder('l').where('l.businessId = :b AND l.cardId = :c AND l.remaining > 0', { b: card.businessId, c: card.id }).getMany();
+    return selectRows(tx.getRepository(PointLot), 'businessId = ? AND cardId = ? AND remaining > 0', [card.businessId, card.id]);
   }
 
   /** Points usable now: lots already available and not expired. */
