@@ -139,9 +139,9 @@ export class Hub {
     programsRoutes(api, programs);
     guestsRoutes(api, guests, cards);
     importRoutes(api, imports, () => void imports.work(1_500).catch((e) => this.log.warn({ err: e }, 'import pass failed')));
-    cardsRoutes(api, cards, guests, ledger);
+    cardsRoutes(api, cards, ledger);
     checkoutRoutes(api, checkout, (req) => tenants.currency(req.ctx));
-    scannerRoutes(api, { checkout, cards, guests, tenants, audit });
+    scannerRoutes(api, { checkout, cards, tenants, audit });
     summaryRoutes(api, this.db, tenants);
     integrationsRoutes(api, integrations.service, integrations.host, audit);
     walletRoutes(api, wallet);

@@ -2,13 +2,12 @@ import { z } from 'zod';
 import type { Api } from '../../http/api';
 import { ROLE_SETS } from '../../http/auth';
 import { idParam } from '../tenants/tenants.schemas';
-import { guestOut, type GuestsService } from '../guests/guests.service';
 import { guestView } from '../guests/guests.schemas';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { CardsService } from './cards.service';
 import { adjustBody, cardListQuery, cardStatusBody, cardView, issueCardBody, ledgerQuery, ledgerView, levelBody, lookupQuery } from './cards.schemas';
 
-export function cardsRoutes(api: Api, cards: CardsService, guests: GuestsService, ledger: LedgerService): void {
+export function cardsRoutes(api: Api, cards: CardsService, ledger: LedgerService): void {
   const tags = ['Cards'];
   api.route(
     { method: 'get', path: '/v1/admin/cards', summary: 'List cards', tags, auth: { roles: ROLE_SETS.staff }, query: cardListQuery, response: z.object({ items: z.array(cardView), nextCursor: z.string().nullable() }) },
@@ -68,10 +67,6 @@ export function cardsRoutes(api: Api, cards: CardsService, guests: GuestsService
       response: z.object({ card: cardView, guest: guestView.nullable() }),
       errors: [404],
     },
-    async (req) => {
-      const card = await cards.lookup(req.ctx, req.valid.query);
-      const guest = card.guestId ? await guests.get(req.ctx, card.guestId) : null;
-      return { card: await cards.view(req.ctx, card), guest: guest ? guestOut(guest) : null };
-    },
+    async (req) => cards.lookupView(req.ctx, req.valid.query),
   );
 }

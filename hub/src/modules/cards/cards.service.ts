@@ -8,7 +8,7 @@ import { assertTransition, Transitions } from '../../shared/state-machine';
 import { inTx } from '../../shared/tx';
 import { AuditService } from '../audit/audit.service';
 import { Guest } from '../guests/guests.entity';
-import { GuestsService } from '../guests/guests.service';
+import { guestOut, GuestsService } from '../guests/guests.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { LedgerEntry } from '../ledger/ledger.entity';
 import { Program } from '../programs/programs.entity';
@@ -137,6 +137,13 @@ export class CardsService {
     }
     if (!card) throw notFound('Card', 'card_not_found');
     return card;
+  }
+
+  /** The card a till presents, with its guest, as both the POS and the web scanner show it. */
+  async lookupView(ctx: Ctx, by: { number?: string; qr?: string; phone?: string; programId?: string }) {
+    const card = await this.lookup(ctx, by);
+    const guest = card.guestId ? await this.guests.get(ctx, card.guestId) : null;
+    return { card: await this.view(ctx, card), guest: guest ? guestOut(guest) : null };
   }
 
   /**

@@ -5,7 +5,6 @@ import { tooMany } from '../../shared/errors';
 import { idParam } from '../tenants/tenants.schemas';
 import type { TenantsService } from '../tenants/tenants.service';
 import type { AuditService } from '../audit/audit.service';
-import { guestOut, type GuestsService } from '../guests/guests.service';
 import { guestView } from '../guests/guests.schemas';
 import type { CardsService } from '../cards/cards.service';
 import { cardView, lookupQuery } from '../cards/cards.schemas';
@@ -36,9 +35,9 @@ export type ScannerOperation = z.infer<typeof scannerOperationBody>;
 
 const toBasket = (amountMinor: number) => ({ items: [{ sku: 'SCANNER', name: 'Purchase (web scanner)', qty: 1, unitPriceMinor: amountMinor, amountMinor }] });
 
-export function scannerRoutes(api: Api, deps: { checkout: CheckoutService; cards: CardsService; guests: GuestsService; tenants: TenantsService; audit: AuditService }): void {
+export function scannerRoutes(api: Api, deps: { checkout: CheckoutService; cards: CardsService; tenants: TenantsService; audit: AuditService }): void {
   const tags = ['Web scanner'];
-  const { checkout, cards, guests, tenants, audit } = deps;
+  const { checkout, cards, tenants, audit } = deps;
 
   api.route(
     {
@@ -51,11 +50,7 @@ export function scannerRoutes(api: Api, deps: { checkout: CheckoutService; cards
       response: z.object({ card: cardView, guest: guestView.nullable() }),
       errors: [404],
     },
-    async (req) => {
-      const card = await cards.lookup(req.ctx, req.valid.query);
-      const guest = card.guestId ? await guests.get(req.ctx, card.guestId) : null;
-      return { card: await cards.view(req.ctx, card), guest: guest ? guestOut(guest) : null };
-    },
+    async (req) => cards.lookupView(req.ctx, req.valid.query),
   );
 
   api.route(

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { In } from 'typeorm';
+import { In, type Repository } from 'typeorm';
 import { Db, isUniqueViolation } from '../../db/db';
 import type { Ctx } from '../../shared/context';
 import { badRequest, conflict, notFound } from '../../shared/errors';
@@ -128,20 +128,7 @@ export class ProgramsService {
         const codes = generateCouponCodes(body.count - out.length, { prefix: body.prefix?.toUpperCase(), length: body.length, exclude: new Set(out.map((c) => c.code)) });
         const taken = new Set((await repo.find({ select: { code: true }, where: { businessId: ctx.businessId, code: In(codes) } })).map((c) => c.code));
         const fresh = codes.filter((c) => !taken.has(c));
-        const rows = fresh.map((code) =>
-          repo.create({
-            businessId: ctx.businessId,
-            programId,
-            code,
-            status: 'active',
-            maxUses: body.maxUses === undefined ? (p.rules.usage === 'multi' ? (p.rules.maxUses ?? null) : 1) : body.maxUses,
-            uses: 0,
-            guestId: body.guestId ?? null,
-            validFrom: body.validFrom ?? null,
-            validTo: body.validTo ?? null,
-            note: body.note ?? null,
-          }),
-        );
+        const rows = fresh.map((code) => this.couponRow(repo, ctx, p, code, body));
         for (let i = 0; i < rows.length; i += 500) await repo.insert(rows.slice(i, i + 500));
         out.push(...rows);
       }
@@ -150,23 +137,34 @@ export class ProgramsService {
     });
   }
 
+  /** A new code of program `p`: single-use unless the program shares codes (then its maxUses). */
+  private couponRow(
+    repo: Repository<Coupon>,
+    ctx: Ctx,
+    p: Program,
+    code: string,
+    o: { maxUses?: number | null; guestId?: string | null; validFrom?: Date | null; validTo?: Date | null; note?: string },
+  ): Coupon {
+    return repo.create({
+      businessId: ctx.businessId,
+      programId: p.id,
+      code,
+      status: 'active',
+      maxUses: o.maxUses === undefined ? (p.rules.usage === 'multi' ? (p.rules.maxUses ?? null) : 1) : o.maxUses,
+      uses: 0,
+      guestId: o.guestId ?? null,
+      validFrom: o.validFrom ?? null,
+      validTo: o.validTo ?? null,
+      note: o.note ?? null,
+    });
+  }
+
   async createCoupon(ctx: Ctx, programId: string, body: { code: string; maxUses?: number | null; guestId?: string | null; validFrom?: Date | null; validTo?: Date | null; note?: string }, tx?: EntityManager): Promise<Coupon> {
     const p = await this.get(ctx, programId, tx);
     if (p.kind !== 'coupon') throw badRequest('not_a_coupon_program', 'Codes can only be added to a coupon program', [{ field: 'programId', message: 'Not a coupon program' }]);
     const run = async (t: EntityManager) => {
       const repo = t.getRepository(Coupon);
-      const c = repo.create({
-        businessId: ctx.businessId,
-        programId,
-        code: body.code.toUpperCase(),
-        status: 'active',
-        maxUses: body.maxUses === undefined ? (p.rules.usage === 'multi' ? (p.rules.maxUses ?? null) : 1) : body.maxUses,
-        uses: 0,
-        guestId: body.guestId ?? null,
-        validFrom: body.validFrom ?? null,
-        validTo: body.validTo ?? null,
-        note: body.note ?? null,
-      });
+      const c = this.couponRow(repo, ctx, p, body.code.toUpperCase(), body);
       await repo.insert(c);
       return c;
     };
