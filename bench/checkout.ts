@@ -10,9 +10,10 @@
  *   checkout.commit-p99-at-1000rps      MariaDB: p99 (ms) of commits sent open-loop at 1,000 req/s for
  *                                       10 s ÷ the 50 ms target; `rps` is the rate achieved
  *   checkout.commit-<N>[-sqlite]        p99 of commits at a fixed open-loop rate (half the measured commit
- *                                       rate) on a second hub whose database holds N guests and cards ÷ the
- *                                       same on the 10k hub; rounds alternate between the two hubs and the
- *                                       pair with the median ratio is reported (target ≤ 1.2)
+ *                                       rate) on a fresh hub whose database holds N guests and cards ÷ the
+ *                                       same on a fresh hub with 10k; rounds alternate between the two (ABBA)
+ *                                       and the pair with the median ratio is reported (target ≤ 1.2);
+ *                                       `pairRatios` shows the spread
  *
  * Between rounds the bench waits until the hub is idle (outbox published, bus consumers done), so
  * deferred work of one round never lands on the next round or on a baseline. Progress, the
@@ -50,7 +51,7 @@ import { systemActor } from '../hub/src/shared/context';
 import { createProgramBody } from '../hub/src/modules/programs/programs.schemas';
 import { generateGuests } from '../fixtures/src/demo-data/generate';
 import { demoCardNumber } from '../fixtures/src/demo-data/generate';
-import { LEAN_STATEMENTS_PER_SALE, RAW_STATEMENTS_PER_SALE, RawMysqlSale, RawSaleParams, RawSqliteSale } from './baselines/raw-checkout';
+import { RawMysqlSale, RawSaleParams, RawSqliteSale } from './baselines/raw-checkout';
 import { saleBody, SaleArgs } from './scenarios/checkout';
 import { closedLoopInProcess, describeLoad, HttpLoadSpec, LoadResult, log, mergeResults, numFlag, parseArgs, Results, round, runHttpLoad, sleep } from './lib';
 
@@ -81,6 +82,15 @@ async function mysqlAdmin(base: URL) {
   });
 }
 
+let staleChecked = false;
+/** Hubs not yet closed (a signal closes them and drops their databases). */
+const openEnvs = new Set<BenchEnv>();
+
+/**
+ * A hub on a fresh database (MariaDB: a new `loyalty_test_bench_<pid>_<hex>` database; SQLite: a
+ * file in a temporary directory) with a business, a terminal, a 5 % bonus program, fraud limits
+ * off, `guests` demo guests, listening on 127.0.0.1. `close()` stops it and drops the database.
+ */
 export async function openEnv(kind: 'mysql' | 'sqlite', guests: number): Promise<BenchEnv> {
   let db: Db;
   let drop: () => Promise<void>;
@@ -89,6 +99,10 @@ export async function openEnv(kind: 'mysql' | 'sqlite', guests: number): Promise
   if (kind === 'mysql') {
     const base = new URL(process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? DEFAULT_URL);
     const name = `loyalty_test_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
+    if (!staleChecked) {
+      staleChecked = true;
+      await dropStaleDatabases(base);
+    }
     const admin = await mysqlAdmin(base);
     await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     await admin.end();
@@ -107,6 +121,37 @@ export async function openEnv(kind: 'mysql' | 'sqlite', guests: number): Promise
     db = await Db.open({ sqlitePath: sqliteFile });
     drop = async () => fs.rmSync(dir, { recursive: true, force: true });
   }
+  try {
+    return await startEnv(kind, db, drop, guests, dbUrl, sqliteFile);
+  } catch (e) {
+    await db.close().catch(() => undefined);
+    await drop().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Drops bench databases left by runs that were killed (their process is gone). */
+async function dropStaleDatabases(base: URL): Promise<void> {
+  const c = await mysqlAdmin(base);
+  try {
+    const [rows] = await c.query("SHOW DATABASES LIKE 'loyalty\\_test\\_bench\\_%'");
+    for (const row of rows as Record<string, string>[]) {
+      const name = Object.values(row)[0]!;
+      const pid = Number(/^loyalty_test_bench_(\d+)_/.exec(name)?.[1]);
+      if (!pid || pid === process.pid) continue;
+      try {
+        process.kill(pid, 0);
+      } catch {
+        log(`dropping ${name}, left by a bench run that is gone`);
+        await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      }
+    }
+  } finally {
+    await c.end();
+  }
+}
+
+async function startEnv(kind: 'mysql' | 'sqlite', db: Db, drop: () => Promise<void>, guests: number, dbUrl?: string, sqliteFile?: string): Promise<BenchEnv> {
   const config = loadConfig({
     NODE_ENV: 'production',
     LOG_LEVEL: 'silent',
@@ -142,10 +187,12 @@ export async function openEnv(kind: 'mysql' | 'sqlite', guests: number): Promise
     dbUrl,
     sqliteFile,
     close: async () => {
+      if (!openEnvs.delete(env)) return;
       await hub.stop();
       await drop();
     },
   };
+  openEnvs.add(env);
   await growTo(env, guests);
   const port = await hub.start(0, '127.0.0.1');
   env.baseUrl = `http://127.0.0.1:${port}`;
@@ -212,6 +259,8 @@ export interface StatementProfile {
   consumers: number;
   consumerLines: string[];
   lines: string[];
+  /** The sale's statements as sent. */
+  sqls: string[];
 }
 
 function shape(sql: string): string {
@@ -229,6 +278,24 @@ function shape(sql: string): string {
     : verb === 'INSERT'
       ? `INSERT ${table}`
       : q.slice(0, 60);
+}
+
+/** Verb, table and lock of a statement: what must match between the hub's sale and its raw replay. */
+export function kindOf(sql: string): string {
+  const q = sql.replace(/[`"]/g, '').trim();
+  const verb = q.split(/\s+/)[0]!.toUpperCase();
+  if (!['SELECT', 'INSERT', 'UPDATE', 'DELETE'].includes(verb)) return q.split(/\s+/).slice(0, 2).join(' ').toUpperCase();
+  const table = /\b(?:FROM|INTO|UPDATE)\s+(\w+)/i.exec(q)?.[1] ?? '';
+  return `${verb} ${table}${/FOR UPDATE\s*$/i.test(q) ? ' FOR UPDATE' : ''}`;
+}
+
+/** Differences between two statement lists by kind ('' when they match). */
+function diffKinds(hub: string[], raw: string[]): string {
+  const a = hub.map(kindOf);
+  const b = raw.map(kindOf);
+  const out: string[] = [];
+  for (let k = 0; k < Math.max(a.length, b.length); k++) if (a[k] !== b[k]) out.push(`#${k + 1}: hub ${a[k] ?? '-'} / raw ${b[k] ?? '-'}`);
+  return out.join('; ');
 }
 
 const isRelay = (sql: string) => /\boutbox\b|\bjob_leases\b/i.test(sql);
@@ -300,6 +367,7 @@ async function profileSale(env: BenchEnv, args: SaleArgs): Promise<StatementProf
     consumers: own(consumers).length,
     consumerLines: own(consumers).map((s) => shape(s.sql)),
     lines,
+    sqls: sale.map((x) => x.sql),
   };
 }
 
@@ -391,6 +459,7 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
   const env = await openEnv(kind, o.baseGuests);
   const hello = await startHello();
   let pool: mysql.Pool | undefined;
+  let leanPool: mysql.Pool | undefined;
   let rawSqlite: RawSqliteSale | undefined;
   try {
     const load = (exp: 'commitRequests' | 'quoteRequests' | 'helloRequests', spec: Omit<HttpLoadSpec, 'scenario' | 'baseUrl'>, baseUrl = env.baseUrl) =>
@@ -419,6 +488,8 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
       let rawOp: () => Promise<unknown> | unknown;
       let leanOp: () => Promise<unknown> | unknown;
       let rawConcurrency = o.concurrency;
+      let rawTrace: string[] = [];
+      let leanTrace: string[] = [];
       if (kind === 'mysql') {
         pool = mysql.createPool({
           uri: env.dbUrl!,
@@ -428,17 +499,36 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
           bigNumberStrings: false,
           enableKeepAlive: true,
         });
-        const raw = new RawMysqlSale(pool, params);
+        if (o.lean)
+          leanPool = mysql.createPool({
+            uri: env.dbUrl!,
+            connectionLimit: 20,
+            timezone: 'Z',
+            supportBigNumbers: true,
+            bigNumberStrings: false,
+            enableKeepAlive: true,
+          });
+        const raw = new RawMysqlSale(pool, params, leanPool);
         rawOp = () => raw.sale();
         leanOp = () => raw.leanSale();
+        rawTrace = await raw.traceSale();
+        if (o.lean) leanTrace = await raw.traceSale(true);
       } else {
         rawSqlite = new RawSqliteSale(env.sqliteFile!, params);
         const raw = rawSqlite;
         rawOp = () => raw.sale();
         leanOp = () => raw.leanSale();
+        rawTrace = raw.traceSale();
+        if (o.lean) leanTrace = raw.traceSale(true);
         rawConcurrency = 1; // synchronous driver: one sale at a time (the hub serializes SQLite writers too)
       }
       const baselineName = kind === 'mysql' ? 'raw-mysql2' : 'raw-better-sqlite3';
+      const drift = diffKinds(prof.sqls, rawTrace);
+      if (drift) log(`${name}: WARNING the raw replay no longer matches the hub's sale (update bench/baselines/raw-checkout.ts): ${drift}`);
+      else
+        log(
+          `${name}: ${baselineName} replays the hub's ${rawTrace.length} statements (same verbs, tables, locks, order)${o.lean ? `; raw-lean runs ${leanTrace.length}` : ''}`,
+        );
       const ours: LoadResult[] = [];
       const base: LoadResult[] = [];
       const lean: LoadResult[] = [];
@@ -453,7 +543,7 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
         base.push(b);
         if (o.lean) {
           const c = await closedLoopInProcess({ concurrency: rawConcurrency, durationMs: o.roundMs, warmupMs: 300, op: async () => leanOp() });
-          log(`${name}: commit round ${r + 1}: raw-lean (${LEAN_STATEMENTS_PER_SALE[kind]} statements) ${describeLoad(c)}`);
+          log(`${name}: commit round ${r + 1}: raw-lean (${leanTrace.length} statements) ${describeLoad(c)}`);
           lean.push(c);
         }
       }
@@ -471,12 +561,12 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
         baselineP99ms: round(bc.p99, 1),
         concurrency: o.concurrency,
         statementsPerSale: prof.total,
-        baselineStatementsPerSale: RAW_STATEMENTS_PER_SALE[kind],
+        baselineStatementsPerSale: rawTrace.length,
         ...(o.lean
           ? {
               leanRawValue: round(mergeResults(lean).rps),
               leanRawP99ms: round(mergeResults(lean).p99, 1),
-              leanStatementsPerSale: LEAN_STATEMENTS_PER_SALE[kind],
+              leanStatementsPerSale: leanTrace.length,
             }
           : {}),
       });
@@ -535,28 +625,56 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
       });
     }
 
-    // p99 with many guests ÷ p99 with the base data set: a second hub on its own database holds
-    // the big data set; rounds at the same open-loop rate alternate between the two.
-    if (o.phases.has('scale') && o.scaleGuests > env.guests) {
+    // p99 with many guests ÷ p99 with the base data set, on two fresh hubs (same history: neither has
+    // run the phases above), each on its own database; rounds at the same open-loop rate alternate
+    // between the two, in ABBA order.
+    if (o.phases.has('scale') && o.scaleGuests > o.baseGuests) {
       const rate = o.scaleRate ?? Math.max(20, Math.min(500, Math.floor(commitRps / 2 / 5) * 5));
-      log(`${name}: preparing a second hub with ${o.scaleGuests} guests…`);
-      const big = await openEnv(kind, o.scaleGuests);
+      log(`${name}: preparing two fresh hubs, with ${o.baseGuests} and ${o.scaleGuests} guests…`);
+      const fresh = await openEnv(kind, o.baseGuests);
+      let big: BenchEnv | undefined;
       try {
-        await loadOn(big, 'commitRequests', { mode: 'closed', concurrency: o.concurrency, durationMs: 2000 });
+        big = await openEnv(kind, o.scaleGuests);
+        for (const e of [fresh, big]) await loadOn(e, 'commitRequests', { mode: 'closed', concurrency: o.concurrency, durationMs: 2000 });
         // Up to ~150 arrivals per round (3 to 5 s), five rounds per hub.
         const roundMs = Math.round(Math.min(5000, Math.max(3000, (150 / rate) * 1000)));
         const rounds = o.rounds + 2;
         const small: LoadResult[] = [];
         const large: LoadResult[] = [];
+        // MariaDB: InnoDB buffer-pool misses (pages read from disk) per sale, server-wide, to tell
+        // a working set that outgrew innodb_buffer_pool_size from noise.
+        const misses = new Map<BenchEnv, { reads: number; sales: number }>();
+        const poolReads = async (e: BenchEnv) =>
+          kind === 'mysql'
+            ? Number(((await e.hub.db.ds.query("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_reads'")) as { Value: string }[])[0]?.Value ?? 0)
+            : 0;
+        const measure = async (e: BenchEnv) => {
+          await quiesce(fresh);
+          await quiesce(big!);
+          const before = await poolReads(e);
+          const res = await loadOn(e, 'commitRequests', { mode: 'open', rate, durationMs: roundMs, warmupMs: 500, maxInFlight: 1000 });
+          const m = misses.get(e) ?? { reads: 0, sales: 0 };
+          misses.set(e, { reads: m.reads + (await poolReads(e)) - before, sales: m.sales + res.ok + Math.round((rate * 500) / 1000) });
+          return res;
+        };
         for (let r = 0; r < rounds; r++) {
-          await quiesce(big);
-          const a = await loadOn(env, 'commitRequests', { mode: 'open', rate, durationMs: roundMs, warmupMs: 500, maxInFlight: 1000 });
-          await quiesce(env);
-          const b = await loadOn(big, 'commitRequests', { mode: 'open', rate, durationMs: roundMs, warmupMs: 500, maxInFlight: 1000 });
-          log(`${name}: scale round ${r + 1}/${rounds} at ${rate} req/s: ${sizeLabel(env.guests)} guests ${describeLoad(a)}`);
+          let a: LoadResult;
+          let b: LoadResult;
+          if (r % 2 === 0) {
+            a = await measure(fresh);
+            b = await measure(big);
+          } else {
+            b = await measure(big);
+            a = await measure(fresh);
+          }
+          log(`${name}: scale round ${r + 1}/${rounds} at ${rate} req/s: ${sizeLabel(fresh.guests)} guests ${describeLoad(a)}`);
           log(`${name}: scale round ${r + 1}/${rounds} at ${rate} req/s: ${sizeLabel(big.guests)} guests ${describeLoad(b)}`);
           small.push(a);
           large.push(b);
+        }
+        if (kind === 'mysql') {
+          const per = (e: BenchEnv) => round(misses.get(e)!.reads / Math.max(1, misses.get(e)!.sales), 1);
+          log(`${name}: buffer-pool reads per sale: ${sizeLabel(fresh.guests)} guests ${per(fresh)}, ${sizeLabel(big.guests)} guests ${per(big)}`);
         }
         // The pair (adjacent rounds) with the median ratio is reported: on a shared machine a
         // neighbour's burst tends to hit both rounds of a pair, and outlying pairs drop out.
@@ -577,12 +695,14 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
           pooledRatio: round(mergeResults(large).p99 / mergeResults(small).p99, 2),
         });
       } finally {
-        await big.close();
+        await big?.close();
+        await fresh.close();
       }
     }
   } finally {
     rawSqlite?.close();
     await pool?.end();
+    await leanPool?.end();
     await hello.close();
     await env.close();
     log(`${name}: done in ${round((Date.now() - t0) / 1000)} s`);
@@ -617,23 +737,27 @@ export async function main(argv: string[]): Promise<number> {
   for (const x of o.phases) if (!['commit', 'quote', 'open', 'scale'].includes(x)) throw new Error(`--only: unknown measure ${x} (commit, quote, open, scale)`);
   const results = new Results('checkout');
   const t0 = Date.now();
-  let interrupted = false;
-  const onSignal = () => {
-    // Second Ctrl-C kills; the first lets the current phase finish and the databases be dropped.
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    log('interrupted: finishing the current phase and cleaning up (Ctrl-C again to abort)');
+  // Ctrl-C (or SIGTERM): stop the hubs, drop their databases, keep the lines measured so far.
+  let stopping = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    log(`${sig}: dropping the bench databases (again to quit at once)`);
+    const timeout = new Promise((r) => setTimeout(r, 15_000).unref());
+    void Promise.race([Promise.allSettled([...openEnvs].map((e) => e.close())), timeout]).finally(() => {
+      results.write();
+      process.exit(130);
+    });
   };
   process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    for (const b of backends) {
-      if (interrupted) break;
-      await runBackend(b === 'sqlite' ? 'sqlite' : 'mysql', o, results);
-    }
+    for (const b of backends) await runBackend(b === 'sqlite' ? 'sqlite' : 'mysql', o, results);
   } finally {
     process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     const file = results.write();
     log(`${results.lines.length} measures written to ${path.relative(process.cwd(), file)} in ${round((Date.now() - t0) / 1000)} s`);
   }
-  return interrupted ? 130 : 0;
+  return 0;
 }

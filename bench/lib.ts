@@ -309,6 +309,8 @@ function send(agent: http.Agent, base: URL, r: HttpRequestSpec): Promise<number>
       res.on('error', reject);
     });
     req.on('error', reject);
+    // A hub that stops answering fails the request instead of hanging the bench.
+    req.setTimeout(60_000, () => req.destroy(new Error(`no answer in 60 s: ${r.method} ${r.path}`)));
     req.end(body);
   });
 }

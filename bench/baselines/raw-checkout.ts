@@ -1,20 +1,25 @@
 /**
  * Baselines of `checkout.commit`: the statements the hub runs for one sale (captured from its
- * TypeORM log, see `captureStatements` in bench/checkout.ts), replayed in a raw driver loop with
- * prepared statements — no HTTP, no ORM, no validation. `raw-mysql2` on MariaDB, `raw-better-sqlite3`
- * on SQLite. Per sale, in the hub's order:
+ * TypeORM log by `profileSale` in bench/checkout.ts), replayed in a raw driver loop with prepared
+ * statements — no HTTP, no ORM, no validation: `raw-mysql2` on MariaDB, `raw-better-sqlite3` on
+ * SQLite. Per sale, in the hub's order (hub as of commit 35fc87e):
  *
- *   before the transaction: replay lookup by Idempotency-Key, replay lookup by receipt fingerprint,
- *   card by number, business (settings);
- *   in it: [SET TRANSACTION ISOLATION LEVEL READ COMMITTED], START/BEGIN, card FOR UPDATE, open
- *   lots, INSERT checkout (+ TypeORM's reload SELECT), INSERT redeem entry (+ reload), per lot taken
- *   UPDATE lot + INSERT consumption (+ reload), INSERT outbox balance_changed (+ reload), INSERT
- *   accrue entry (+ reload), INSERT lot (+ reload), INSERT outbox (+ reload), UPDATE card, SELECT
- *   guest, UPDATE guest, UPDATE checkout decision, INSERT outbox checkout.committed (+ reload), COMMIT.
+ *   before the transaction: replay lookup (Idempotency-Key OR receipt fingerprint), card by number;
+ *   in it: [SET TRANSACTION ISOLATION LEVEL READ COMMITTED], START/BEGIN, card by id [FOR UPDATE],
+ *   open lots, INSERT redeem entry, per lot taken UPDATE lot + INSERT consumption, INSERT outbox
+ *   (balance_changed), INSERT accrue entry, INSERT lot, INSERT outbox (balance_changed), UPDATE
+ *   card, UPDATE guest counters, INSERT outbox (checkout.committed), INSERT checkout, COMMIT.
  *
- * With one lot taken that is 30 statements on MariaDB and 29 on SQLite, as the hub. The outbox rows
- * are written already sent (`sentAt` set) so the hub's relay, which is idle meanwhile, never
+ * With one lot taken that is 18 statements on MariaDB and 17 on SQLite. The bench traces one raw
+ * sale (`traceSale`) and compares it, statement by statement (verb, table, lock), with the hub's
+ * captured sale, and says so when the hub's path has moved and this replay needs updating.
+ *
+ * The outbox rows are written already sent (`sentAt` set) so the hub's relay, idle meanwhile, never
  * publishes them. Balances, lots and entries stay consistent, so hub rounds can follow.
+ *
+ * `leanSale` is the same sale in 13 statements (informational, `--lean`): what the hot path would
+ * cost with the isolation level set once per connection, the card locked by number, and one
+ * multi-row INSERT for the two entries and one for the three events.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
@@ -111,64 +116,53 @@ const committedEvent = (p: RawSaleParams, coId: string, cardId: string, guestId:
   });
 
 const CHECKOUT_COLS =
-  'id, businessId, idempotencyKey, requestHash, receiptFingerprint, status, cardId, guestId, programId, locationId, terminalId, actorType, actorId, totalMinor, discountMinor, pointsRedeemed, pointsAccrued, giftSpentMinor, stampsAdded, couponId, couponCode, receipt, basket, decision, holdExpiresAt, capturedAt, canceledAt, refundedMinor, refundedPointsReturned, refundedPointsReversed, refundedGiftMinor, refundedStamps';
-const CHECKOUT_RELOAD =
-  'SELECT id, createdAt, updatedAt, totalMinor, discountMinor, pointsRedeemed, pointsAccrued, giftSpentMinor, stampsAdded, refundedMinor, refundedPointsReturned, refundedPointsReversed, refundedGiftMinor, refundedStamps FROM checkouts WHERE id = ?';
-const ENTRY_INSERT =
-  'INSERT INTO ledger_entries (id, businessId, cardId, kind, unit, amount, balanceAfter, checkoutId, refundId, linkedEntryId, reason, actorType, actorId) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?)';
-const ENTRY_RELOAD = 'SELECT id, createdAt, updatedAt, amount, balanceAfter FROM ledger_entries WHERE id = ?';
-const LOT_UPDATE = 'UPDATE point_lots SET remaining = ?, updatedAt = CURRENT_TIMESTAMP WHERE id = ?';
-const CONS_INSERT = 'INSERT INTO lot_consumptions (id, businessId, entryId, lotId, points) VALUES (?, ?, ?, ?, ?)';
-const CONS_RELOAD = 'SELECT id, createdAt, updatedAt, points FROM lot_consumptions WHERE id = ?';
-const LOT_INSERT = 'INSERT INTO point_lots (id, businessId, cardId, entryId, points, remaining, availableAt, expiresAt) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)';
-const LOT_RELOAD = 'SELECT id, createdAt, updatedAt, points, remaining FROM point_lots WHERE id = ?';
-const OUTBOX_INSERT = 'INSERT INTO outbox (eventId, businessId, type, data, correlationId, occurredAt, sentAt) VALUES (?, ?, ?, ?, ?, ?, ?)';
-const OUTBOX_RELOAD = 'SELECT seq, attempts FROM outbox WHERE seq = ?';
-const CARD_UPDATE =
-  'UPDATE cards SET pointsBalance = ?, pointsHeld = ?, giftBalanceMinor = ?, stamps = ?, levelCode = ?, spendMinor = ?, visits = ?, lastOperationAt = ?, updatedAt = CURRENT_TIMESTAMP WHERE (id = ? AND businessId = ?)';
-const GUEST_UPDATE = 'UPDATE guests SET visits = ?, spendMinor = ?, lastPurchaseAt = ?, updatedAt = CURRENT_TIMESTAMP WHERE id = ?';
-const CHECKOUT_DECISION = 'UPDATE checkouts SET decision = ?, pointsAccrued = ?, stampsAdded = ?, updatedAt = CURRENT_TIMESTAMP WHERE id = ?';
-
+  'id, createdAt, updatedAt, businessId, idempotencyKey, requestHash, receiptFingerprint, status, cardId, guestId, programId, locationId, terminalId, actorType, actorId, totalMinor, discountMinor, pointsRedeemed, pointsAccrued, giftSpentMinor, stampsAdded, couponId, couponCode, receipt, basket, decision, holdExpiresAt, capturedAt, canceledAt, refundedMinor, refundedPointsReturned, refundedPointsReversed, refundedGiftMinor, refundedStamps';
 const CHECKOUT_INSERT = `INSERT INTO checkouts (${CHECKOUT_COLS}) VALUES (${CHECKOUT_COLS.split(',')
   .map(() => '?')
   .join(', ')})`;
-const PRIOR_EITHER = 'SELECT id, requestHash FROM checkouts WHERE businessId = ? AND (idempotencyKey = ? OR receiptFingerprint = ?) LIMIT 2';
-const LOTS_LEAN = 'SELECT id, remaining, availableAt, expiresAt FROM point_lots WHERE businessId = ? AND cardId = ? AND remaining > 0';
-const ENTRIES2_INSERT = `INSERT INTO ledger_entries (id, businessId, cardId, kind, unit, amount, balanceAfter, checkoutId, refundId, linkedEntryId, reason, actorType, actorId) VALUES ${ENTRY_INSERT.replace(/^.*VALUES /, '')}, ${ENTRY_INSERT.replace(/^.*VALUES /, '')}`;
-const GUEST_ARITH =
-  'UPDATE guests SET visits = visits + 1, spendMinor = spendMinor + ?, lastPurchaseAt = ?, firstPurchaseAt = COALESCE(firstPurchaseAt, ?), updatedAt = CURRENT_TIMESTAMP WHERE id = ?';
-const OUTBOX3_INSERT = `${OUTBOX_INSERT}, (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?)`;
-
-/** Statements one raw sale runs when it takes its points from one lot. */
-export const RAW_STATEMENTS_PER_SALE = { mysql: 30, sqlite: 29 };
-/** Statements of the lean variant (`--lean`); MySQL sets the isolation level once per connection. */
-export const LEAN_STATEMENTS_PER_SALE = { mysql: 13, sqlite: 13 };
+const PRIOR = 'SELECT * FROM checkouts WHERE businessId = ? AND (idempotencyKey = ? OR receiptFingerprint = ?) LIMIT 2';
+const CARD_BY_NUMBER = 'SELECT * FROM cards WHERE businessId = ? AND number = ? LIMIT 1';
+const CARD_BY_ID = 'SELECT * FROM cards WHERE id = ? AND businessId = ?';
+const LOTS = 'SELECT * FROM point_lots WHERE businessId = ? AND cardId = ? AND remaining > 0';
+const ENTRY_TUPLE = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?)';
+const ENTRY_INSERT = `INSERT INTO ledger_entries (id, createdAt, updatedAt, businessId, cardId, kind, unit, amount, balanceAfter, checkoutId, refundId, linkedEntryId, reason, actorType, actorId) VALUES ${ENTRY_TUPLE}`;
+const ENTRIES2_INSERT = `${ENTRY_INSERT}, ${ENTRY_TUPLE}`;
+const LOT_UPDATE = 'UPDATE point_lots SET remaining = ?, updatedAt = CURRENT_TIMESTAMP WHERE id = ?';
+const CONS_TUPLE = '(?, ?, ?, ?, ?, ?, ?)';
+const CONS_INSERT = `INSERT INTO lot_consumptions (id, createdAt, updatedAt, businessId, entryId, lotId, points) VALUES ${CONS_TUPLE}`;
+const LOT_INSERT =
+  'INSERT INTO point_lots (id, createdAt, updatedAt, businessId, cardId, entryId, points, remaining, availableAt, expiresAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)';
+const OUTBOX_TUPLE = '(?, ?, ?, ?, ?, ?, ?)';
+const OUTBOX_INSERT = `INSERT INTO outbox (eventId, businessId, type, data, correlationId, occurredAt, sentAt) VALUES ${OUTBOX_TUPLE}`;
+const OUTBOX3_INSERT = `${OUTBOX_INSERT}, ${OUTBOX_TUPLE}, ${OUTBOX_TUPLE}`;
+const CARD_UPDATE =
+  'UPDATE cards SET pointsBalance = ?, pointsHeld = ?, giftBalanceMinor = ?, stamps = ?, levelCode = ?, spendMinor = ?, visits = ?, lastOperationAt = ?, updatedAt = CURRENT_TIMESTAMP WHERE (id = ? AND businessId = ?)';
+const GUEST_UPDATE =
+  'UPDATE guests SET visits = visits + 1, spendMinor = spendMinor + ?, lastPurchaseAt = ?, firstPurchaseAt = COALESCE(firstPurchaseAt, ?), updatedAt = CURRENT_TIMESTAMP WHERE id = ? AND businessId = ?';
 
 type Figures = ReturnType<typeof figures>;
 type Row = Record<string, any>;
 
 // Parameter rows, shared by both drivers and both variants.
 const checkoutRow = (p: RawSaleParams, f: Figures, coId: string, card: Row, sent: string) => [
-  ...[
-    coId,
-    p.businessId,
-    f.key,
-    f.requestHash,
-    f.fingerprint,
-    'committed',
-    card.id,
-    card.guestId,
-    p.programId,
-    p.locationId,
-    p.terminalId,
-    'terminal',
-    p.terminalId,
-  ],
-  ...[f.total, 0, p.redeemPoints, f.accrued, 0, 0, null, null, JSON.stringify(f.body.receipt), JSON.stringify(f.body.basket), p.decisionJson, null, sent, null],
-  ...[0, 0, 0, 0, 0],
+  ...[coId, sent, sent, p.businessId, f.key, f.requestHash, f.fingerprint, 'committed', card.id, card.guestId, p.programId, p.locationId, p.terminalId],
+  ...['terminal', p.terminalId, f.total, 0, p.redeemPoints, f.accrued, 0, 0, null, null, JSON.stringify(f.body.receipt), JSON.stringify(f.body.basket)],
+  ...[p.decisionJson, null, sent, null, 0, 0, 0, 0, 0],
 ];
-const entryRow = (p: RawSaleParams, id: string, card: Row, kind: string, amount: number, balanceAfter: number, coId: string) => [
-  ...[id, p.businessId, card.id, kind, 'points', amount, balanceAfter, coId, 'terminal', p.terminalId],
+const entryRow = (p: RawSaleParams, id: string, card: Row, kind: string, amount: number, balanceAfter: number, coId: string, sent: string) => [
+  ...[id, sent, sent, p.businessId, card.id, kind, 'points', amount, balanceAfter, coId, 'terminal', p.terminalId],
+];
+const consRow = (p: RawSaleParams, entryId: string, lotId: string, points: number, sent: string) => [newId(), sent, sent, p.businessId, entryId, lotId, points];
+const lotRow = (p: RawSaleParams, card: Row, entryId: string, points: number, sent: string) => [
+  newId(),
+  sent,
+  sent,
+  p.businessId,
+  card.id,
+  entryId,
+  points,
+  points,
+  sent,
 ];
 const outboxRow = (p: RawSaleParams, type: string, data: string, coId: string, sent: string) => [newId(), p.businessId, type, data, coId, sent, sent];
 const cardRow = (p: RawSaleParams, card: Row, balance: number, f: Figures, sent: string) => [
@@ -177,105 +171,16 @@ const cardRow = (p: RawSaleParams, card: Row, balance: number, f: Figures, sent:
 ];
 
 /**
- * One sale as a list of steps over a minimal driver interface, so the MySQL (async) and SQLite
- * (sync) loops run literally the same statements in the same order.
+ * A minimal driver interface, so the MySQL (async) and SQLite (sync) loops run literally the same
+ * statement list. `trace`, when set, records every statement sent (the bench compares it with the
+ * hub's).
  */
 interface Driver {
   one(sql: string, params: unknown[]): Row | undefined | Promise<Row | undefined>;
   all(sql: string, params: unknown[]): Row[] | Promise<Row[]>;
-  /** Returns the auto-increment id of an INSERT. */
-  run(sql: string, params: unknown[]): number | Promise<number>;
-}
-
-// ---------------------------------------------------------------------------------------------
-// MariaDB / MySQL: mysql2 prepared statements (`execute`), a pool as large as the hub's
-// ---------------------------------------------------------------------------------------------
-
-export class RawMysqlSale {
-  private i = 0;
-  private readonly sessionReady = new WeakSet<object>();
-
-  constructor(
-    private readonly pool: Pool,
-    private readonly p: RawSaleParams,
-  ) {}
-
-  /** The hub's 30 statements (see the top of this file). */
-  sale(): Promise<void> {
-    return this.retry(() => this.replay(this.i++));
-  }
-
-  /**
-   * The same sale in the fewest round trips the schema allows (informational, `--lean`): one replay
-   * lookup (key OR receipt), isolation level set once per connection, the card locked by number,
-   * settings from memory, multi-row INSERTs for entries and events, guest counters by arithmetic,
-   * the checkout written once with its final decision, no reload SELECTs: 13 statements.
-   */
-  leanSale(): Promise<void> {
-    return this.retry(() => this.lean(this.i++));
-  }
-
-  private async retry(fn: () => Promise<void>): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (e) {
-        const code = (e as { code?: string }).code;
-        if (attempt < 4 && (code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT')) continue;
-        throw e;
-      }
-    }
-  }
-
-  private driver(conn: PoolConnection): Driver {
-    return {
-      one: async (sql, params) => (await conn.execute<RowDataPacket[]>(sql, params as any[]))[0][0],
-      all: async (sql, params) => (await conn.execute<RowDataPacket[]>(sql, params as any[]))[0],
-      run: async (sql, params) => (await conn.execute<ResultSetHeader>(sql, params as any[]))[0].insertId,
-    };
-  }
-
-  private async inTx(isolation: 'each' | 'session', fn: (d: Driver) => Promise<void>): Promise<void> {
-    const conn = await this.pool.getConnection();
-    try {
-      if (isolation === 'each') await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
-      else if (!this.sessionReady.has(conn.connection)) {
-        await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
-        this.sessionReady.add(conn.connection);
-      }
-      await conn.query('START TRANSACTION');
-      await fn(this.driver(conn));
-      await conn.query('COMMIT');
-    } catch (e) {
-      await conn.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      conn.release();
-    }
-  }
-
-  private async replay(i: number): Promise<void> {
-    const { p, pool } = this;
-    const f = figures(p, i);
-    const [byKey] = await pool.execute<RowDataPacket[]>('SELECT * FROM checkouts WHERE businessId = ? AND idempotencyKey = ? LIMIT 1', [p.businessId, f.key]);
-    const [byReceipt] = await pool.execute<RowDataPacket[]>('SELECT * FROM checkouts WHERE businessId = ? AND receiptFingerprint = ? LIMIT 1', [
-      p.businessId,
-      f.fingerprint,
-    ]);
-    if (byKey.length || byReceipt.length) throw new Error('raw sale: unexpected replay');
-    const [cards] = await pool.execute<RowDataPacket[]>('SELECT * FROM cards WHERE businessId = ? AND number = ? LIMIT 1', [p.businessId, f.number]);
-    if (!cards[0]) throw new Error(`raw sale: no card ${f.number}`);
-    await pool.execute('SELECT * FROM businesses WHERE id = ? LIMIT 1', [p.businessId]);
-    await this.inTx('each', (d) => replaySteps(d, p, f, cards[0]!.id as string, ' FOR UPDATE') as Promise<void>);
-  }
-
-  private async lean(i: number): Promise<void> {
-    const p = this.p;
-    const f = figures(p, i);
-    const [prior] = await this.pool.execute<RowDataPacket[]>(PRIOR_EITHER, [p.businessId, f.key, f.fingerprint]);
-    if (prior.length) throw new Error('raw sale: unexpected replay');
-    await this.inTx('session', (d) => leanSteps(d, p, f, ' FOR UPDATE') as Promise<void>);
-  }
+  run(sql: string, params: unknown[]): unknown;
+  /** Transaction control (SET, START, BEGIN, COMMIT, ROLLBACK): not prepared. */
+  control(sql: string): unknown;
 }
 
 /** Awaits a value only when it is a promise, so one step list serves the sync and async drivers. */
@@ -291,74 +196,69 @@ function seq(steps: (() => unknown)[]): void | Promise<void> {
   }
 }
 
-/** The hub's in-transaction statements, in its order (TypeORM's reload SELECTs included). */
-function replaySteps(d: Driver, p: RawSaleParams, f: Figures, cardId: string, lock: string): void | Promise<void> {
+/** Runs `steps` between BEGIN/START and COMMIT, rolling back on failure. */
+function inTx(d: Driver, begin: string[], steps: () => void | Promise<void>): void | Promise<void> {
+  const rollback = (e: unknown) => {
+    const r = d.control('ROLLBACK');
+    if (r instanceof Promise) return r.catch(() => undefined).then(() => Promise.reject(e));
+    throw e;
+  };
+  try {
+    const r = seq([...begin.map((sql) => () => d.control(sql)), steps, () => d.control('COMMIT')]);
+    return r instanceof Promise ? r.catch(rollback) : r;
+  } catch (e) {
+    return rollback(e);
+  }
+}
+
+/** The hub's sale: 2 statements before the transaction, then its transaction (see the top of the file). */
+function hubSale(pre: Driver, tx: () => Driver | Promise<Driver>, p: RawSaleParams, f: Figures, kind: 'mysql' | 'sqlite'): void | Promise<void> {
   const now = new Date();
   const sent = dt(now);
   const coId = newId();
   const redeemId = newId();
   const accrueId = newId();
-  const lotId = newId();
+  let cardId = '';
   let card!: Row;
   let takes!: ReturnType<typeof takeFrom>;
   let balance = 0;
+  const lock = kind === 'mysql' ? ' FOR UPDATE' : '';
+  const begin = kind === 'mysql' ? ['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', 'START TRANSACTION'] : ['BEGIN TRANSACTION'];
   return seq([
-    () => then(d.one(`SELECT * FROM cards WHERE id = ? AND businessId = ?${lock}`, [cardId, p.businessId]), (c) => void (card = c!)),
+    () => then(pre.all(PRIOR, [p.businessId, f.key, f.fingerprint]), (rows) => void (rows.length && fail('unexpected replay'))),
+    () => then(pre.one(CARD_BY_NUMBER, [p.businessId, f.number]), (c) => void (cardId = (c ?? fail(`no card ${f.number}`)).id)),
     () =>
-      then(
-        d.all('SELECT * FROM point_lots WHERE businessId = ? AND cardId = ? AND remaining > 0', [p.businessId, cardId]),
-        (lots) => void (takes = takeFrom(consumptionOrder(lots as LotRow[], now), p.redeemPoints)),
-      ),
-    () => d.run(CHECKOUT_INSERT, checkoutRow(p, f, coId, card, sent)),
-    () => d.one(CHECKOUT_RELOAD, [coId]),
-    () => {
-      balance = Number(card.pointsBalance) - p.redeemPoints;
-      return d.run(ENTRY_INSERT, entryRow(p, redeemId, card, 'redeem', -p.redeemPoints, balance, coId));
-    },
-    () => d.one(ENTRY_RELOAD, [redeemId]),
-    () =>
-      seq(
-        takes.flatMap((t) => {
-          const consId = newId();
-          return [
-            () => d.run(LOT_UPDATE, [t.left, t.lot.id]),
-            () => d.run(CONS_INSERT, [consId, p.businessId, redeemId, t.lot.id, t.take]),
-            () => d.one(CONS_RELOAD, [consId]),
-          ];
-        }),
-      ),
-    () =>
-      then(
-        d.run(OUTBOX_INSERT, outboxRow(p, 'card.balance_changed', balanceEvent(card.id, card.guestId, balance, -p.redeemPoints, 'redeemed'), coId, sent)),
-        (seqNo) => d.one(OUTBOX_RELOAD, [seqNo]),
-      ),
-    () => {
-      balance += f.accrued;
-      return d.run(ENTRY_INSERT, entryRow(p, accrueId, card, 'accrue', f.accrued, balance, coId));
-    },
-    () => d.one(ENTRY_RELOAD, [accrueId]),
-    () => d.run(LOT_INSERT, [lotId, p.businessId, card.id, accrueId, f.accrued, f.accrued, sent]),
-    () => d.one(LOT_RELOAD, [lotId]),
-    () =>
-      then(
-        d.run(OUTBOX_INSERT, outboxRow(p, 'card.balance_changed', balanceEvent(card.id, card.guestId, balance, f.accrued, 'accrued'), coId, sent)),
-        (seqNo) => d.one(OUTBOX_RELOAD, [seqNo]),
-      ),
-    () => d.run(CARD_UPDATE, cardRow(p, card, balance, f, sent)),
-    () =>
-      then(d.one('SELECT * FROM guests WHERE id = ? AND businessId = ? LIMIT 1', [card.guestId, p.businessId]), (g) =>
-        d.run(GUEST_UPDATE, [g!.visits + 1, Number(g!.spendMinor) + f.total, sent, g!.id]),
-      ),
-    () => d.run(CHECKOUT_DECISION, [p.decisionJson, f.accrued, 0, coId]),
-    () =>
-      then(d.run(OUTBOX_INSERT, outboxRow(p, 'checkout.committed', committedEvent(p, coId, card.id, card.guestId, f), coId, sent)), (seqNo) =>
-        d.one(OUTBOX_RELOAD, [seqNo]),
+      then(tx(), (d) =>
+        inTx(d, begin, () =>
+          seq([
+            () => then(d.one(CARD_BY_ID + lock, [cardId, p.businessId]), (c) => void (card = c!)),
+            () => then(d.all(LOTS, [p.businessId, cardId]), (lots) => void (takes = takeFrom(consumptionOrder(lots as LotRow[], now), p.redeemPoints))),
+            () => {
+              balance = Number(card.pointsBalance) - p.redeemPoints;
+              return d.run(ENTRY_INSERT, entryRow(p, redeemId, card, 'redeem', -p.redeemPoints, balance, coId, sent));
+            },
+            () =>
+              seq(takes.flatMap((t) => [() => d.run(LOT_UPDATE, [t.left, t.lot.id]), () => d.run(CONS_INSERT, consRow(p, redeemId, t.lot.id, t.take, sent))])),
+            () =>
+              d.run(OUTBOX_INSERT, outboxRow(p, 'card.balance_changed', balanceEvent(card.id, card.guestId, balance, -p.redeemPoints, 'redeemed'), coId, sent)),
+            () => {
+              balance += f.accrued;
+              return d.run(ENTRY_INSERT, entryRow(p, accrueId, card, 'accrue', f.accrued, balance, coId, sent));
+            },
+            () => d.run(LOT_INSERT, lotRow(p, card, accrueId, f.accrued, sent)),
+            () => d.run(OUTBOX_INSERT, outboxRow(p, 'card.balance_changed', balanceEvent(card.id, card.guestId, balance, f.accrued, 'accrued'), coId, sent)),
+            () => d.run(CARD_UPDATE, cardRow(p, card, balance, f, sent)),
+            () => d.run(GUEST_UPDATE, [f.total, sent, sent, card.guestId, p.businessId]),
+            () => d.run(OUTBOX_INSERT, outboxRow(p, 'checkout.committed', committedEvent(p, coId, card.id, card.guestId, f), coId, sent)),
+            () => d.run(CHECKOUT_INSERT, checkoutRow(p, f, coId, card, sent)),
+          ]),
+        ),
       ),
   ]);
 }
 
-/** The lean in-transaction statements: 10 with one lot taken. */
-function leanSteps(d: Driver, p: RawSaleParams, f: Figures, lock: string): void | Promise<void> {
+/** The lean sale: 1 statement before the transaction, START/BEGIN + 10 + COMMIT in it. */
+function leanSale(pre: Driver, tx: () => Driver | Promise<Driver>, p: RawSaleParams, f: Figures, kind: 'mysql' | 'sqlite'): void | Promise<void> {
   const now = new Date();
   const sent = dt(now);
   const coId = newId();
@@ -368,37 +268,136 @@ function leanSteps(d: Driver, p: RawSaleParams, f: Figures, lock: string): void 
   let takes!: ReturnType<typeof takeFrom>;
   let afterRedeem = 0;
   let balance = 0;
+  const lock = kind === 'mysql' ? ' FOR UPDATE' : '';
+  const begin = kind === 'mysql' ? ['START TRANSACTION'] : ['BEGIN TRANSACTION'];
   return seq([
+    () => then(pre.all(PRIOR, [p.businessId, f.key, f.fingerprint]), (rows) => void (rows.length && fail('unexpected replay'))),
     () =>
-      then(d.one(`SELECT * FROM cards WHERE businessId = ? AND number = ?${lock}`, [p.businessId, f.number]), (c) => {
-        if (!c) throw new Error(`raw sale: no card ${f.number}`);
-        card = c;
-        afterRedeem = Number(card.pointsBalance) - p.redeemPoints;
-        balance = afterRedeem + f.accrued;
-      }),
-    () => then(d.all(LOTS_LEAN, [p.businessId, card.id]), (lots) => void (takes = takeFrom(consumptionOrder(lots as LotRow[], now), p.redeemPoints))),
-    () =>
-      d.run(ENTRIES2_INSERT, [
-        ...entryRow(p, redeemId, card, 'redeem', -p.redeemPoints, afterRedeem, coId),
-        ...entryRow(p, accrueId, card, 'accrue', f.accrued, balance, coId),
-      ]),
-    () => seq(takes.map((t) => () => d.run(LOT_UPDATE, [t.left, t.lot.id]))),
-    () =>
-      d.run(
-        `INSERT INTO lot_consumptions (id, businessId, entryId, lotId, points) VALUES ${takes.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
-        takes.flatMap((t) => [newId(), p.businessId, redeemId, t.lot.id, t.take]),
+      then(tx(), (d) =>
+        inTx(d, begin, () =>
+          seq([
+            () =>
+              then(d.one(CARD_BY_NUMBER.replace(' LIMIT 1', lock), [p.businessId, f.number]), (c) => {
+                card = c ?? fail(`no card ${f.number}`);
+                afterRedeem = Number(card.pointsBalance) - p.redeemPoints;
+                balance = afterRedeem + f.accrued;
+              }),
+            () => then(d.all(LOTS, [p.businessId, card.id]), (lots) => void (takes = takeFrom(consumptionOrder(lots as LotRow[], now), p.redeemPoints))),
+            () =>
+              d.run(ENTRIES2_INSERT, [
+                ...entryRow(p, redeemId, card, 'redeem', -p.redeemPoints, afterRedeem, coId, sent),
+                ...entryRow(p, accrueId, card, 'accrue', f.accrued, balance, coId, sent),
+              ]),
+            () => seq(takes.map((t) => () => d.run(LOT_UPDATE, [t.left, t.lot.id]))),
+            () =>
+              d.run(
+                [CONS_INSERT, ...takes.slice(1).map(() => CONS_TUPLE)].join(', '),
+                takes.flatMap((t) => consRow(p, redeemId, t.lot.id, t.take, sent)),
+              ),
+            () => d.run(LOT_INSERT, lotRow(p, card, accrueId, f.accrued, sent)),
+            () => d.run(CARD_UPDATE, cardRow(p, card, balance, f, sent)),
+            () => d.run(GUEST_UPDATE, [f.total, sent, sent, card.guestId, p.businessId]),
+            () => d.run(CHECKOUT_INSERT, checkoutRow(p, f, coId, card, sent)),
+            () =>
+              d.run(OUTBOX3_INSERT, [
+                ...outboxRow(p, 'card.balance_changed', balanceEvent(card.id, card.guestId, afterRedeem, -p.redeemPoints, 'redeemed'), coId, sent),
+                ...outboxRow(p, 'card.balance_changed', balanceEvent(card.id, card.guestId, balance, f.accrued, 'accrued'), coId, sent),
+                ...outboxRow(p, 'checkout.committed', committedEvent(p, coId, card.id, card.guestId, f), coId, sent),
+              ]),
+          ]),
+        ),
       ),
-    () => d.run(LOT_INSERT, [newId(), p.businessId, card.id, accrueId, f.accrued, f.accrued, sent]),
-    () => d.run(CARD_UPDATE, cardRow(p, card, balance, f, sent)),
-    () => d.run(GUEST_ARITH, [f.total, sent, sent, card.guestId]),
-    () => d.run(CHECKOUT_INSERT, checkoutRow(p, f, coId, card, sent)),
-    () =>
-      d.run(OUTBOX3_INSERT, [
-        ...outboxRow(p, 'card.balance_changed', balanceEvent(card.id, card.guestId, afterRedeem, -p.redeemPoints, 'redeemed'), coId, sent),
-        ...outboxRow(p, 'card.balance_changed', balanceEvent(card.id, card.guestId, balance, f.accrued, 'accrued'), coId, sent),
-        ...outboxRow(p, 'checkout.committed', committedEvent(p, coId, card.id, card.guestId, f), coId, sent),
-      ]),
   ]);
+}
+
+function fail(msg: string): never {
+  throw new Error(`raw sale: ${msg}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// MariaDB / MySQL: mysql2 prepared statements (`execute`), pools as large as the hub's
+// ---------------------------------------------------------------------------------------------
+
+export class RawMysqlSale {
+  private i = 0;
+  private trace?: string[];
+
+  /**
+   * `pool` runs the hub's sale; `leanPool` (optional) the lean one, its connections set to READ
+   * COMMITTED once when they open (a pool hook), as the lean sale assumes.
+   */
+  constructor(
+    private readonly pool: Pool,
+    private readonly p: RawSaleParams,
+    private readonly leanPool?: Pool,
+  ) {
+    leanPool?.on('connection', (c) => void c.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED'));
+  }
+
+  /** The hub's statements, in its order. */
+  sale(): Promise<void> {
+    return this.retry(() => hubSale(this.driver(this.pool), () => this.conn(this.pool), this.p, figures(this.p, this.i++), 'mysql') as Promise<void>);
+  }
+
+  /** The lean sale (13 statements). */
+  leanSale(): Promise<void> {
+    const pool = this.leanPool ?? fail('no lean pool');
+    return this.retry(() => leanSale(this.driver(pool), () => this.conn(pool), this.p, figures(this.p, this.i++), 'mysql') as Promise<void>);
+  }
+
+  /** The statements one sale sends, in order. */
+  async traceSale(lean = false): Promise<string[]> {
+    this.trace = [];
+    try {
+      await (lean ? this.leanSale() : this.sale());
+      return this.trace;
+    } finally {
+      this.trace = undefined;
+    }
+  }
+
+  private async retry(fn: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (attempt < 4 && (code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT')) continue;
+        throw e;
+      }
+    }
+  }
+
+  /** A pool-level driver (a statement outside a transaction) or a connection's. */
+  private driver(target: Pool | PoolConnection, release?: () => void): Driver {
+    const exec = <T extends RowDataPacket[] | ResultSetHeader>(sql: string, params: unknown[]) => {
+      this.trace?.push(sql);
+      return target.execute<T>(sql, params as any[]);
+    };
+    return {
+      one: async (sql, params) => (await exec<RowDataPacket[]>(sql, params))[0][0],
+      all: async (sql, params) => (await exec<RowDataPacket[]>(sql, params))[0],
+      run: (sql, params) => exec<ResultSetHeader>(sql, params),
+      control: async (sql) => {
+        this.trace?.push(sql);
+        try {
+          await target.query(sql);
+        } finally {
+          if (/^(COMMIT|ROLLBACK)/.test(sql)) release?.();
+        }
+      },
+    };
+  }
+
+  /** A connection for one transaction; released by its COMMIT or ROLLBACK. */
+  private async conn(pool: Pool): Promise<Driver> {
+    const c = await pool.getConnection();
+    let released = false;
+    return this.driver(c, () => {
+      if (!released) c.release();
+      released = true;
+    });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -408,7 +407,7 @@ function leanSteps(d: Driver, p: RawSaleParams, f: Figures, lock: string): void 
 interface SqliteStatement {
   get(...params: unknown[]): Row | undefined;
   all(...params: unknown[]): Row[];
-  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+  run(...params: unknown[]): unknown;
 }
 interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;
@@ -418,6 +417,7 @@ interface SqliteDatabase {
 
 export class RawSqliteSale {
   private i = 0;
+  private trace?: string[];
   private readonly db: SqliteDatabase;
   private readonly cache = new Map<string, SqliteStatement>();
   private readonly d: Driver;
@@ -434,51 +434,40 @@ export class RawSqliteSale {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
+    const st = (sql: string) => {
+      this.trace?.push(sql);
+      let s = this.cache.get(sql);
+      if (!s) this.cache.set(sql, (s = this.db.prepare(sql)));
+      return s;
+    };
     this.d = {
-      one: (sql, params) => this.st(sql).get(...params),
-      all: (sql, params) => this.st(sql).all(...params),
-      run: (sql, params) => Number(this.st(sql).run(...params).lastInsertRowid),
+      one: (sql, params) => st(sql).get(...params),
+      all: (sql, params) => st(sql).all(...params),
+      run: (sql, params) => st(sql).run(...params),
+      control: (sql) => st(sql).run(),
     };
   }
 
-  /** Prepared once per SQL text (like the driver's statement cache). */
-  private st(sql: string): SqliteStatement {
-    let s = this.cache.get(sql);
-    if (!s) this.cache.set(sql, (s = this.db.prepare(sql)));
-    return s;
-  }
-
-  private inTx(fn: () => void | Promise<void>): void {
-    this.st('BEGIN TRANSACTION').run();
-    try {
-      fn();
-      this.st('COMMIT').run();
-    } catch (e) {
-      this.st('ROLLBACK').run();
-      throw e;
-    }
-  }
-
-  /** The hub's 29 statements (no isolation level, no FOR UPDATE: SQLite has one writer). */
+  /** The hub's statements, in its order (no isolation level, no FOR UPDATE: SQLite has one writer). */
   sale(): void {
-    const { p, d } = this;
-    const f = figures(p, this.i++);
-    if (d.one('SELECT * FROM checkouts WHERE businessId = ? AND idempotencyKey = ? LIMIT 1', [p.businessId, f.key]))
-      throw new Error('raw sale: unexpected replay');
-    if (d.one('SELECT * FROM checkouts WHERE businessId = ? AND receiptFingerprint = ? LIMIT 1', [p.businessId, f.fingerprint]))
-      throw new Error('raw sale: unexpected replay');
-    const card = d.one('SELECT * FROM cards WHERE businessId = ? AND number = ? LIMIT 1', [p.businessId, f.number]) as Row | undefined;
-    if (!card) throw new Error(`raw sale: no card ${f.number}`);
-    d.one('SELECT * FROM businesses WHERE id = ? LIMIT 1', [p.businessId]);
-    this.inTx(() => replaySteps(d, p, f, card.id as string, ''));
+    hubSale(this.d, () => this.d, this.p, figures(this.p, this.i++), 'sqlite');
   }
 
-  /** The 13-statement sale of `RawMysqlSale.leanSale`. */
+  /** The lean sale (13 statements). */
   leanSale(): void {
-    const { p, d } = this;
-    const f = figures(p, this.i++);
-    if (d.one(PRIOR_EITHER, [p.businessId, f.key, f.fingerprint])) throw new Error('raw sale: unexpected replay');
-    this.inTx(() => leanSteps(d, p, f, ''));
+    leanSale(this.d, () => this.d, this.p, figures(this.p, this.i++), 'sqlite');
+  }
+
+  /** The statements one sale sends, in order. */
+  traceSale(lean = false): string[] {
+    this.trace = [];
+    try {
+      if (lean) this.leanSale();
+      else this.sale();
+      return this.trace;
+    } finally {
+      this.trace = undefined;
+    }
   }
 
   close(): void {
