@@ -67,7 +67,8 @@ export async function insertRows<E extends ObjectLiteral>(repo: Repository<E>, r
   const params: unknown[] = [];
   for (const row of list) {
     for (const c of cols) {
-      let v = c.getEntityValue(row, true);
+      // preparePersistentValue applies the column's transformer itself.
+      let v = c.getEntityValue(row);
       if (v === undefined) v = c.isCreateDate || c.isUpdateDate ? new Date() : columnDefault(c);
       params.push(driver.preparePersistentValue(v, c));
     }
@@ -91,4 +92,31 @@ export async function selectRows<E extends ObjectLiteral>(repo: Repository<E>, w
     for (const c of meta.columns) c.setEntityValue(e, driver.prepareHydratedValue(r[c.databaseName], c));
     return e;
   });
+}
+
+/**
+ * `UPDATE … SET col = ? … WHERE id = ? [AND businessId = ?]` with bound parameters, so the
+ * statement text is the same every time (SQLite's statement cache hits; no query builder).
+ */
+export async function updateById<E extends ObjectLiteral>(repo: Repository<E>, id: string, values: Partial<E>, businessId?: string): Promise<void> {
+  const meta = repo.metadata;
+  const driver = repo.manager.connection.driver;
+  const sets: string[] = [];
+  const params: unknown[] = [];
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    const c = meta.findColumnWithPropertyName(key);
+    if (!c) throw new Error(`No column ${meta.tableName}.${key}`);
+    sets.push(`${driver.escape(c.databaseName)} = ?`);
+    params.push(driver.preparePersistentValue(value, c));
+  }
+  const updated = meta.updateDateColumn;
+  if (updated && !(updated.propertyName in values)) {
+    sets.push(`${driver.escape(updated.databaseName)} = ?`);
+    params.push(driver.preparePersistentValue(new Date(), updated));
+  }
+  if (!sets.length) return;
+  params.push(id);
+  if (businessId) params.push(businessId);
+  await repo.manager.query(`UPDATE ${driver.escape(meta.tableName)} SET ${sets.join(', ')} WHERE id = ?${businessId ? ' AND businessId = ?' : ''}`, params);
 }

@@ -1,4 +1,4 @@
-import { insertRows, selectRows } from '../../db/columns';
+import { insertRows, selectRows, updateById } from '../../db/columns';
 import type { EntityManager } from 'typeorm';
 import { Db } from '../../db/db';
 import type { Ctx } from '../../shared/context';
@@ -61,8 +61,9 @@ export class LedgerService {
   /** Persists the card's cached balances (call once after the entries of an operation). */
   async saveCard(tx: EntityManager, card: Card, extra: Partial<Card> = {}): Promise<void> {
     Object.assign(card, extra);
-    await tx.getRepository(Card).update(
-      { id: card.id, businessId: card.businessId },
+    await updateById(
+      tx.getRepository(Card),
+      card.id,
       {
         pointsBalance: card.pointsBalance,
         pointsHeld: card.pointsHeld,
@@ -74,6 +75,7 @@ export class LedgerService {
         lastOperationAt: new Date(),
         ...extra,
       },
+      card.businessId,
     );
   }
 
@@ -130,7 +132,7 @@ export class LedgerService {
     const consRepo = tx.getRepository(LotConsumption);
     for (const { lot, take } of takes) {
       lot.remaining -= take;
-      await lotRepo.update({ id: lot.id }, { remaining: lot.remaining });
+      await updateById(lotRepo, lot.id, { remaining: lot.remaining });
       await insertRows(consRepo, consRepo.create({ businessId: card.businessId, entryId: entry.id, lotId: lot.id, points: take }));
     }
     return entry;
@@ -177,7 +179,7 @@ export class LedgerService {
     const consRepo = tx.getRepository(LotConsumption);
     for (const { lot, take } of takes) {
       lot.remaining -= take;
-      await lotRepo.update({ id: lot.id }, { remaining: lot.remaining });
+      await updateById(lotRepo, lot.id, { remaining: lot.remaining });
       await insertRows(consRepo, consRepo.create({ businessId: card.businessId, entryId: entry.id, lotId: lot.id, points: take }));
     }
     return { entry, taken };

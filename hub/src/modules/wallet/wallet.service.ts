@@ -1,3 +1,4 @@
+import { insertRows } from '../../db/columns';
 import fs from 'node:fs';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
@@ -779,12 +780,15 @@ export class WalletService {
     if (!REFRESH_EVENTS.has(msg.type)) return;
     const cardId = (msg.data as { cardId?: string | null }).cardId;
     if (!cardId) return;
+    // Most cards have no pass in a wallet: one indexed read and nothing else for them.
+    const passes = await this.d.db.manager.getRepository(WalletPass).findBy({ businessId: msg.businessId, cardId });
+    if (!passes.length) return;
     const inbox = this.d.db.manager.getRepository(WalletInbox);
     if (await inbox.countBy({ consumer: WALLET_CONSUMER, messageId: msg.id })) return;
     const ctx: Ctx = { businessId: msg.businessId, actor: systemActor('wallet') };
-    await this.refreshCard(ctx, cardId, ANNOUNCE_EVENTS.has(msg.type) ? msg.id : undefined);
+    await this.refreshCard(ctx, cardId, ANNOUNCE_EVENTS.has(msg.type) ? msg.id : undefined, passes);
     try {
-      await inbox.insert(inbox.create({ consumer: WALLET_CONSUMER, messageId: msg.id }));
+      await insertRows(inbox, inbox.create({ consumer: WALLET_CONSUMER, messageId: msg.id }));
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
     }
@@ -794,8 +798,8 @@ export class WalletService {
    * A card changed: its Apple pass gets a new Last-Modified and a push to every registered device;
    * its Google object is PATCHed (and, for balance and level changes, gets a message).
    */
-  async refreshCard(ctx: Ctx, cardId: string, announceId?: string): Promise<void> {
-    const passes = await this.d.db.manager.getRepository(WalletPass).findBy({ businessId: ctx.businessId, cardId });
+  async refreshCard(ctx: Ctx, cardId: string, announceId?: string, known?: WalletPass[]): Promise<void> {
+    const passes = known ?? (await this.d.db.manager.getRepository(WalletPass).findBy({ businessId: ctx.businessId, cardId }));
     for (const p of passes) {
       if (p.platform === 'apple') await this.refreshApple(ctx, p);
       else await this.refreshGoogle(ctx, p, announceId);
