@@ -192,7 +192,7 @@ describe('loyalty sections of the console', () => {
       await sales.filter({ hasText: '500,00' }).filter({ hasText: 'Анна Петрова' }).filter({ hasText: card.number }).filter({ hasText: '+25' }).waitFor();
       await sales.filter({ hasText: '450,50' }).filter({ hasText: '+22' }).waitFor();
       await sales.filter({ hasText: '500,00' }).locator('.ant-table-row-expand-icon').click();
-      await page.getByTestId('sale-details').getByText('LATTE').waitFor();
+      await page.getByTestId('sale-details').getByText('Латте').waitFor();
       await page.getByTestId('sale-details').getByText('A-1001').waitFor();
       await shot(page, 'history-operations');
     }),
