@@ -137,6 +137,8 @@ export async function createTestHub(
       await new Promise<void>((r) => {
         server = hub.app.listen(0, '127.0.0.1', () => r());
       });
+      // As in production (Hub.start): idle keep-alive sockets outlive the clients' pools.
+      server!.keepAliveTimeout = 65_000;
       const a = server!.address();
       t.url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
       return t.url;

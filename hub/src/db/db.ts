@@ -73,6 +73,7 @@ export class Db {
 
   constructor(readonly ds: DataSource) {
     this.kind = ds.options.type === 'mysql' || ds.options.type === 'mariadb' ? 'mysql' : 'sqlite';
+    if (this.kind === 'mysql') skipDeadConnections(ds);
   }
 
   static async open(o: DbOptions, runMigrations = true): Promise<Db> {
@@ -125,6 +126,40 @@ export class Db {
   }
 }
 
+interface PooledConnection {
+  _closing?: boolean;
+  _fatalError?: unknown;
+  stream?: { destroyed?: boolean };
+  destroy(): void;
+}
+
+/**
+ * After the database link drops (a restart, a network cut), idle pooled connections can be dead
+ * without the pool knowing; handing them out would fail every request until the process restarts.
+ * Each connection taken from the pool is checked first, and a dead one is destroyed and replaced.
+ */
+function skipDeadConnections(ds: DataSource): void {
+  const pool = (ds.driver as unknown as { pool?: { getConnection: (cb: (err: unknown, c?: PooledConnection) => void) => void } }).pool;
+  if (!pool?.getConnection) return;
+  const take = pool.getConnection.bind(pool);
+  pool.getConnection = (cb) => {
+    const attempt = (n: number) =>
+      take((err, conn) => {
+        if (err || !conn) return cb(err, conn);
+        if ((conn._closing || conn._fatalError || conn.stream?.destroyed) && n < 50) {
+          try {
+            conn.destroy();
+          } catch {
+            /* already gone */
+          }
+          return attempt(n + 1);
+        }
+        cb(null, conn);
+      });
+    attempt(0);
+  };
+}
+
 /** True when an error is a unique-constraint violation on either backend. */
 export function isUniqueViolation(e: unknown): boolean {
   const err = e as { code?: string; driverError?: { code?: string }; message?: string };
@@ -149,6 +184,6 @@ export function isDbUnavailable(e: unknown): boolean {
     code === 'ECONNRESET' ||
     code === 'EPIPE' ||
     code === 'ER_CON_COUNT_ERROR' ||
-    /Pool is closed|connect ECONNREFUSED|Connection lost/i.test(err.message ?? '')
+    /Pool is closed|connect ECONNREFUSED|Connection lost|connection is in closed state|read ECONNRESET|write EPIPE/i.test(err.message ?? '')
   );
 }

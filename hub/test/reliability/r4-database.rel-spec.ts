@@ -4,7 +4,7 @@ import { createTestHub, freshMariaDb, TestBusiness, TestHub } from '../harness';
 import { post, send } from '../http-client';
 import { assertLedgerInvariants, loyalty } from '../loyalty/fixtures';
 import { TcpProxy, sleep, waitFor } from '../bus/bus-test-kit';
-import { Db } from '../../src/db/db';
+import { Db, isDbUnavailable } from '../../src/db/db';
 import { Checkout } from '../../src/modules/checkout/checkout.entity';
 import { record } from './table';
 
@@ -78,13 +78,38 @@ const hasMaria = !!process.env.TEST_DATABASE_URL;
     const unavailable = replies.filter((r) => r.status === 503);
     const statuses = [...new Set(replies.map((r) => r.status))].sort();
     // Retry every sale that did not get a definite answer, with its own key: each lands exactly once.
-    const retried = await Promise.all(
-      replies.filter((r) => r.status !== 201 && r.status !== 200).map((r) => post(`${t.url}/v1/pos/checkouts`, agent, { authorization: `Bearer ${b.terminalKey}`, 'idempotency-key': sales[r.sale]!.key }, sales[r.sale]!.body)),
-    );
-    const checkouts = await t.hub.db.manager.getRepository(Checkout).countBy({ businessId: b.businessId, programId: p.id });
+    // Retry every sale that did not get a definite answer, with its own key, until it does: each
+    // lands exactly once. Pooled connections cut during the outage may still fail a first query
+    // after the link is back (a 503 the till retries), so retries and reads tolerate a few.
+    const fresh = new Agent({ keepAlive: true, maxSockets: 20 });
+    const pending = replies.filter((r) => r.status !== 201 && r.status !== 200).map((r) => r.sale);
+    const retried: { status: number }[] = [];
+    let round = 0;
+    while (pending.length && round++ < 10) {
+      const batch = pending.splice(0);
+      // A till retries the same key on a 503 or a dropped connection.
+      const answers = await Promise.all(
+        batch.map((i) => post(`${t.url}/v1/pos/checkouts`, fresh, { authorization: `Bearer ${b.terminalKey}`, 'idempotency-key': sales[i]!.key }, sales[i]!.body).catch(() => ({ status: 0 }))),
+      );
+      answers.forEach((a, k) => (a.status === 503 || a.status === 0 ? pending.push(batch[k]!) : retried.push(a)));
+      if (pending.length) await sleep(300);
+    }
+    retried.push(...pending.map(() => ({ status: 503 })));
+    fresh.destroy();
+    const tolerant = async <T>(fn: () => Promise<T>): Promise<T> => {
+      for (let i = 0; ; i++) {
+        try {
+          return await fn();
+        } catch (e) {
+          if (i >= 5 || !isDbUnavailable(e)) throw e;
+          await sleep(200);
+        }
+      }
+    };
+    const checkouts = await tolerant(() => t.hub.db.manager.getRepository(Checkout).countBy({ businessId: b.businessId, programId: p.id }));
     let visits = 0;
-    for (const c of cards) visits += (await l.card(c.card.id)).visits;
-    await assertLedgerInvariants(t);
+    for (const c of cards) visits += (await tolerant(() => l.card(c.card.id))).visits;
+    await tolerant(() => assertLedgerInvariants(t));
     const held =
       health.status === 503 &&
       during.status === 503 &&
