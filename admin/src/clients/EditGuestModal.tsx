@@ -1,5 +1,6 @@
+import { GuestProfileFields } from './GuestProfileFields';
 import { useState } from 'react';
-import { Checkbox, Col, DatePicker, Form, Input, Modal, Row, Select } from 'antd';
+import { Checkbox, Form, Modal, Row } from 'antd';
 import type { Dayjs } from 'dayjs';
 import dayjs from 'dayjs';
 import { http } from '../app/api';
@@ -70,37 +71,7 @@ export function EditGuestModal({ guest, onClose, onDone }: { guest: Guest; onClo
         }}
       >
         <Row gutter={16}>
-          <Col span={12}>
-            <Form.Item name="phone" label={t('common.phone')} rules={[{ required: true, message: t('validation.required') }]}>
-              <Input inputMode="tel" />
-            </Form.Item>
-          </Col>
-          <Col span={12}>
-            <Form.Item name="name" label={t('guest.name')}>
-              <Input maxLength={200} />
-            </Form.Item>
-          </Col>
-          <Col span={12}>
-            <Form.Item name="email" label={t('common.email')} rules={[{ type: 'email', message: t('validation.email') }]}>
-              <Input maxLength={254} />
-            </Form.Item>
-          </Col>
-          <Col span={12}>
-            <Form.Item name="birthday" label={t('guest.birthday')}>
-              <DatePicker style={{ width: '100%' }} format="DD.MM.YYYY" disabledDate={(d) => d.isAfter(dayjs())} />
-            </Form.Item>
-          </Col>
-          <Col span={12}>
-            <Form.Item name="gender" label={t('guest.gender')}>
-              <Select
-                allowClear
-                options={[
-                  { value: 'female', label: t('guest.gender.female') },
-                  { value: 'male', label: t('guest.gender.male') },
-                ]}
-              />
-            </Form.Item>
-          </Col>
+          <GuestProfileFields />
         </Row>
         <Form.Item name="marketingConsent" valuePropName="checked" style={{ marginBottom: 0 }}>
           <Checkbox>{t('guest.consent.marketing')}</Checkbox>

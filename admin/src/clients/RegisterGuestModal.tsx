@@ -1,7 +1,7 @@
+import { GuestProfileFields } from './GuestProfileFields';
 import { useState } from 'react';
-import { Checkbox, Col, DatePicker, Form, Input, Modal, Row, Select } from 'antd';
+import { Checkbox, Col, Form, Input, Modal, Row, Select } from 'antd';
 import type { Dayjs } from 'dayjs';
-import dayjs from 'dayjs';
 import { http } from '../app/api';
 import { useI18n } from '../app/i18n';
 import { applyProblem } from '../app/problems';
@@ -73,37 +73,7 @@ export function RegisterGuestModal({ onClose, onDone }: { onClose: () => void; o
         initialValues={{ marketingConsent: false }}
       >
         <Row gutter={16}>
-          <Col span={12}>
-            <Form.Item name="phone" label={t('common.phone')} rules={[{ required: true, message: t('validation.required') }]}>
-              <Input autoFocus placeholder="+7 999 123-45-67" inputMode="tel" />
-            </Form.Item>
-          </Col>
-          <Col span={12}>
-            <Form.Item name="name" label={t('guest.name')}>
-              <Input maxLength={200} />
-            </Form.Item>
-          </Col>
-          <Col span={12}>
-            <Form.Item name="email" label={t('common.email')} rules={[{ type: 'email', message: t('validation.email') }]}>
-              <Input maxLength={254} />
-            </Form.Item>
-          </Col>
-          <Col span={12}>
-            <Form.Item name="birthday" label={t('guest.birthday')}>
-              <DatePicker style={{ width: '100%' }} format="DD.MM.YYYY" disabledDate={(d) => d.isAfter(dayjs())} />
-            </Form.Item>
-          </Col>
-          <Col span={12}>
-            <Form.Item name="gender" label={t('guest.gender')}>
-              <Select
-                allowClear
-                options={[
-                  { value: 'female', label: t('guest.gender.female') },
-                  { value: 'male', label: t('guest.gender.male') },
-                ]}
-              />
-            </Form.Item>
-          </Col>
+          <GuestProfileFields newGuest />
           <Col span={12}>
             <Form.Item name="referralCode" label={t('guest.referralCode.invited')}>
               <Input maxLength={16} style={{ textTransform: 'uppercase' }} />
