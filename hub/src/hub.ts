@@ -39,6 +39,7 @@ import { walletRoutes } from './modules/wallet/wallet.routes';
 import { EngagementService } from './modules/engagement/engagement.service';
 import { engagementRoutes } from './modules/engagement/engagement.routes';
 import { ConsoleSmsProvider, SmsRuProvider } from './modules/engagement/engagement.sms';
+import { CommandRouter } from './modules/commands/commands.router';
 
 export const VERSION = '0.1.0';
 
@@ -83,6 +84,8 @@ export class Hub {
   readonly scheduler: Scheduler;
   /** Connectors run in this process (embedded mode): bus consumers and background tasks. */
   readonly connectors: ConnectorHost;
+  /** Serves connectors' bus commands (`loyalty.commands`) through the same services as the HTTP API. */
+  readonly commands: CommandRouter;
   private server?: Server;
 
   constructor(readonly opts: HubOptions) {
@@ -113,6 +116,7 @@ export class Hub {
     const engagement = new EngagementService({ db: this.db, audit, tenants, programs, guests, cards, wallet, sms, hubSecret: opts.hubSecret, publicUrl: config.publicUrl, log: this.log.child({ component: 'engagement' }), kick });
     void wallet.subscribe(this.bus).catch((e) => this.log.error({ err: e }, 'wallet consumer did not subscribe'));
     this.services = { audit, tenants, programs, guests, imports, ledger, cards, checkout, integrations: integrations.service, wallet, engagement };
+    this.commands = new CommandRouter({ checkout, cards, guests, tenants, installations: integrations.service, log: this.log.child({ component: 'commands' }) });
     this.scheduler = new Scheduler(this.db, this.log.child({ component: 'jobs' }), [
       { name: 'points-expiry', everyMs: 60_000, run: () => ledger.expireDue() },
       { name: 'hold-expiry', everyMs: 15_000, run: () => checkout.expireHolds() },
@@ -186,6 +190,8 @@ export class Hub {
   /** Starts the bus, the outbox relay and the HTTP listener. */
   async start(port = this.opts.config.PORT, host = this.opts.config.HOST): Promise<number> {
     await this.bus.start();
+    // Before connectors start: their first commands (a worker's, an inbound call's) find a server.
+    await this.bus.serveCommands(this.commands.handle);
     this.relay.start();
     await this.connectors.start();
     if (this.opts.config.JOBS_ENABLED) this.scheduler.start();

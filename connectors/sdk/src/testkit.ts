@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import type { z } from 'zod';
 import type { Envelope } from './contracts/envelope';
 import type { EventData, EventType } from './contracts/events';
+import { CommandError, commandSchemas, isCommandType, type CommandInput, type CommandReply, type CommandType } from './contracts/commands';
 import type { BackgroundTask, CheckResult, ConnectorDefinition, ConnectorLogger, ConnectorServices } from './connector';
 import { isPermanentError } from './errors';
 import {
@@ -65,9 +66,17 @@ export interface RunOptions<C> {
   start?: boolean;
 }
 
+/**
+ * The memory hub's command side. Like the real hub it refuses a command type the contract does not
+ * know and a request that fails the contract (`CommandError` 400 `validation_failed`), so a test
+ * cannot pass with a call production would refuse.
+ */
 export interface CommandStub {
-  /** Answers command `type` with `fn(data)` (throw to refuse). Unstubbed commands reject. */
-  on(type: string, fn: (data: any) => unknown): void;
+  /**
+   * Answers command `type` with `fn(data)` (data already validated against the contract; throw a
+   * `CommandError` to refuse). A command without a stub rejects with 503 `no_command_server`.
+   */
+  on<K extends CommandType>(type: K, fn: (data: CommandInput<K>) => CommandReply<K> | Promise<CommandReply<K>>): void;
   calls: { type: string; data: unknown; businessId: string }[];
 }
 
@@ -115,7 +124,7 @@ export async function runConnector<S extends z.ZodObject>(def: ConnectorDefiniti
     if (!s) stores.set(b, (s = new MemoryKeyValueStore()));
     return s;
   };
-  const handlers = new Map<string, (data: any) => unknown>();
+  const handlers = new Map<string, (data: unknown) => unknown>();
   const calls: CommandStub['calls'] = [];
   const outcomes: ConnectorRun<unknown>['outcomes'] = [];
   const http = () => {
@@ -152,11 +161,23 @@ export async function runConnector<S extends z.ZodObject>(def: ConnectorDefiniti
     log,
     http,
     hub: (b) => ({
-      async request<T>(type: string, data: unknown): Promise<T> {
+      async request(type, data) {
         calls.push({ type, data, businessId: b });
+        if (!isCommandType(type)) throw new CommandError('unknown_command', `Unknown command ${String(type)}`, 400);
+        const parsed = commandSchemas[type].request.safeParse(JSON.parse(JSON.stringify(data ?? null)));
+        if (!parsed.success) {
+          const errors = parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.') || 'data', message: i.message }));
+          throw new CommandError('validation_failed', `The request is not valid: ${errors.map((e) => e.field).join(', ')}`, 400, { errors });
+        }
         const fn = handlers.get(type);
-        if (!fn) throw Object.assign(new Error(`No stub for command ${type}`), { code: 'no_stub', status: 500 });
-        return JSON.parse(JSON.stringify((await fn(data)) ?? null)) as T;
+        if (!fn) throw new CommandError('no_command_server', `No stub answers ${type} (runConnector(...).commands.on('${type}', …))`, 503);
+        try {
+          return JSON.parse(JSON.stringify((await fn(parsed.data)) ?? null));
+        } catch (e) {
+          if (e instanceof CommandError) throw e;
+          const err = e as { code?: string; message?: string; status?: number };
+          throw new CommandError(err.code ?? 'command_failed', err.message ?? 'Command failed', err.status ?? 500);
+        }
       },
     }),
     outcome: (_b, r) => void outcomes.push(r),
@@ -189,7 +210,13 @@ export async function runConnector<S extends z.ZodObject>(def: ConnectorDefiniti
       return { ...(await deliver(envelope)), envelope };
     },
     deliver,
-    commands: { on: (type, fn) => void handlers.set(type, fn), calls },
+    commands: {
+      on: (type, fn) => {
+        if (!isCommandType(type)) throw new Error(`Unknown command ${String(type)}: the contract (contracts/commands.ts) has ${Object.keys(commandSchemas).join(', ')}`);
+        handlers.set(type, fn as (data: unknown) => unknown);
+      },
+      calls,
+    },
     requests,
     logs: log.lines,
     get store() {

@@ -1,4 +1,6 @@
-import type { Envelope } from '@loyalty/sdk';
+import { CommandError, type Envelope } from '@loyalty/sdk';
+
+export { CommandError };
 
 export type Handler = (msg: Envelope) => Promise<void>;
 export type CommandHandler = (msg: Envelope) => Promise<unknown>;
@@ -36,7 +38,10 @@ export interface Bus {
   publish(msg: Envelope): Promise<void>;
   /** A named consumer with its own queue bound to the routing patterns. */
   subscribe(consumer: string, patterns: string[], handler: Handler, opts?: SubscribeOptions): Promise<void>;
-  /** Sends a command and waits for its reply; rejects with BusTimeoutError after timeoutMs. */
+  /**
+   * Sends a command and waits for its reply; rejects with the handler's CommandError, with
+   * NoCommandServerError at once when nothing serves commands, or BusTimeoutError after timeoutMs.
+   */
   request<T = unknown>(msg: Envelope, timeoutMs?: number): Promise<T>;
   /** Serves commands from `loyalty.commands`. */
   serveCommands(handler: CommandHandler): Promise<void>;
@@ -46,22 +51,19 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-export class BusTimeoutError extends Error {
+/** No reply before the deadline (504 `command_timeout`): retry later with the same idempotency key. */
+export class BusTimeoutError extends CommandError {
   constructor(type: string, ms: number) {
-    super(`Command ${type} got no reply within ${ms} ms`);
+    super('command_timeout', `Command ${type} got no reply within ${ms} ms`, 504);
     this.name = 'BusTimeoutError';
   }
 }
 
-/** A command handler's refusal travels back to the caller as this error. */
-export class CommandError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = 'CommandError';
+/** Nothing serves commands (no hub consumes `loyalty.commands`): said at once, not after the deadline. */
+export class NoCommandServerError extends CommandError {
+  constructor(type: string) {
+    super('no_command_server', `Nothing serves commands right now (${type}): is a hub running on this bus?`, 503);
+    this.name = 'NoCommandServerError';
   }
 }
 

@@ -1,5 +1,5 @@
 import { isPermanentError, topicMatches, type Envelope } from '@loyalty/sdk';
-import { Bus, BusHealth, BusTimeoutError, CommandError, CommandHandler, DEFAULT_RETRY_DELAYS_MS, Handler, ParkedMessage, SubscribeOptions } from './bus';
+import { Bus, BusHealth, BusTimeoutError, CommandError, NoCommandServerError, CommandHandler, DEFAULT_RETRY_DELAYS_MS, Handler, ParkedMessage, SubscribeOptions } from './bus';
 
 interface Consumer {
   name: string;
@@ -64,7 +64,7 @@ export class MemoryBus implements Bus {
 
   async request<T>(msg: Envelope, timeoutMs = 5000): Promise<T> {
     const h = this.commandHandler;
-    if (!h) throw new BusTimeoutError(msg.type, timeoutMs);
+    if (!h) throw new NoCommandServerError(msg.type);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, rej) => {
       timer = setTimeout(() => rej(new BusTimeoutError(msg.type, timeoutMs)), timeoutMs);
@@ -74,9 +74,11 @@ export class MemoryBus implements Bus {
       const reply = await Promise.race([h(JSON.parse(JSON.stringify(msg)) as Envelope), timeout]);
       return JSON.parse(JSON.stringify(reply ?? null)) as T;
     } catch (e) {
-      if (e instanceof BusTimeoutError || e instanceof CommandError) throw e;
-      const err = e as { code?: string; message?: string; status?: number };
-      throw new CommandError(err.code ?? 'command_failed', err.message ?? 'Command failed', err.status ?? 500);
+      if (e instanceof BusTimeoutError) throw e;
+      // Round-trip like the RabbitMQ bus: the caller gets a fresh CommandError, never the server's object.
+      const err = e as { code?: string; message?: string; status?: number; details?: Record<string, unknown> };
+      const details = err.details === undefined ? undefined : (JSON.parse(JSON.stringify(err.details)) as Record<string, unknown>);
+      throw new CommandError(err.code ?? 'command_failed', err.message ?? 'Command failed', err.status ?? 500, details);
     } finally {
       clearTimeout(timer);
     }

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { connect, type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message, type Options } from 'amqplib';
 import type { Logger } from 'pino';
 import { isPermanentError, type Envelope } from '@loyalty/sdk';
-import { Bus, BusHealth, BusTimeoutError, CommandError, CommandHandler, DEFAULT_RETRY_DELAYS_MS, Handler, ParkedMessage, SubscribeOptions } from './bus';
+import { Bus, BusHealth, BusTimeoutError, CommandError, NoCommandServerError, CommandHandler, DEFAULT_RETRY_DELAYS_MS, Handler, ParkedMessage, SubscribeOptions } from './bus';
 
 /** Headers the bus puts on consumer, retry and dead-letter messages. */
 export const BUS_HEADERS = {
@@ -77,6 +77,7 @@ interface WireError {
   name?: string;
   code?: string;
   message?: string;
+  details?: Record<string, unknown>;
   status?: number;
 }
 
@@ -98,9 +99,9 @@ function errorText(e: unknown): string {
 /** Same mapping as MemoryBus.request: CommandError and BusTimeoutError keep their identity, anything else becomes a 500. */
 function toWireError(e: unknown): WireError {
   if (e instanceof BusTimeoutError) return { name: 'BusTimeoutError', message: e.message };
-  if (e instanceof CommandError) return { name: 'CommandError', code: e.code, message: e.message, status: e.status };
+  if (e instanceof CommandError) return { name: 'CommandError', code: e.code, message: e.message, status: e.status, details: e.details };
   const err = (e ?? {}) as WireError;
-  return { name: 'CommandError', code: err.code ?? 'command_failed', message: err.message ?? 'Command failed', status: err.status ?? 500 };
+  return { name: 'CommandError', code: err.code ?? 'command_failed', message: err.message ?? 'Command failed', status: err.status ?? 500, details: err.details };
 }
 
 function fromWireError(w: WireError, type: string, timeoutMs: number): Error {
@@ -109,7 +110,7 @@ function fromWireError(w: WireError, type: string, timeoutMs: number): Error {
     e.message = w.message ?? e.message;
     return e;
   }
-  return new CommandError(w.code ?? 'command_failed', w.message ?? 'Command failed', w.status ?? 500);
+  return new CommandError(w.code ?? 'command_failed', w.message ?? 'Command failed', w.status ?? 500, w.details);
 }
 
 /**
@@ -138,6 +139,7 @@ export class RabbitBus implements Bus {
   private generation = 0;
   private pubCh?: ConfirmChannel;
   private rpcCh?: Channel;
+  private serverSeenUntil = 0;
   private cmdCh?: Channel;
   private cmdTag?: string;
   private commandHandler?: CommandHandler;
@@ -518,6 +520,13 @@ export class RabbitBus implements Bus {
     void (async () => {
       // During an outage, wait for the connection within the deadline; if it never comes, the timer answers.
       if (!this.rpcCh && !(await this.waitUp(deadline - Date.now()))) return;
+      if (!(await this.commandServerSeen())) {
+        const p = this.pending.get(correlationId);
+        if (!p) return;
+        this.pending.delete(correlationId);
+        clearTimeout(p.timer);
+        return p.reject(new NoCommandServerError(msg.type));
+      }
       const remaining = deadline - Date.now();
       if (!this.rpcCh || remaining <= 0 || !this.pending.has(correlationId)) return;
       this.rpcCh.publish('', this.names.commands, Buffer.from(JSON.stringify(msg)), {
@@ -531,6 +540,24 @@ export class RabbitBus implements Bus {
       });
     })().catch((e) => this.log.warn({ err: errorText(e), type: msg.type }, 'bus could not send a command'));
     return (await result) as T;
+  }
+
+  /**
+   * Whether some process consumes the commands queue: a caller is told at once that nothing serves
+   * commands instead of waiting for its deadline. A positive answer is trusted for a few seconds.
+   */
+  private async commandServerSeen(): Promise<boolean> {
+    if (this.commandHandler && this.cmdCh) return true;
+    if (Date.now() < this.serverSeenUntil) return true;
+    const ch = this.rpcCh;
+    if (!ch) return true; // the deadline answers
+    try {
+      const q = await ch.checkQueue(this.names.commands);
+      if (q.consumerCount > 0) this.serverSeenUntil = Date.now() + 5_000;
+      return q.consumerCount > 0;
+    } catch {
+      return true; // unknown: let the deadline answer
+    }
   }
 
   private onReply(m: ConsumeMessage | null): void {

@@ -3,9 +3,12 @@ import type { EntityManager } from 'typeorm';
 export const ROLES = ['owner', 'admin', 'marketer', 'cashier'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Who is acting: a staff member (console), a terminal (POS key), a guest (public pages) or the system (jobs). */
+/**
+ * Who is acting: a staff member (console), a terminal (POS key), a guest (public pages), a connector
+ * (a bus command sent by an installed connector; `id` is the connector id) or the system (jobs).
+ */
 export interface Actor {
-  type: 'staff' | 'terminal' | 'guest' | 'system';
+  type: 'staff' | 'terminal' | 'guest' | 'connector' | 'system';
   id: string;
   role?: Role;
   /** Display label for history: e-mail of a staff member, terminal name. */

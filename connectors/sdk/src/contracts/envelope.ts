@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Version of the message contracts in this SDK; connectors declare which one they support. */
-export const CONTRACT_VERSION = '1.0';
+export const CONTRACT_VERSION = '1.1';
 
 /**
  * The envelope of every bus message (events and commands).
@@ -21,6 +21,12 @@ export const envelopeSchema = z.object({
   occurredAt: z.iso.datetime({ offset: true }),
   /** Ties a reply or follow-up to the request that caused it. */
   correlationId: z.string().max(128).optional(),
+  /**
+   * The connector that sent the message (commands: required; the hub serves a command only when
+   * this connector is installed and enabled for `businessId`). Absent on events the hub publishes.
+   * @since contract 1.1
+   */
+  sender: z.string().max(64).optional(),
   /** Type-specific payload, validated by the schema of `type`. */
   data: z.unknown(),
 });

@@ -12,6 +12,29 @@ export const guestRegistered = z.object({
   referrerGuestId: id.nullable().optional(),
 });
 
+/**
+ * A guest's profile changed (console, a connector's `guest.upsert`, the guest). `changed` names the
+ * fields that changed; the contact fields carry their new values.
+ * @since contract 1.1
+ * @example { "guestId": "…", "changed": ["name", "email"], "phone": "+79991234567", "name": "Anna", "email": "anna@example.com", "birthday": null, "marketingConsent": true }
+ */
+export const guestUpdated = z.object({
+  guestId: id,
+  changed: z.array(z.string()),
+  phone: z.string().nullable(),
+  name: z.string().nullable(),
+  email: z.string().nullable(),
+  birthday: z.string().nullable(),
+  marketingConsent: z.boolean(),
+});
+
+/**
+ * A guest was erased (right to be forgotten): every consumer drops what it keeps about this guest
+ * (CRM contacts, delivery logs). The payload carries no personal data.
+ * @since contract 1.1
+ */
+export const guestErased = z.object({ guestId: id });
+
 /** A card was issued to a guest. */
 export const cardIssued = z.object({ cardId: id, guestId: id.nullable(), programId: id, programKind: z.string(), number: z.string() });
 
@@ -37,7 +60,23 @@ export const cardLevelChanged = z.object({
 /** A card changed state (active, blocked, deleted). */
 export const cardStatusChanged = z.object({ cardId: id, from: z.string(), to: z.string() });
 
-/** A sale was committed (or captured after a hold). Amounts in minor units of `currency`. */
+/** One line of a sale's basket. */
+export const saleItem = z.object({
+  sku: z.string(),
+  name: z.string().nullable().optional(),
+  category: z.string().nullable().optional(),
+  qty: int,
+  unitPriceMinor: int,
+  amountMinor: int,
+});
+
+/** How to reach the guest (CRMs match contacts by it). */
+export const guestContact = z.object({ guestId: id, phone: z.string().nullable(), email: z.string().nullable(), name: z.string().nullable() });
+
+/**
+ * A sale was committed (or captured after a hold). Amounts in minor units of `currency`. Fields
+ * marked 1.1 are optional in the schema so events written before an upgrade still validate.
+ */
 export const checkoutCommitted = z.object({
   checkoutId: id,
   cardId: id.nullable(),
@@ -53,6 +92,17 @@ export const checkoutCommitted = z.object({
   stampsAdded: int,
   couponCode: z.string().nullable(),
   receipt: z.object({ number: z.string().nullable(), date: z.string().nullable() }).nullable(),
+  /** The card's program. @since contract 1.1 (absent on events written by a 1.0 hub) */
+  programId: id.nullable().optional(),
+  /**
+   * Where the sale came from: `pos`, `web_scanner`, `console`, `connector:<id>`, `system`. A
+   * connector skips sales it booked itself (no echo back to the vendor). @since contract 1.1
+   */
+  source: z.string().optional(),
+  /** The basket's lines as the POS sent them. @since contract 1.1 */
+  items: z.array(saleItem).optional(),
+  /** The guest's contact at the time of the sale (null for an anonymous sale). @since contract 1.1 */
+  guest: guestContact.nullable().optional(),
 });
 
 /** A sale was refunded, wholly or partly. */
@@ -60,6 +110,10 @@ export const checkoutRefunded = z.object({
   checkoutId: id,
   refundId: id,
   cardId: id.nullable(),
+  /** @since contract 1.1 */
+  locationId: id.nullable().optional(),
+  /** @since contract 1.1 */
+  programId: id.nullable().optional(),
   amountMinor: int,
   pointsReturned: int,
   pointsReversed: int,
@@ -89,6 +143,8 @@ export const cardUninstalled = cardInstalled;
 /** Catalog of event types and their payload schemas. */
 export const eventSchemas = {
   'guest.registered': guestRegistered,
+  'guest.updated': guestUpdated,
+  'guest.erased': guestErased,
   'card.issued': cardIssued,
   'card.balance_changed': cardBalanceChanged,
   'card.level_changed': cardLevelChanged,

@@ -5,6 +5,7 @@ import { ROLE_SETS } from '../../http/auth';
 import { idParam } from '../tenants/tenants.schemas';
 import type { CheckoutService, StoredDecision } from './checkout.service';
 import type { Checkout, CheckoutRefund } from './checkout.entity';
+import { checkoutSource } from './checkout.source';
 import { checkoutView, commitBody, idempotencyHeaders, quoteBody, quoteView, refundBody, refundView } from './checkout.api-schemas';
 
 export function checkoutOut(c: Checkout, currency: string, replayed?: boolean) {
@@ -31,7 +32,7 @@ export function checkoutOut(c: Checkout, currency: string, replayed?: boolean) {
     // Lines follow the basket's order; the POS's product names come from the basket.
     lines: d.lines.map((line, i) => ({ ...line, name: (c.basket as { items?: { name?: string }[] })?.items?.[i]?.name ?? null })) as unknown as Record<string, unknown>[],
     locationId: c.locationId,
-    source: c.actorType === 'terminal' ? 'pos' : c.idempotencyKey.startsWith('scanner:') ? 'web_scanner' : c.actorType === 'staff' ? 'console' : c.actorType,
+    source: checkoutSource(c),
     balanceAfter: d.after ?? null,
     holdExpiresAt: c.holdExpiresAt,
     refunded: { amountMinor: c.refundedMinor, payableMinor: c.refundedPayableMinor, pointsReturned: c.refundedPointsReturned, pointsReversed: c.refundedPointsReversed, giftMinor: c.refundedGiftMinor },

@@ -43,6 +43,11 @@ export class IntegrationsService {
     private readonly runsInWorker: (id: string) => boolean = () => false,
   ) {}
 
+  /** Display name of a connector of the catalog. */
+  connectorName(connectorId: string): string | undefined {
+    return this.defs.get(connectorId)?.manifest.name;
+  }
+
   private def(connectorId: string): ConnectorDefinition {
     const d = this.defs.get(connectorId);
     if (!d) throw notFound(`Connector ${connectorId}`, 'connector_not_found');
