@@ -51,7 +51,9 @@ export const configSchema = z.object({
     .string()
     .regex(/^([a-z][a-z0-9-]{1,38}[a-z0-9])?(,[a-z][a-z0-9-]{1,38}[a-z0-9])*$/, 'comma-separated connector ids')
     .default(''),
-  /** Lets webhook endpoints target private, loopback and link-local addresses (tests, on-premise receivers). */
+  /** Lets connectors' outbound calls (webhook endpoints included) reach private, loopback and link-local addresses (tests, on-premise systems). */
+  CONNECTORS_ALLOW_PRIVATE: bool.default(false),
+  /** The older name of CONNECTORS_ALLOW_PRIVATE; either one set to true allows private targets. */
   WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
   // ---- wallet (Apple Wallet, Google Wallet) ----
   /** Apple WWDR intermediate certificate (PEM file) that Pass Type ID certificates chain to; a business may upload its own. */

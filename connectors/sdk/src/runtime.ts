@@ -1,9 +1,10 @@
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
 import type { NextFunction, Request, Response } from 'express';
 import { envelopeSchema, type Envelope } from './contracts/envelope';
 import { eventSchemas } from './contracts/events';
 import type { ConnectorDefinition, ConnectorLogger, HandlerContext, HubClient, KeyValueStore } from './connector';
 import { PermanentError, isPermanentError } from './errors';
+import { guardedHttp } from './http';
 import { scrubSecrets, secretValues } from './secret';
 
 /** Remembers which messages a connector already handled for a business (the runtime's dedupe). */
@@ -20,15 +21,18 @@ export interface RuntimeDeps {
   store(businessId: string): KeyValueStore;
   hub(businessId: string, correlationId?: string): HubClient;
   log: ConnectorLogger;
-  /** Builds the axios instance handed to handlers (default: 15 s timeout). */
+  /** Builds the axios instance handed to handlers (default: {@link defaultHttp}). */
   http?: () => AxiosInstance;
+  /** Let the default `ctx.http` reach private and loopback addresses (`CONNECTORS_ALLOW_PRIVATE`). Default false. */
+  allowPrivate?: boolean;
   /** Told the outcome of every handled message (last success / last error in the console). */
   outcome?(businessId: string, result: { ok: true } | { ok: false; error: string; permanent: boolean }): Promise<void> | void;
 }
 
 export type DispatchResult = 'handled' | 'duplicate' | 'not_installed' | 'no_handler';
 
-export const defaultHttp = (): AxiosInstance => axios.create({ timeout: 15_000, maxRedirects: 0 });
+/** The `ctx.http` of handlers and checks: the SSRF-guarded client (15 s deadline, no redirects, private targets refused unless allowed). */
+export const defaultHttp = (opts: { allowPrivate?: boolean } = {}): AxiosInstance => guardedHttp({ allowPrivate: opts.allowPrivate, timeoutMs: 15_000 });
 
 /** A logger whose output never contains the given secret values. */
 export function redactingLogger(log: ConnectorLogger, secrets: string[]): ConnectorLogger {
@@ -61,7 +65,7 @@ export function handlerContext<C>(
     businessId,
     log: redactingLogger(deps.log, secrets),
     get http() {
-      return (http ??= (deps.http ?? defaultHttp)());
+      return (http ??= deps.http ? deps.http() : defaultHttp({ allowPrivate: deps.allowPrivate }));
     },
     get store() {
       return (store ??= deps.store(businessId));

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { defineConnector, type ConnectorDefinition, type ConnectorServices, type Envelope, type HandlerContext, type HandlerMap } from '@loyalty/sdk';
+import { allowPrivateFrom, defineConnector, type ConnectorDefinition, type ConnectorServices, type Envelope, type HandlerContext, type HandlerMap } from '@loyalty/sdk';
 import { adminRoutes } from './admin';
 import { configSchema, type WebhooksConfig } from './config.schema';
 import { WebhookEngine, type EngineOptions } from './engine';
@@ -12,7 +12,7 @@ export type WebhooksConnector = ConnectorDefinition<typeof configSchema> & { eng
 
 /**
  * Builds the connector on the host's database (tables from the hub's migration 0003) and secret box.
- * Settings: `WEBHOOKS_ALLOW_PRIVATE=true` lets endpoints target private and loopback addresses
+ * Settings: `CONNECTORS_ALLOW_PRIVATE=true` (or the older `WEBHOOKS_ALLOW_PRIVATE`) lets endpoints target private and loopback addresses
  * (tests, on-premise receivers).
  */
 export function createConnector(services: ConnectorServices, options: WebhooksOptions = {}): WebhooksConnector {
@@ -23,7 +23,7 @@ export function createConnector(services: ConnectorServices, options: WebhooksOp
     secrets: services.secrets,
     log: services.log,
     now: services.now,
-    allowPrivate: /^(true|1|yes)$/i.test(services.settings.WEBHOOKS_ALLOW_PRIVATE ?? ''),
+    allowPrivate: allowPrivateFrom(services.settings),
     ...options,
   });
   // Every event type is handled the same way: record a delivery per interested endpoint. The

@@ -17,7 +17,7 @@ export interface IntegrationsDeps {
   log: Logger;
   audit: AuditService;
   secrets: SecretBox;
-  config: Pick<Config, 'CONNECTORS' | 'CONNECTORS_EXTERNAL' | 'WEBHOOKS_ALLOW_PRIVATE'>;
+  config: Pick<Config, 'CONNECTORS' | 'CONNECTORS_EXTERNAL' | 'WEBHOOKS_ALLOW_PRIVATE'> & Partial<Pick<Config, 'CONNECTORS_ALLOW_PRIVATE'>>;
   /** Extra connectors besides the packages named in CONNECTORS (tests, plugins). */
   extra?: ConnectorFactory[];
   /** Only these connector ids (the worker runs one). */
@@ -39,7 +39,7 @@ export function createIntegrations(d: IntegrationsDeps): { service: Integrations
     dataSource: d.db.ds,
     transaction: (fn) => d.db.transaction(fn),
     secrets: { seal: (s) => d.secrets.seal(s), open: (s) => d.secrets.open(s) },
-    settings: { WEBHOOKS_ALLOW_PRIVATE: String(d.config.WEBHOOKS_ALLOW_PRIVATE) },
+    settings: { WEBHOOKS_ALLOW_PRIVATE: String(d.config.WEBHOOKS_ALLOW_PRIVATE), CONNECTORS_ALLOW_PRIVATE: String(!!d.config.CONNECTORS_ALLOW_PRIVATE) },
     now: d.now ?? (() => new Date()),
     log: connectorLogger(log),
   };

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { In, LessThan } from 'typeorm';
 import {
+  allowPrivateFrom,
   createDispatcher,
   type BackgroundTask,
   type ConnectorDefinition,
@@ -194,6 +195,7 @@ export class ConnectorHost {
       store: (businessId: string) => new SqlKeyValueStore(this.d.db, id, businessId),
       hub: (businessId: string, correlationId?: string) => this.hubClient(businessId, correlationId),
       log: connectorLogger(log),
+      allowPrivate: allowPrivateFrom(this.d.services.settings),
       outcome: async (businessId: string, r: { ok: true } | { ok: false; error: string }) => {
         await this.d.integrations
           .recordOutcome(businessId, id, r)

@@ -1,5 +1,6 @@
 import { createPrivateKey, KeyObject, sign } from 'node:crypto';
-import axios, { AxiosError, AxiosInstance } from 'axios';
+import { guardedHttp } from '@loyalty/sdk';
+import type { AxiosError, AxiosInstance } from 'axios';
 import type { GoogleType } from './wallet.rules';
 import type { ServiceAccountKey } from './wallet.schemas';
 
@@ -11,6 +12,16 @@ import type { ServiceAccountKey } from './wallet.schemas';
 
 export const WALLET_SCOPE = 'https://www.googleapis.com/auth/wallet_object.issuer';
 export const DEFAULT_TOKEN_URI = 'https://oauth2.googleapis.com/token';
+
+/**
+ * Why a service account's `token_uri` is refused, else undefined. Only Google's own token URL is
+ * accepted: the hub POSTs a signed assertion there, so any other value would let a tenant point
+ * the hub at an address of its choice (SSRF).
+ */
+export function tokenUriProblem(uri: string | undefined): string | undefined {
+  if (uri === undefined || uri === DEFAULT_TOKEN_URI) return undefined;
+  return `token_uri must be ${DEFAULT_TOKEN_URI} (Google's token endpoint)`;
+}
 export const SAVE_URL = 'https://pay.google.com/gp/v/save/';
 
 const b64url = (s: string | Buffer) => Buffer.from(s).toString('base64url');
@@ -55,12 +66,24 @@ export class GoogleWalletClient {
   private readonly key: KeyObject;
   private readonly http: AxiosInstance;
 
+  /**
+   * @param apiUrl the Google Wallet REST API (an operator setting, never a tenant's)
+   * @param opts.allowPrivate let the API URL be a private address (CONNECTORS_ALLOW_PRIVATE: a local fake)
+   */
   constructor(
     readonly creds: GoogleCredentials,
     apiUrl: string,
+    opts: { allowPrivate?: boolean } = {},
   ) {
     this.key = createPrivateKey(creds.account.private_key);
-    this.http = axios.create({ baseURL: apiUrl.replace(/\/$/, ''), timeout: 15_000, headers: { 'content-type': 'application/json' } });
+    // Every call, the token request included, goes through the SDK's guarded client: no redirects, checked addresses.
+    this.http = guardedHttp({
+      baseURL: apiUrl.replace(/\/$/, ''),
+      timeoutMs: 15_000,
+      headers: { 'content-type': 'application/json' },
+      allowPrivate: opts.allowPrivate,
+      keepAlive: true,
+    });
   }
 
   /** OAuth2 access token by the JWT bearer grant (RFC 7523), cached. */
@@ -68,7 +91,8 @@ export class GoogleWalletClient {
     if (!force && this.token && Date.now() < this.token.until) return this.token.value;
     if (this.pending) return this.pending;
     this.pending = (async () => {
-      const tokenUri = this.creds.account.token_uri ?? DEFAULT_TOKEN_URI;
+      // Always Google's token URL: a key stored before token_uri was checked cannot steer the hub elsewhere.
+      const tokenUri = DEFAULT_TOKEN_URI;
       const iat = Math.floor(Date.now() / 1000);
       const assertion = rs256Jwt(
         { iss: this.creds.account.client_email, scope: WALLET_SCOPE, aud: tokenUri, iat, exp: iat + 3600 },
@@ -76,10 +100,10 @@ export class GoogleWalletClient {
         this.creds.account.private_key_id,
       );
       try {
-        const res = await axios.post<{ access_token: string; expires_in?: number; token_type?: string }>(
+        const res = await this.http.post<{ access_token: string; expires_in?: number; token_type?: string }>(
           tokenUri,
           new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }).toString(),
-          { headers: { 'content-type': 'application/x-www-form-urlencoded' }, timeout: 15_000 },
+          { headers: { 'content-type': 'application/x-www-form-urlencoded' } },
         );
         const ttl = Math.max(60, (res.data.expires_in ?? 3600) - 120);
         this.token = { value: res.data.access_token, until: Date.now() + ttl * 1000 };

@@ -20,7 +20,7 @@ import type { ProgramsService } from '../programs/programs.service';
 import type { TenantsService } from '../tenants/tenants.service';
 import { ApnsAuth, ApnsClient, isDeadToken } from './wallet.apns';
 import { checkApnsKey, checkPassCertificate, PassTokens, readP12, signPass } from './wallet.apple';
-import { GoogleApiError, GoogleWalletClient } from './wallet.google';
+import { GoogleApiError, GoogleWalletClient, tokenUriProblem } from './wallet.google';
 import { checkImage, defaultIcon, MAX_IMAGE_BYTES, passFileName, sha1Hex, stampsStrip } from './wallet.images';
 import { AppleAccount, GoogleAccount, WalletDesignRow, WalletImage, WalletInbox, WalletPass, WalletRegistration } from './wallet.entity';
 import {
@@ -146,6 +146,11 @@ export class WalletService {
 
   private get publicUrl(): string {
     return this.d.config.publicUrl;
+  }
+
+  /** Outbound guard for Google calls: private targets only when the operator allows them (CONNECTORS_ALLOW_PRIVATE). */
+  private get outbound(): { allowPrivate: boolean } {
+    return { allowPrivate: !!(this.d.config.CONNECTORS_ALLOW_PRIVATE || this.d.config.WEBHOOKS_ALLOW_PRIVATE) };
   }
 
   /** Runs work after the response; `settle()` waits for it (tests, shutdown). */
@@ -428,6 +433,8 @@ export class WalletService {
       throw badRequest('invalid_service_account', 'The service account key lacks client_email or private_key', [
         { field: 'serviceAccount', message: 'Not a service account key' },
       ]);
+    const badUri = tokenUriProblem(parsed.data.token_uri);
+    if (badUri) throw new Problem(422, 'invalid_service_account', badUri, [{ field: 'serviceAccount.token_uri', message: badUri }]);
     try {
       const k = (await import('node:crypto')).createPrivateKey(parsed.data.private_key);
       if (k.asymmetricKeyType !== 'rsa') throw new Error('not RSA');
@@ -473,8 +480,8 @@ export class WalletService {
     if (hit && hit.stamp === stamp) return hit.client;
     let client: GoogleWalletClient | null = null;
     if (row)
-      client = new GoogleWalletClient({ issuerId: row.issuerId, account: JSON.parse(this.d.secrets.open(row.keySealed)) }, this.d.config.GOOGLE_WALLET_API_URL);
-    else if (this.hubGoogle) client = new GoogleWalletClient(this.hubGoogle, this.d.config.GOOGLE_WALLET_API_URL);
+      client = new GoogleWalletClient({ issuerId: row.issuerId, account: JSON.parse(this.d.secrets.open(row.keySealed)) }, this.d.config.GOOGLE_WALLET_API_URL, this.outbound);
+    else if (this.hubGoogle) client = new GoogleWalletClient(this.hubGoogle, this.d.config.GOOGLE_WALLET_API_URL, this.outbound);
     if (client) this.googleClients.set(businessId, { client, stamp });
     return client;
   }
