@@ -109,6 +109,7 @@ export class Hub {
     this.connectors = integrations.host;
     const kick = () => this.relay.kick();
     const wallet = new WalletService({ db: this.db, audit, tenants, programs, cards, guests, secrets: this.secrets, hubSecret: opts.hubSecret, config, log: this.log.child({ component: 'wallet' }), kick });
+    guests.segments = { sources: { cards: (g, f, k) => cards.segmentCondition(g, f, k), walletInstalled: (c, k) => wallet.installedCondition(c, k) }, timeZone: async (ctx) => (await tenants.getBusiness(ctx)).timezone };
     const sms =
       config.SMS_PROVIDER === 'smsru'
         ? new SmsRuProvider({ apiId: config.SMSRU_API_ID!, baseUrl: config.SMSRU_URL, from: config.SMSRU_FROM, test: config.SMSRU_TEST })

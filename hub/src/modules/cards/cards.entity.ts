@@ -11,6 +11,7 @@ export type CardStatus = 'active' | 'blocked' | 'deleted';
 @Index('ux_cards_number', ['businessId', 'number'], { unique: true })
 @Index('ix_cards_guest', ['businessId', 'guestId'])
 @Index('ix_cards_program', ['businessId', 'programId'])
+@Index('ix_cards_level', ['businessId', 'levelCode', 'guestId'])
 export class Card extends TenantEntity {
   @RefColumn()
   programId: string;

@@ -15,6 +15,7 @@ import { Program } from '../programs/programs.entity';
 import { ProgramsService } from '../programs/programs.service';
 import { TenantsService } from '../tenants/tenants.service';
 import { Card, CardStatus } from './cards.entity';
+import type { RowRef, SqlCondition } from '../guests/guests.segments';
 import { makeCardNumber, parseQrPayload, QR_PREFIX } from './cards.rules';
 
 /** Card states as data: active <-> blocked, either -> deleted (final; deleted cards stay in history). */
@@ -98,6 +99,26 @@ export class CardsService {
     const c = await (tx ?? ctx.tx ?? this.db.manager).getRepository(Card).findOneBy({ id, businessId: ctx.businessId });
     if (!c) throw notFound('Card');
     return c;
+  }
+
+  /**
+   * For guest segments (the guests module's filter): `EXISTS` a card (not deleted) of the outer guest
+   * row, of one of `programIds`, at one of `levelCodes`, and meeting `also` (a condition over the
+   * card). `key` is the card alias and the prefix of its parameters.
+   */
+  segmentCondition(guest: RowRef, f: { programIds?: string[]; levelCodes?: string[]; also?: (card: RowRef) => SqlCondition }, key: string): SqlCondition {
+    const qb = this.db.manager
+      .getRepository(Card)
+      .createQueryBuilder(key)
+      .select('1')
+      .where(`${key}.businessId = ${guest.businessId} AND ${key}.guestId = ${guest.id} AND ${key}.status <> :${key}_deleted`, { [`${key}_deleted`]: 'deleted' });
+    if (f.programIds?.length) qb.andWhere(`${key}.programId IN (:...${key}_programs)`, { [`${key}_programs`]: f.programIds });
+    if (f.levelCodes?.length) qb.andWhere(`${key}.levelCode IN (:...${key}_levels)`, { [`${key}_levels`]: f.levelCodes });
+    if (f.also) {
+      const also = f.also({ id: `${key}.id`, businessId: `${key}.businessId` });
+      qb.andWhere(also.sql, also.params);
+    }
+    return { sql: `EXISTS (${qb.getQuery()})`, params: qb.getParameters() };
   }
 
   async listForGuest(ctx: Ctx, guestId: string): Promise<Card[]> {

@@ -6,6 +6,12 @@ import { IntColumn, JsonColumn, RefColumn, TenantEntity, TimeColumn } from '../.
 @Index('ux_guests_phone', ['businessId', 'phone'], { unique: true })
 @Index('ux_guests_referral', ['businessId', 'referralCode'], { unique: true })
 @Index('ix_guests_business_last', ['businessId', 'lastPurchaseAt'])
+@Index('ix_guests_business_created', ['businessId', 'createdAt'])
+@Index('ix_guests_business_birthday', ['businessId', 'birthday'])
+@Index('ix_guests_business_birthday_md', ['businessId', 'birthdayMd'])
+@Index('ix_guests_business_source', ['businessId', 'source'])
+@Index('ix_guests_business_utm_source', ['businessId', 'utmSource'])
+@Index('ix_guests_business_utm_campaign', ['businessId', 'utmCampaign'])
 export class Guest extends TenantEntity {
   @Column({ type: 'varchar', length: 20, nullable: true })
   phone: string | null;
@@ -16,6 +22,10 @@ export class Guest extends TenantEntity {
   /** YYYY-MM-DD */
   @Column({ type: 'varchar', length: 10, nullable: true })
   birthday: string | null;
+
+  /** `MM-DD` of the birthday (kept in step with it): birthday windows search this index. */
+  @Column({ type: 'varchar', length: 5, nullable: true })
+  birthdayMd: string | null;
 
   @Column({ type: 'varchar', length: 254, nullable: true })
   email: string | null;
@@ -35,6 +45,13 @@ export class Guest extends TenantEntity {
 
   @JsonColumn({ nullable: true })
   utm: Record<string, string> | null;
+
+  /** `utm.source` and `utm.campaign` in columns of their own, for segment filters (kept in step with `utm`). */
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  utmSource: string | null;
+
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  utmCampaign: string | null;
 
   @JsonColumn({ nullable: true })
   attributes: Record<string, any> | null;

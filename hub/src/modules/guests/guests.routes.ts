@@ -5,16 +5,39 @@ import { idParam } from '../tenants/tenants.schemas';
 import type { CardsService } from '../cards/cards.service';
 import { cardView } from '../cards/cards.schemas';
 import { guestOut, type GuestsService } from './guests.service';
-import { blacklistBody, blacklistView, guestListQuery, guestView, registerGuestBody, updateGuestBody } from './guests.schemas';
+import { blacklistBody, blacklistView, guestCountQuery, guestListQuery, guestView, registerGuestBody, updateGuestBody } from './guests.schemas';
 
 export function guestsRoutes(api: Api, guests: GuestsService, cards: CardsService): void {
   const tags = ['Clients'];
   api.route(
-    { method: 'get', path: '/v1/admin/guests', summary: 'Find guests (phone, name, e-mail, card number), newest first', tags, auth: { roles: ROLE_SETS.staff }, query: guestListQuery, response: z.object({ items: z.array(guestView), nextCursor: z.string().nullable() }) },
+    {
+      method: 'get',
+      path: '/v1/admin/guests',
+      summary: 'Find guests (phone, name, e-mail, card number) and filter them by segment, newest first',
+      description: 'Segment parameters narrow the list together (AND); a list parameter matches any of its comma-separated values. Days are in the business time zone.',
+      tags,
+      auth: { roles: ROLE_SETS.staff },
+      query: guestListQuery,
+      response: z.object({ items: z.array(guestView), nextCursor: z.string().nullable() }),
+      errors: [422],
+    },
     async (req) => {
       const r = await guests.list(req.ctx, req.valid.query);
       return { items: r.items.map(guestOut), nextCursor: r.nextCursor };
     },
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/admin/guests/count',
+      summary: 'How many guests match a search and segment filter (the same parameters as the list)',
+      tags,
+      auth: { roles: ROLE_SETS.staff },
+      query: guestCountQuery,
+      response: z.object({ count: z.number().int() }),
+      errors: [422],
+    },
+    async (req) => ({ count: await guests.count(req.ctx, req.valid.query) }),
   );
   api.route(
     {

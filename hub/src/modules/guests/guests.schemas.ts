@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { segmentFields } from './guests.segments';
 
 /** A phone as a cashier or guest types it; normalized to E.164 by the service. */
 export const phoneInput = z.string().trim().min(3).max(40);
@@ -34,12 +35,21 @@ export type RegisterGuestInput = z.infer<typeof registerGuestBody>;
 
 export const updateGuestBody = z.strictObject({ phone: phoneInput.optional(), ...guestFields });
 
-export const guestListQuery = z.strictObject({
+const guestSearch = {
   q: z.string().trim().max(100).optional().describe('Phone, name, e-mail or card number'),
   status: z.enum(['active', 'erased']).optional(),
+  ...segmentFields,
+};
+
+/** The guest list: a search, a status and the segment filter (see guests.segments.ts), paged by cursor. */
+export const guestListQuery = z.strictObject({
+  ...guestSearch,
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.uuid().optional(),
 });
+
+/** The same search and filter as the list, for "how many". */
+export const guestCountQuery = z.strictObject(guestSearch);
 
 export const guestView = z.object({
   id: z.string(),

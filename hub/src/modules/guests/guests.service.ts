@@ -1,6 +1,6 @@
 import { insertRows } from '../../db/columns';
 import { randomBytes } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 import { z } from 'zod';
 import { Db, isUniqueViolation } from '../../db/db';
 import { emit } from '../../bus/outbox';
@@ -12,6 +12,10 @@ import { normalizePhone } from '../cards/cards.rules';
 import { Card } from '../cards/cards.entity';
 import { BlacklistEntry, Guest } from './guests.entity';
 import { RegisterGuestInput, updateGuestBody } from './guests.schemas';
+import { birthdayMonthDay, compileSegment, segmentOf, segmentProblems, utmColumns, type SegmentFilter, type SegmentSources } from './guests.segments';
+
+/** A search of the guest list: text, status and a segment filter. */
+export type GuestSearch = SegmentFilter & { q?: string; status?: string };
 
 export const guestOut = (g: Guest) => ({
   id: g.id,
@@ -44,6 +48,8 @@ export type CardIssuer = (ctx: Ctx, tx: EntityManager, programId: string, guestI
 /** Guests: profiles, phone uniqueness, blacklist, referral links and erasure. */
 export class GuestsService {
   issueCard?: CardIssuer;
+  /** What segment filters read from the cards and wallet modules and the business (wired by the hub). */
+  segments?: { sources: SegmentSources; timeZone(ctx: Ctx): Promise<string> };
 
   constructor(
     private readonly db: Db,
@@ -84,12 +90,14 @@ export class GuestsService {
           phone,
           name: input.name ?? null,
           birthday: input.birthday ?? null,
+          birthdayMd: birthdayMonthDay(input.birthday),
           email: input.email?.toLowerCase() ?? null,
           gender: input.gender ?? null,
           marketingConsent: input.marketingConsent ?? false,
           consentAt: input.marketingConsent ? new Date() : null,
           source: input.source ?? (ctx.actor.type === 'terminal' ? 'pos' : ctx.actor.type === 'staff' ? 'console' : null),
           utm: (input.utm as Record<string, string> | undefined) ?? null,
+          ...utmColumns(input.utm as Record<string, string> | undefined),
           attributes: input.attributes ?? null,
           referralCode: newReferralCode(),
           referrerGuestId: referrer?.id ?? null,
@@ -125,9 +133,27 @@ export class GuestsService {
     return this.db.manager.getRepository(Guest).findOneBy({ businessId: ctx.businessId, phone });
   }
 
-  async list(ctx: Ctx, q: { q?: string; status?: string; limit: number; cursor?: string }): Promise<{ items: Guest[]; nextCursor: string | null }> {
-    const qb = this.db.manager.getRepository(Guest).createQueryBuilder('g').where('g.businessId = :b', { b: ctx.businessId }).orderBy('g.id', 'DESC').limit(q.limit + 1);
+  /**
+   * Guests matching a search (`q`), a status and a segment filter, newest first. A contradictory
+   * filter (an empty range, half a birthday window) is a 422 naming the field.
+   */
+  async list(ctx: Ctx, q: GuestSearch & { limit: number; cursor?: string }): Promise<{ items: Guest[]; nextCursor: string | null }> {
+    const qb = (await this.search(ctx, q)).orderBy('g.id', 'DESC').limit(q.limit + 1);
     if (q.cursor) qb.andWhere('g.id < :cur', { cur: q.cursor });
+    const rows = await qb.getMany();
+    const items = rows.slice(0, q.limit);
+    return { items, nextCursor: rows.length > q.limit ? items[items.length - 1]!.id : null };
+  }
+
+  /** How many guests `list` would page through. */
+  async count(ctx: Ctx, q: GuestSearch): Promise<number> {
+    const row = await (await this.search(ctx, q)).select('COUNT(*)', 'n').getRawOne<{ n: number | string }>();
+    return Number(row?.n ?? 0);
+  }
+
+  /** The guests of the business matching search, status and segment, as a query builder (alias `g`). */
+  async search(ctx: Ctx, q: GuestSearch): Promise<SelectQueryBuilder<Guest>> {
+    const qb = this.db.manager.getRepository(Guest).createQueryBuilder('g').where('g.businessId = :b', { b: ctx.businessId });
     if (q.status) qb.andWhere('g.status = :s', { s: q.status });
     if (q.q) {
       const phone = normalizePhone(q.q);
@@ -139,9 +165,15 @@ export class GuestsService {
         .where('c.businessId = :b AND c.number = :num');
       qb.andWhere(`(g.phone = :phone OR g.name LIKE :like OR g.email LIKE :like OR g.id IN (${byCard.getQuery()}))`, { phone: phone ?? q.q, like, num: q.q.replace(/\D/g, '') });
     }
-    const rows = await qb.getMany();
-    const items = rows.slice(0, q.limit);
-    return { items, nextCursor: rows.length > q.limit ? items[items.length - 1]!.id : null };
+    const filter = segmentOf(q);
+    const problems = segmentProblems(filter);
+    if (problems.length) throw new Problem(422, 'invalid_filter', `The filter contradicts itself: ${problems.map((p) => p.field).join(', ')}`, problems);
+    if (Object.keys(filter).length) {
+      if (!this.segments) throw new Error('Guest segments are not wired (GuestsService.segments)');
+      const timeZone = await this.segments.timeZone(ctx);
+      for (const c of compileSegment(filter, { alias: 'g', now: new Date(), timeZone, sources: this.segments.sources })) qb.andWhere(c.sql, c.params);
+    }
+    return qb;
   }
 
   async update(ctx: Ctx, id: string, patch: z.infer<typeof updateGuestBody>): Promise<Guest> {
@@ -155,7 +187,7 @@ export class GuestsService {
         const next: Partial<Guest> = {
           ...(phone !== undefined ? { phone } : {}),
           ...(patch.name !== undefined ? { name: patch.name } : {}),
-          ...(patch.birthday !== undefined ? { birthday: patch.birthday } : {}),
+          ...(patch.birthday !== undefined ? { birthday: patch.birthday, birthdayMd: birthdayMonthDay(patch.birthday) } : {}),
           ...(patch.email !== undefined ? { email: patch.email?.toLowerCase() ?? null } : {}),
           ...(patch.gender !== undefined ? { gender: patch.gender } : {}),
           ...(patch.attributes !== undefined ? { attributes: { ...(g.attributes ?? {}), ...patch.attributes } } : {}),
@@ -181,7 +213,7 @@ export class GuestsService {
       const g = await this.get(ctx, id, tx);
       if (g.status === 'erased') return g;
       const cards = await tx.getRepository(Card).findBy({ businessId: ctx.businessId, guestId: id });
-      const anon: Partial<Guest> = { phone: null, name: null, birthday: null, email: null, gender: null, utm: null, attributes: null, marketingConsent: false, consentAt: null, status: 'erased', erasedAt: new Date() };
+      const anon: Partial<Guest> = { phone: null, name: null, birthday: null, birthdayMd: null, email: null, gender: null, utm: null, utmSource: null, utmCampaign: null, attributes: null, marketingConsent: false, consentAt: null, status: 'erased', erasedAt: new Date() };
       Object.assign(g, anon);
       await tx.getRepository(Guest).update({ id, businessId: ctx.businessId }, anon);
       for (const c of cards) {

@@ -12,6 +12,7 @@ import type { ProgramsService } from '../programs/programs.service';
 import { BlacklistEntry, Guest } from './guests.entity';
 import { GuestImport, GuestImportChunk } from './import.entity';
 import { newReferralCode } from './guests.service';
+import { birthdayMonthDay } from './guests.segments';
 import { acquireLease, releaseLease } from '../../jobs/lease';
 
 export const CHUNK_ROWS = 5000;
@@ -336,7 +337,7 @@ export class GuestImportService {
           const patch: Partial<Guest> = {};
           if (!guest.name && col(r, 'name')) patch.name = col(r, 'name').slice(0, 200);
           if (!guest.email && email) patch.email = email;
-          if (!guest.birthday && bday) patch.birthday = bday;
+          if (!guest.birthday && bday) Object.assign(patch, { birthday: bday, birthdayMd: birthdayMonthDay(bday) });
           if (!guest.gender && gender) patch.gender = gender;
           if (Object.keys(patch).length) await guestRepo.update({ id: guest.id }, patch);
           counts.updated++;
@@ -347,6 +348,7 @@ export class GuestImportService {
             phone,
             name: col(r, 'name').slice(0, 200) || null,
             birthday: bday,
+            birthdayMd: birthdayMonthDay(bday),
             email: email || null,
             gender,
             marketingConsent: consent,

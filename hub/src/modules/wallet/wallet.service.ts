@@ -15,6 +15,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Card } from '../cards/cards.entity';
 import type { CardsService } from '../cards/cards.service';
 import type { GuestsService } from '../guests/guests.service';
+import type { RowRef, SqlCondition } from '../guests/guests.segments';
 import type { Program } from '../programs/programs.entity';
 import type { ProgramsService } from '../programs/programs.service';
 import type { TenantsService } from '../tenants/tenants.service';
@@ -634,6 +635,14 @@ export class WalletService {
   }
 
   /** Which wallets a business can hand cards out to. */
+  /**
+   * For guest segments: the outer card row is installed in a wallet, i.e. a device registered its
+   * Apple pass. Google installs join here once Google's save callbacks are recorded (issue 09).
+   */
+  installedCondition(card: RowRef, key: string): SqlCondition {
+    return { sql: `EXISTS (SELECT 1 FROM wallet_registrations ${key} WHERE ${key}.businessId = ${card.businessId} AND ${key}.cardId = ${card.id})`, params: {} };
+  }
+
   async availability(ctx: Ctx): Promise<{ apple: boolean; google: boolean }> {
     const [apple, google] = await Promise.all([this.appleCreds(ctx.businessId), this.google(ctx.businessId)]);
     return { apple: !!apple, google: !!google };
