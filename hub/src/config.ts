@@ -31,8 +31,25 @@ export const configSchema = z.object({
     .min(1)
     .max(24 * 90)
     .default(12),
+  /** Console sessions end after this many minutes without a request (besides SESSION_TTL_HOURS). */
+  SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(60),
   COOKIE_SECURE: bool.optional(),
-  TRUST_PROXY: bool.default(false),
+  /**
+   * How many proxies in front of the hub append to `X-Forwarded-For` (0 = none). A hop count, not a
+   * boolean: trusting every hop would let a client pick its own address by sending the header.
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .refine((v) => v !== 'true' && v !== 'yes', 'a number of proxy hops (e.g. 1 behind one load balancer), not true: trusting every hop lets clients forge their address')
+    .transform((v) => (v === 'false' || v === 'no' ? '0' : v))
+    .pipe(z.coerce.number().int().min(0).max(10))
+    .default(0),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60000).default(200),
   HOLD_TTL_MINUTES: z.coerce
     .number()
@@ -51,6 +68,13 @@ export const configSchema = z.object({
     .string()
     .regex(/^([a-z][a-z0-9-]{1,38}[a-z0-9])?(,[a-z][a-z0-9-]{1,38}[a-z0-9])*$/, 'comma-separated connector ids')
     .default(''),
+  /**
+   * Connector packages outside this repository, comma-separated directories: each a package (its
+   * package.json has `loyalty.connectorId`, or is named `@loyalty/connector-<id>` or
+   * `[@scope/]loyalty-connector-<id>`), or a folder of such packages. Loaded besides CONNECTORS, by
+   * the hub and by `loyalty-connector <id>`; their `@loyalty/sdk`, `zod` and `typeorm` are the hub's.
+   */
+  CONNECTOR_PATHS: z.string().default(''),
   /** Lets connectors' outbound calls (webhook endpoints included) reach private, loopback and link-local addresses (tests, on-premise systems). */
   CONNECTORS_ALLOW_PRIVATE: bool.default(false),
   /** The older name of CONNECTORS_ALLOW_PRIVATE; either one set to true allows private targets. */

@@ -3,6 +3,9 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { CONTRACT_VERSION, type Envelope } from './contracts/envelope';
 import { eventSchemas, type EventData, type EventType } from './contracts/events';
+import type { CommandReply, CommandRequest, CommandType } from './contracts/commands';
+import type { ConnectorStorage, ConnectorStore } from './storage';
+import { unsealedSecretProblem } from './secret';
 
 // ------------------------------------------------------------------ manifest
 
@@ -26,7 +29,35 @@ export const manifestSchema = z.strictObject({
   sends: z.array(z.string()).readonly().optional(),
   /** One or two sentences for the catalog. */
   description: z.string().min(1).max(500),
+  /**
+   * The routes the connector's `inbound` router serves (vendor -> hub), below `/connectors/<id>`.
+   * The hub lists them in its OpenAPI document and shows each business its full URL (PUBLIC_URL,
+   * with `:businessId` filled in) to paste into the vendor's settings.
+   */
+  inbound: z
+    .array(
+      z.strictObject({
+        method: z.enum(['get', 'post', 'put', 'patch', 'delete']),
+        /** Express-style path below `/connectors/<id>`, e.g. `/:businessId/hooks`; `:businessId` is the installing business. */
+        path: z.string().regex(/^\/[A-Za-z0-9_:.\/-]*$/, 'a path such as /:businessId/hooks'),
+        /** What the vendor sends there, one line (OpenAPI summary, console hint). */
+        summary: z.string().min(1).max(200),
+      }),
+    )
+    .readonly()
+    .optional(),
 });
+
+/** One declared inbound route of a connector (see `manifest.inbound`). */
+export type InboundRouteSpec = NonNullable<z.infer<typeof manifestSchema>['inbound']>[number];
+
+/**
+ * The full URL of a declared inbound route for one business, e.g.
+ * `https://loyalty.example.com/connectors/acme-crm/<businessId>/hooks`.
+ */
+export function inboundUrl(publicUrl: string, connectorId: string, route: Pick<InboundRouteSpec, 'path'>, businessId: string): string {
+  return `${publicUrl.replace(/\/$/, '')}/connectors/${connectorId}${route.path.replace(/:businessId\b/g, businessId)}`;
+}
 
 /**
  * The connector's identity card, shown in the console catalog.
@@ -47,25 +78,67 @@ export interface ConnectorLogger {
   error(obj: object | string, msg?: string): void;
 }
 
+/** How a value is written to the {@link KeyValueStore}. */
+export interface KvWriteOptions {
+  /** The value disappears after this many seconds. */
+  ttlSeconds?: number;
+  /**
+   * Encrypt the value at rest with the host's secret box (AES-256-GCM under HUB_SECRET in the hub):
+   * for access and refresh tokens, which must never sit in clear in the database. `get` and `update`
+   * open it transparently; logs and the console never see it.
+   */
+  sealed?: boolean;
+}
+
+/** Options of {@link KeyValueStore.update}. */
+export interface KvUpdateOptions extends KvWriteOptions {
+  /** Tries before giving up with a conflict error when other writers keep winning (default 50). */
+  maxAttempts?: number;
+}
+
 /**
  * Small per-connector, per-business key/value persistence provided by the runtime (a table of the
  * hub's database, or memory in the testkit): cursors, vendor ids, tokens with their expiry.
- * Values are JSON.
+ * Values are JSON. Every write bumps the entry's version, which {@link KeyValueStore.update} compares.
+ *
+ * @example
+ * // A rotating OAuth token shared by every hub and worker of the business: one refresh wins.
+ * const token = await ctx.store.update<Token>('oauth', async (cur) =>
+ *   cur && cur.expiresAt > Date.now() + 60_000 ? cur : await refresh(cur?.refreshToken), { sealed: true });
  */
 export interface KeyValueStore {
   get<T = unknown>(key: string): Promise<T | undefined>;
-  /** `ttlSeconds` makes the value disappear after that time. */
-  set(key: string, value: unknown, opts?: { ttlSeconds?: number }): Promise<void>;
+  /** Writes the value (last writer wins). */
+  set(key: string, value: unknown, opts?: KvWriteOptions): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Compare-and-set: reads the value (undefined when absent or expired), calls `fn` with it and
+   * writes what `fn` returns only if nobody wrote the key in between; otherwise reads again and calls
+   * `fn` again (so `fn` may run more than once: keep vendor calls in it idempotent, or accept that a
+   * losing refresh is thrown away). Atomic across processes sharing one database.
+   * - return the value `fn` was given (the same reference): nothing is written;
+   * - return `undefined`: the key is deleted;
+   * - otherwise the returned value is written (with `opts.ttlSeconds`/`opts.sealed`).
+   * Resolves to the value now stored.
+   */
+  update<T = unknown>(key: string, fn: (current: T | undefined) => T | undefined | Promise<T | undefined>, opts?: KvUpdateOptions): Promise<T | undefined>;
 }
 
 /**
  * Sends commands to the hub over the bus (request/reply with a deadline) on behalf of the business
- * of the current message: `card.lookup`, `checkout.quote`, `checkout.commit`, `guest.upsert`…
- * Rejects with the hub's refusal (an error with `code` and `status`) or a timeout.
+ * of the current message or inbound call: `card.lookup`, `checkout.quote`, `checkout.commit`,
+ * `guest.upsert`… (the catalog is `commandSchemas` in `contracts/commands.ts`; request and reply
+ * are typed from it). Rejects with a `CommandError` carrying the code and status the HTTP API
+ * would give (422 `insufficient_points`, 409 `receipt_already_recorded`…), 503
+ * `no_command_server` when nothing serves commands, or 504 `command_timeout` after the deadline.
+ *
+ * @example
+ * const { card } = await ctx.hub.request('card.lookup', { number: '1010000012345' });
+ * const sale = await ctx.hub.request('checkout.commit', { idempotencyKey: `acme:${order.id}`, card: { id: card.id },
+ *   basket: { items: [{ sku: 'ORDER', qty: 1, unitPriceMinor: 150000, amountMinor: 150000 }] } });
  */
 export interface HubClient {
-  request<T = unknown>(type: string, data: unknown, opts?: { timeoutMs?: number }): Promise<T>;
+  request<K extends CommandType>(type: K, data: CommandRequest<K>, opts?: { timeoutMs?: number }): Promise<CommandReply<K>>;
 }
 
 /** Everything a handler may use. The runtime builds one per message. */
@@ -109,17 +182,24 @@ export interface CheckContext {
 }
 
 /**
- * Host services a connector factory may receive (see {@link ConnectorModule}): the hub passes its
- * database and secret box, the testkit passes memory stand-ins.
+ * Host services a connector factory may receive (see {@link ConnectorModule}): the hub passes a
+ * store scoped to the connector's own tables and its secret box, the testkit passes stand-ins.
  */
 export interface ConnectorServices {
-  /** The host's TypeORM DataSource, for connectors that keep their own tables (the hub's migrations create them). */
-  dataSource?: unknown;
-  /** Runs `fn` in one write transaction of the host database (serialized on SQLite). */
-  transaction?: <T>(fn: (em: any) => Promise<T>) => Promise<T>;
+  /**
+   * The connector's own tables (those it declares in {@link ConnectorDefinition.storage}), never the
+   * host's whole database. The factory runs before the host opens its database, so use the store in
+   * handlers, routes and `start()`, not in the factory itself.
+   */
+  store?: ConnectorStore;
   /** Encrypts/decrypts values at rest (AES-256-GCM under HUB_SECRET in the hub). */
   secrets: { seal(plain: string): string; open(sealed: string): string };
-  /** Host settings (environment), e.g. `WEBHOOKS_ALLOW_PRIVATE`. */
+  /**
+   * Host settings: `PUBLIC_URL` (the hub's external address, for URLs a vendor calls back, e.g.
+   * `${PUBLIC_URL}/connectors/<id>/<businessId>/…`), `TRUST_PROXY` (proxy hops in front of the hub,
+   * as a number; read a caller's address with it, never from the left-most X-Forwarded-For),
+   * `CONNECTORS_ALLOW_PRIVATE` / `WEBHOOKS_ALLOW_PRIVATE` (the SSRF guard's switch).
+   */
   settings: Record<string, string | undefined>;
   /** The clock; tests inject a fake one. */
   now: () => Date;
@@ -166,7 +246,12 @@ export interface ConnectorDefinition<S extends z.ZodObject = z.ZodObject> {
   /** Validates a business's installation config in the console, on install and on every change. */
   configSchema: S;
   handlers: HandlerMap<z.output<S>>;
-  /** Vendor -> hub: an express Router mounted at `/connectors/<id>/`; `rawBody(req)` gives the exact bytes for signature checks. */
+  /**
+   * Vendor -> hub: an express Router mounted at `/connectors/<id>/` on the hub's port (also when the
+   * connector runs as a worker; the worker serves it on its own PORT too). `rawBody(req)` gives the
+   * exact bytes for signature checks. Declare its routes in `manifest.inbound` so the hub documents
+   * them and shows each business its URL.
+   */
   inbound?: (ctx: InboundContext<z.output<S>>) => Router;
   /** "Test connection": one cheap authenticated call with the given config. */
   check?: (config: z.output<S>, ctx: CheckContext) => Promise<CheckResult>;
@@ -176,6 +261,11 @@ export interface ConnectorDefinition<S extends z.ZodObject = z.ZodObject> {
   admin?: AdminRoute[];
   /** Called after a business uninstalls the connector, to drop its data. */
   uninstall?: (businessId: string) => Promise<void>;
+  /**
+   * Tables the connector keeps in the host database, with the migrations that create them (see
+   * {@link ConnectorStorage}); reached through `services.store`.
+   */
+  storage?: ConnectorStorage;
   /** Redelivery delays (ms) after a failure; default: the bus's (1 s, 5 s, 30 s, 2 min, 10 min). */
   retryDelaysMs?: number[];
   /**
@@ -219,6 +309,9 @@ export interface ConnectorModule {
 export function defineConnector<S extends z.ZodObject>(def: ConnectorDefinition<S>): ConnectorDefinition<S> {
   const manifest = manifestSchema.parse(def.manifest);
   if (!(def.configSchema instanceof z.ZodObject)) throw new Error(`Connector ${manifest.id}: configSchema must be a z.object(...)`);
+  const unsealed = unsealedSecretProblem(def.configSchema);
+  if (unsealed) throw new Error(`Connector ${manifest.id}: ${unsealed}`);
+  if (manifest.inbound?.length && !def.inbound) throw new Error(`Connector ${manifest.id}: the manifest declares inbound routes but there is no inbound router`);
   const handled = Object.keys(def.handlers ?? {});
   for (const t of handled) {
     if (!manifest.consumes.includes(t)) throw new Error(`Connector ${manifest.id}: handler for ${t}, which the manifest does not consume`);

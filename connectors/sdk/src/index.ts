@@ -6,6 +6,6 @@ export * from './errors';
 export * from './secret';
 export * from './connector';
 export * from './runtime';
-export * from './http';
 export * from './storage';
 export * from './http';
+export * from './money';

@@ -17,7 +17,8 @@ export interface HttpDeps {
   tenants: TenantsService;
   publicUrl: string;
   version: string;
-  trustProxy: boolean;
+  /** Proxy hops to trust for the client address (express `trust proxy` as a number). */
+  trustProxy: number;
   health: () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
   metrics: client.Registry;
   adminDir?: string;

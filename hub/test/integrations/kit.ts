@@ -71,7 +71,6 @@ export interface IntegrationHub {
 export async function integrationHub(
   opts: { db?: DbBackend; bus?: Bus; env?: Record<string, string>; connectors?: ConnectorFactory[]; now?: () => Date } = {},
 ): Promise<IntegrationHub> {
-  const { db, drop } = await openTestDb(opts.db ?? 'sqlite');
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'debug',
@@ -82,15 +81,12 @@ export async function integrationHub(
   });
   const logs: string[] = [];
   const log = pino({ level: 'debug' }, { write: (s: string) => void logs.push(s) });
-  const hub = new Hub({
-    config,
-    db,
-    bus: opts.bus ?? new MemoryBus(),
-    log,
-    hubSecret: 'test-secret-'.padEnd(48, 'x'),
-    connectors: opts.connectors ?? [echoConnector],
-  });
+  const hubSecret = 'test-secret-'.padEnd(48, 'x');
+  const catalog = Hub.loadConnectors({ config, hubSecret, log, connectors: opts.connectors ?? [echoConnector] });
+  const { db, drop } = await openTestDb(opts.db ?? 'sqlite', catalog.storage);
+  const hub = new Hub({ config, db, bus: opts.bus ?? new MemoryBus(), log, hubSecret, catalog });
   await hub.bus.start();
+  await hub.bus.serveCommands(hub.commands.handle);
   await hub.connectors.start();
   const http = supertest(hub.app);
   let n = 0;

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,9 +7,8 @@ import nock from 'nock';
 import pino from 'pino';
 import supertest from 'supertest';
 import { Webhook } from 'standardwebhooks';
-import { connector as acme } from '../../../connectors/sdk/examples/acme-crm';
+import { connector as acme, signAcme } from '@loyalty/connector-acme-crm';
 import { loadConfig } from '../../src/config';
-import { Db } from '../../src/db/db';
 import { Hub } from '../../src/hub';
 import type { Bus } from '../../src/bus/bus';
 import { MemoryBus } from '../../src/bus/memory-bus';
@@ -27,9 +25,9 @@ const silent = pino({ level: 'silent' });
 
 /** A hub on a SQLite file that a worker opens too (as a worker shares the hub's MySQL in production). */
 async function fileHub(dir: string, bus: Bus, env: Record<string, string>, connectors: Hub['opts']['connectors'] = []) {
-  const db = await Db.open({ sqlitePath: path.join(dir, 'loyalty.sqlite') });
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'false', DATA_DIR: dir, WEBHOOKS_ALLOW_PRIVATE: 'true', ...env });
-  const hub = new Hub({ config, db, bus, log: silent, hubSecret: HUB_SECRET, connectors });
+  const hub = await Hub.open({ config, database: { sqlitePath: path.join(dir, 'loyalty.sqlite') }, bus, log: silent, hubSecret: HUB_SECRET, connectors });
+  const db = hub.db;
   await bus.start();
   await hub.connectors.start();
   const { business, owner } = await hub.services.tenants.createBusiness({
@@ -65,20 +63,20 @@ describe('loyalty-connector worker as a function [memory]', () => {
       await hub.services.integrations.install(ctx, { connectorId: 'acme-crm', config, enabled: true });
       expect((await hub.services.integrations.catalog(ctx)).find((c) => c.id === 'acme-crm')!.runsIn).toBe('worker');
       const upserts: unknown[] = [];
-      await bus.serveCommands(async (m) => (upserts.push(m.data), { ok: true }));
+      await bus.serveCommands(async (m) => (upserts.push({ sender: m.sender, data: m.data }), { guest: { id: 'g-9' }, created: true, cardId: null }));
       const worker = await startConnectorWorker({ id: 'acme-crm', env: workerEnv(dir), bus, connector: () => acme, log: silent });
       try {
         const http = supertest(`http://127.0.0.1:${worker.port}`);
         expect((await http.get('/healthz')).body).toMatchObject({ status: 'ok', connector: 'acme-crm' });
-        const body = JSON.stringify({ event: 'contact.updated', contact: { externalId: 'g-9', phone: '+79990000009' } });
-        const sig = createHmac('sha256', config.webhookSecret).update(body).digest('hex');
+        const body = JSON.stringify({ id: 'evt_9', type: 'contact.updated', data: { contact: { id: 'c-9', phone: '+79990000009' } } });
+        const sig = signAcme(config.webhookSecret, body, Math.floor(Date.now() / 1000));
         const res = await http
           .post(`/connectors/acme-crm/${ctx.businessId}/hooks`)
           .set('content-type', 'application/json')
           .set('x-acme-signature', sig)
           .send(body);
         expect(res.status).toBe(200);
-        expect(upserts).toEqual([{ guestId: 'g-9', phone: '+79990000009' }]);
+        expect(upserts).toEqual([{ sender: 'acme-crm', data: { phone: '+79990000009', source: 'acme-crm' } }]);
 
         const scope = nock('https://api.acme.test').put('/v1/contacts/g-9').reply(200, { id: 'acme-9' });
         await hub.db.transaction((tx) => emit(tx, ctx.businessId, 'guest.registered', { guestId: 'g-9', phone: '+79990000009', name: 'N', source: null }));

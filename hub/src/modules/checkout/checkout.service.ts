@@ -13,15 +13,16 @@ import { LedgerEntry } from '../ledger/ledger.entity';
 import { LedgerService } from '../ledger/ledger.service';
 import { Coupon, Program } from '../programs/programs.entity';
 import { ProgramsService } from '../programs/programs.service';
-import type { CouponRules, Level, LevelPolicy, ProgramRules } from '../programs/programs.schemas';
+import type { CouponRules, Level, LevelPolicy, ProgramRules, StampRules } from '../programs/programs.schemas';
 import { defaultLevelPolicy } from '../programs/programs.schemas';
 import type { FraudLimits } from '../tenants/tenants.schemas';
 import { TenantsService } from '../tenants/tenants.service';
 import { CommitBody, QuoteBody, RefundBody } from './checkout.api-schemas';
 import { Checkout, CheckoutRefund, CouponRedemption } from './checkout.entity';
-import { CardState, CouponState, decide, Decision } from './checkout.rules';
+import { CardState, CouponState, decide, Decision, stampProgress } from './checkout.rules';
 import { levelAfterCommit, levelWindowStart, nextLevelAfterDowngradeCheck } from './ledger.rules';
 import { planRefund } from './refund.rules';
+import { checkoutSource } from './checkout.source';
 
 const HOUR = 3600 * 1000;
 const DAY = 24 * HOUR;
@@ -56,6 +57,12 @@ class FraudRefusal extends Error {
 /** A refusal from the rules: nothing is written, the cashier reads `message`. */
 function refusal(code: string, message: string, details?: Record<string, unknown>): Problem {
   return new Problem(STATE_REFUSALS.has(code) ? 409 : 422, code, message, undefined, details);
+}
+
+/** The basket's lines as sale events carry them. */
+function saleItems(basket: unknown) {
+  const items = (basket as { items?: { sku: string; name?: string; category?: string; qty: number; unitPriceMinor: number; amountMinor: number }[] } | null)?.items ?? [];
+  return items.map((i) => ({ sku: i.sku, name: i.name ?? null, category: i.category ?? null, qty: i.qty, unitPriceMinor: i.unitPriceMinor, amountMinor: i.amountMinor }));
 }
 
 export interface StoredDecision extends Omit<Decision, 'accrualAvailableAt' | 'accrualExpiresAt'> {
@@ -330,6 +337,10 @@ export class CheckoutService {
         await this.ledger.creditPoints(tx, ctx, card, d.pointsAccrued, 'accrue', { availableAt: d.accrualAvailableAt ?? now, expiresAt: d.accrualExpiresAt }, refs);
         await this.ledger.balanceEvent(tx, card, 'points', d.pointsAccrued, 'accrued', co.id);
       }
+      if (program.kind === 'stamp') {
+        // Rewards are decided on the card as it is now (a captured hold's stamps may have moved).
+        Object.assign(d, stampProgress(card.stamps, d.stampsAdded, (program.rules as StampRules).stampsRequired));
+      }
       if (d.stampsAdded > 0) {
         await this.ledger.change(tx, ctx, card, 'stamps', d.stampsAdded, 'stamp', refs);
         let used = 0;
@@ -356,7 +367,7 @@ export class CheckoutService {
       await this.ledger.saveCard(tx, card);
       if (card.guestId) await this.touchGuest(tx, ctx, card, program, d, now, co);
     }
-    co.decision = { ...co.decision, after: this.after(card) };
+    co.decision = { ...co.decision, stampRewards: d.stampRewards, stampsAfter: d.stampsAfter, after: this.after(card) };
     if (persist) await tx.getRepository(Checkout).update({ id: co.id }, { decision: co.decision, pointsAccrued: d.pointsAccrued, stampsAdded: d.stampsAdded });
     await emit(
       tx,
@@ -377,6 +388,10 @@ export class CheckoutService {
         stampsAdded: d.stampsAdded,
         couponCode: d.couponCode,
         receipt: co.receipt ? { number: co.receipt.number ?? null, date: co.receipt.date ?? null } : null,
+        programId: program.id,
+        source: checkoutSource(co),
+        items: saleItems(co.basket),
+        guest: co.guestId ? await this.guestContact(tx, ctx, co.guestId) : null,
       },
       co.id,
     );
@@ -423,6 +438,12 @@ export class CheckoutService {
         }
       }
     }
+  }
+
+  /** The guest's contact for sale events (CRMs match contacts by it). */
+  private async guestContact(tx: EntityManager, ctx: Ctx, guestId: string) {
+    const g = await tx.getRepository(Guest).findOne({ select: { id: true, phone: true, email: true, name: true }, where: { id: guestId, businessId: ctx.businessId } });
+    return g ? { guestId: g.id, phone: g.phone, email: g.email, name: g.name } : null;
   }
 
   /** Guest counters, and the referral reward on the referee's first purchase. */
@@ -704,7 +725,17 @@ export class CheckoutService {
           tx,
           ctx.businessId,
           'checkout.refunded',
-          { checkoutId, refundId: r.id, cardId: co.cardId, amountMinor: p.amountMinor, pointsReturned: p.pointsReturned, pointsReversed: r.pointsReversed, full: p.final },
+          {
+            checkoutId,
+            refundId: r.id,
+            cardId: co.cardId,
+            locationId: co.locationId,
+            programId: co.programId ?? null,
+            amountMinor: p.amountMinor,
+            pointsReturned: p.pointsReturned,
+            pointsReversed: r.pointsReversed,
+            full: p.final,
+          },
           checkoutId,
         );
         return r;

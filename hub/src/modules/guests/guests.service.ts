@@ -7,7 +7,7 @@ import { emit } from '../../bus/outbox';
 import type { Ctx } from '../../shared/context';
 import { badRequest, conflict, notFound, Problem } from '../../shared/errors';
 import { inTx } from '../../shared/tx';
-import { AuditService } from '../audit/audit.service';
+import { AuditService, type GuestPii } from '../audit/audit.service';
 import { normalizePhone } from '../cards/cards.rules';
 import { Card } from '../cards/cards.entity';
 import { BlacklistEntry, Guest } from './guests.entity';
@@ -42,12 +42,29 @@ const REFERRAL_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 /** An 8-character referral code from an alphabet without look-alike characters. */
 export const newReferralCode = () => Array.from(randomBytes(8), (b) => REFERRAL_ALPHABET[b % REFERRAL_ALPHABET.length]).join('');
 
+/** What a connector's `guest.upsert` may set (the phone finds the guest). */
+export interface GuestUpsertInput {
+  phone: string;
+  name?: string | null;
+  birthday?: string | null;
+  email?: string | null;
+  gender?: 'male' | 'female' | null;
+  marketingConsent?: boolean;
+  attributes?: Record<string, string | number | boolean | null>;
+  source?: string;
+}
+
+/** Removes an erased guest's personal data from tables another module owns, in the erase transaction. */
+export type GuestEraser = (ctx: Ctx, tx: EntityManager, guest: GuestPii) => Promise<unknown>;
+
 /** Issues a card inside the registration transaction (provided by the cards module). */
 export type CardIssuer = (ctx: Ctx, tx: EntityManager, programId: string, guestId: string) => Promise<Card>;
 
 /** Guests: profiles, phone uniqueness, blacklist, referral links and erasure. */
 export class GuestsService {
   issueCard?: CardIssuer;
+  /** Other modules' parts of an erasure (SMS codes, outbox), run inside the erase transaction. */
+  readonly erasers: GuestEraser[] = [];
   /** What segment filters read from the cards and wallet modules and the business (wired by the hub). */
   segments?: { sources: SegmentSources; timeZone(ctx: Ctx): Promise<string> };
 
@@ -95,7 +112,7 @@ export class GuestsService {
           gender: input.gender ?? null,
           marketingConsent: input.marketingConsent ?? false,
           consentAt: input.marketingConsent ? new Date() : null,
-          source: input.source ?? (ctx.actor.type === 'terminal' ? 'pos' : ctx.actor.type === 'staff' ? 'console' : null),
+          source: input.source ?? (ctx.actor.type === 'terminal' ? 'pos' : ctx.actor.type === 'staff' ? 'console' : ctx.actor.type === 'connector' ? ctx.actor.id.slice(0, 40) : null),
           utm: (input.utm as Record<string, string> | undefined) ?? null,
           ...utmColumns(input.utm as Record<string, string> | undefined),
           attributes: input.attributes ?? null,
@@ -111,7 +128,7 @@ export class GuestsService {
         });
         await insertRows(repo, guest);
         await emit(tx, ctx.businessId, 'guest.registered', { guestId: guest.id, phone, name: guest.name, source: guest.source, referrerGuestId: guest.referrerGuestId });
-        if (ctx.actor.type === 'staff') await this.audit.record(ctx, tx, { action: 'guest.created', targetType: 'guest', targetId: guest.id, after: guestOut(guest) });
+        if (ctx.actor.type === 'staff' || ctx.actor.type === 'connector') await this.audit.record(ctx, tx, { action: 'guest.created', targetType: 'guest', targetId: guest.id, after: guestOut(guest) });
         const card = input.programId && this.issueCard ? await this.issueCard(ctx, tx, input.programId, guest.id) : null;
         return { guest, card };
       });
@@ -196,6 +213,13 @@ export class GuestsService {
         Object.assign(g, next);
         await tx.getRepository(Guest).update({ id, businessId: ctx.businessId }, next);
         await this.audit.record(ctx, tx, { action: 'guest.updated', targetType: 'guest', targetId: id, before, after: guestOut(g) });
+        const after = guestOut(g);
+        const changed = (Object.keys(next) as (keyof Guest)[])
+          .filter((k) => k in after && JSON.stringify(before[k as keyof typeof before]) !== JSON.stringify(after[k as keyof typeof after]))
+          .map(String);
+        if (changed.length) {
+          await emit(tx, ctx.businessId, 'guest.updated', { guestId: g.id, changed, phone: g.phone, name: g.name, email: g.email, birthday: g.birthday, marketingConsent: g.marketingConsent });
+        }
         return g;
       });
     } catch (e) {
@@ -213,6 +237,7 @@ export class GuestsService {
       const g = await this.get(ctx, id, tx);
       if (g.status === 'erased') return g;
       const cards = await tx.getRepository(Card).findBy({ businessId: ctx.businessId, guestId: id });
+      const pii: GuestPii = { guestId: id, phone: g.phone, name: g.name, email: g.email };
       const anon: Partial<Guest> = { phone: null, name: null, birthday: null, birthdayMd: null, email: null, gender: null, utm: null, utmSource: null, utmCampaign: null, attributes: null, marketingConsent: false, consentAt: null, status: 'erased', erasedAt: new Date() };
       Object.assign(g, anon);
       await tx.getRepository(Guest).update({ id, businessId: ctx.businessId }, anon);
@@ -222,9 +247,61 @@ export class GuestsService {
           await emit(tx, ctx.businessId, 'card.status_changed', { cardId: c.id, from: c.status, to: 'deleted' });
         }
       }
+      // The same transaction removes the guest from the history, the outbox and other modules' tables.
+      await this.audit.redactGuest(ctx, tx, pii);
+      for (const erase of this.erasers) await erase(ctx, tx, pii);
       await this.audit.record(ctx, tx, { action: 'guest.erased', targetType: 'guest', targetId: id, after: { cards: cards.length } });
+      await emit(tx, ctx.businessId, 'guest.erased', { guestId: id });
       return g;
     });
+  }
+
+  // ---------- connectors (bus commands) ----------
+
+  /**
+   * Creates or updates the guest found by phone: one effect however often it is repeated (a
+   * connector retrying after a lost reply). Fields left out are kept; `null` clears. A concurrent
+   * creation of the same phone turns into an update.
+   */
+  async upsertByPhone(ctx: Ctx, input: GuestUpsertInput): Promise<{ guest: Guest; created: boolean }> {
+    const phone = this.phone(input.phone);
+    const patch = {
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.birthday !== undefined ? { birthday: input.birthday } : {}),
+      ...(input.email !== undefined ? { email: input.email } : {}),
+      ...(input.gender !== undefined ? { gender: input.gender } : {}),
+      ...(input.marketingConsent !== undefined ? { marketingConsent: input.marketingConsent } : {}),
+      ...(input.attributes !== undefined ? { attributes: input.attributes } : {}),
+    };
+    for (let attempt = 0; ; attempt++) {
+      const existing = await (ctx.tx ?? this.db.manager).getRepository(Guest).findOneBy({ businessId: ctx.businessId, phone });
+      if (existing) {
+        if (existing.status !== 'active') throw conflict('guest_erased', 'This guest was erased and cannot be changed');
+        const unchanged = Object.entries(patch).every(([k, v]) => JSON.stringify(k === 'attributes' ? { ...(existing.attributes ?? {}), ...(v as object) } : v) === JSON.stringify(existing[k as keyof Guest] ?? null));
+        return { guest: unchanged ? existing : await this.update(ctx, existing.id, patch), created: false };
+      }
+      try {
+        const { guest } = await this.register(ctx, { phone, ...patch, ...(input.source ? { source: input.source } : {}) } as RegisterGuestInput);
+        return { guest, created: true };
+      } catch (e) {
+        // Another request created this phone a moment ago: update it instead.
+        if (attempt === 0 && e instanceof Problem && e.code === 'guest_exists') continue;
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * A page of guests, oldest first, for CRM backfills. The cursor is the last id of the previous
+   * page (ids are time-ordered); `updatedSince` keeps guests changed since then.
+   */
+  async page(ctx: Ctx, q: { cursor?: string; limit: number; updatedSince?: Date }): Promise<{ items: Guest[]; nextCursor: string | null }> {
+    const qb = this.db.manager.getRepository(Guest).createQueryBuilder('g').where('g.businessId = :b', { b: ctx.businessId }).orderBy('g.id', 'ASC').limit(q.limit + 1);
+    if (q.cursor) qb.andWhere('g.id > :cur', { cur: q.cursor });
+    if (q.updatedSince) qb.andWhere('g.updatedAt >= :since', { since: q.updatedSince });
+    const rows = await qb.getMany();
+    const items = rows.slice(0, q.limit);
+    return { items, nextCursor: rows.length > q.limit ? items[items.length - 1]!.id : null };
   }
 
   // ---------- blacklist ----------

@@ -1,15 +1,16 @@
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { In, type EntityManager } from 'typeorm';
 import { Db } from '../../db/db';
 import type { Ctx } from '../../shared/context';
-import { badRequest, conflict, notFound } from '../../shared/errors';
+import { badRequest, conflict, notFound, Problem } from '../../shared/errors';
 import { AuditService } from '../audit/audit.service';
 import { Card } from '../cards/cards.entity';
 import { makeCardNumber, normalizePhone } from '../cards/cards.rules';
 import { LedgerEntry, PointLot } from '../ledger/ledger.entity';
 import type { ProgramsService } from '../programs/programs.service';
 import { BlacklistEntry, Guest } from './guests.entity';
+import { emitMany, type OutboxEvent } from '../../bus/outbox';
 import { GuestImport, GuestImportChunk } from './import.entity';
 import { newReferralCode } from './guests.service';
 import { birthdayMonthDay } from './guests.segments';
@@ -18,6 +19,8 @@ import { acquireLease, releaseLease } from '../../jobs/lease';
 export const CHUNK_ROWS = 5000;
 const BATCH_ROWS = 500;
 const MAX_ROWS = 2_000_000;
+/** Largest CSV accepted (bytes): checked against Content-Length first, then counted while streaming. */
+export const MAX_IMPORT_BYTES = 100 * 1024 * 1024;
 const MAX_ERRORS = 200;
 const DAY = 86_400_000;
 
@@ -50,7 +53,11 @@ export class GuestImportService {
   ) {}
 
   /** Reads the CSV stream into chunks; the header row must name a `phone` column. */
-  async upload(ctx: Ctx, input: Readable, opts: { programId?: string; dryRun: boolean; fileName?: string }): Promise<GuestImport> {
+  async upload(ctx: Ctx, input: Readable, opts: { programId?: string; dryRun: boolean; fileName?: string; maxBytes?: number }): Promise<GuestImport> {
+    const maxBytes = opts.maxBytes ?? MAX_IMPORT_BYTES;
+    const tooLarge = () => new Problem(413, 'file_too_large', `The file is larger than ${maxBytes >= 1 << 20 ? `${Math.round(maxBytes / (1 << 20))} MB` : `${Math.ceil(maxBytes / 1024)} KB`}; split it into several imports`, [{ field: 'body', message: 'File too large' }]);
+    const declared = Number((input as { headers?: Record<string, unknown> }).headers?.['content-length'] ?? 0);
+    if (declared > maxBytes) throw tooLarge();
     if (opts.programId) await this.programs.get(ctx, opts.programId);
     const repo = this.db.manager.getRepository(GuestImport);
     const imp = repo.create({
@@ -72,7 +79,15 @@ export class GuestImportService {
       finishedAt: null,
       lastError: null,
     });
-    const parser = input.pipe(parse({ bom: true, skip_empty_lines: true, trim: true, relax_column_count: true, delimiter: [',', ';', '\t'], max_record_size: 64 * 1024 }));
+    let seen = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        seen += chunk.length;
+        cb(seen > maxBytes ? Object.assign(new Error('too large'), { code: 'IMPORT_TOO_LARGE' }) : null, chunk);
+      },
+    });
+    input.on('error', (e) => counter.destroy(e));
+    const parser = input.pipe(counter).pipe(parse({ bom: true, skip_empty_lines: true, trim: true, relax_column_count: true, delimiter: [',', ';', '\t'], max_record_size: 64 * 1024 }));
     let header: string[] | null = null;
     let buf: string[][] = [];
     let seq = 0;
@@ -99,6 +114,7 @@ export class GuestImportService {
       }
     } catch (e) {
       if (header) await this.discard(imp.id);
+      if (seen > maxBytes) throw tooLarge();
       if ((e as { code?: string }).code?.startsWith?.('CSV_')) throw badRequest('malformed_csv', `The file is not valid CSV: ${(e as Error).message}`, [{ field: 'body', message: 'Malformed CSV' }]);
       throw e;
     }
@@ -241,6 +257,7 @@ export class GuestImportService {
       const seen = new Set<string>();
       const extra = imp.columns.filter((c) => !(KNOWN_COLUMNS as readonly string[]).includes(c) && c);
       const newGuests: Guest[] = [];
+      const updatedGuests: { guest: Guest; changed: string[] }[] = [];
       const newCards: Card[] = [];
       const entries: LedgerEntry[] = [];
       const lots: PointLot[] = [];
@@ -339,7 +356,10 @@ export class GuestImportService {
           if (!guest.email && email) patch.email = email;
           if (!guest.birthday && bday) Object.assign(patch, { birthday: bday, birthdayMd: birthdayMonthDay(bday) });
           if (!guest.gender && gender) patch.gender = gender;
-          if (Object.keys(patch).length) await guestRepo.update({ id: guest.id }, patch);
+          if (Object.keys(patch).length) {
+            await guestRepo.update({ id: guest.id }, patch);
+            updatedGuests.push({ guest: Object.assign(guest, patch), changed: Object.keys(patch).filter((k) => k !== 'birthdayMd') });
+          }
           counts.updated++;
         } else {
           const consent = truthy(col(r, 'consent'));
@@ -414,6 +434,8 @@ export class GuestImportService {
         for (let i = 0; i < list.length; i += 250) await (repo as { insert: (x: unknown) => Promise<unknown> }).insert(list.slice(i, i + 250));
       }
       if (imp.dryRun) throw new DryRunRollback();
+      // The same events as one-by-one registration, through the outbox in this batch's transaction.
+      await emitMany(tx, imp.businessId, importEvents(newGuests, updatedGuests, newCards, entries, program));
     };
     try {
       await this.db.transaction(async (tx) => {
@@ -438,4 +460,24 @@ export class GuestImportService {
       { processedRows: imp.processedRows, created: imp.created, updated: imp.updated, skipped: imp.skipped, failed: imp.failed, errors: imp.errors },
     );
   }
+}
+
+/** What one import batch tells consumers: guests registered or updated, cards issued, opening balances. */
+function importEvents(
+  created: Guest[],
+  updated: { guest: Guest; changed: string[] }[],
+  cards: Card[],
+  entries: LedgerEntry[],
+  program: { id: string; kind: string } | null,
+): OutboxEvent[] {
+  const events: OutboxEvent[] = created.map((g) => ({ type: 'guest.registered', data: { guestId: g.id, phone: g.phone, name: g.name, source: g.source, referrerGuestId: null } }));
+  for (const { guest: g, changed } of updated) {
+    events.push({ type: 'guest.updated', data: { guestId: g.id, changed, phone: g.phone, name: g.name, email: g.email, birthday: g.birthday, marketingConsent: g.marketingConsent } });
+  }
+  for (const c of cards) events.push({ type: 'card.issued', data: { cardId: c.id, guestId: c.guestId, programId: c.programId, programKind: program?.kind ?? '', number: c.number } });
+  const guestOf = new Map(cards.map((c) => [c.id, c.guestId]));
+  for (const e of entries) {
+    events.push({ type: 'card.balance_changed', data: { cardId: e.cardId, guestId: guestOf.get(e.cardId) ?? null, balance: e.amount, delta: e.amount, unit: e.unit, reason: 'import' } });
+  }
+  return events;
 }

@@ -1,18 +1,24 @@
 import type { Logger } from 'pino';
-import { In, LessThan } from 'typeorm';
+import { In } from 'typeorm';
 import {
   allowPrivateFrom,
+  COMMAND_TIMEOUT_MS,
   createDispatcher,
+  KvConflictError,
+  kvBackoff,
   type BackgroundTask,
   type ConnectorDefinition,
   type ConnectorLogger,
   type ConnectorServices,
   type HubClient,
   type KeyValueStore,
+  type KvUpdateOptions,
+  type KvWriteOptions,
+  type Sealer,
   type ProcessedStore,
 } from '@loyalty/sdk';
 import type { Bus } from '../../bus/bus';
-import { Db } from '../../db/db';
+import { Db, isUniqueViolation } from '../../db/db';
 import { newId } from '../../shared/ids';
 import { ConnectorKv, ProcessedMessage } from './integrations.entity';
 import { consumerName, type IntegrationsService } from './integrations.service';
@@ -109,36 +115,118 @@ export class SqlProcessedStore implements ProcessedStore {
   }
 }
 
-/** The SDK's key/value store for one (connector, business), in the hub database. */
+/**
+ * The SDK's key/value store for one (connector, business), in the hub database. Every write bumps
+ * the row's version; `update` writes only where the version it read is still there, so concurrent
+ * updates from any number of hubs and workers apply one after another. Sealed values are stored as
+ * the secret box's ciphertext of their JSON.
+ */
 export class SqlKeyValueStore implements KeyValueStore {
   constructor(
     private readonly db: Db,
     private readonly connectorId: string,
     private readonly businessId: string,
+    private readonly sealer: Sealer,
+    private readonly now: () => number = Date.now,
   ) {}
+
   private get repo() {
     return this.db.manager.getRepository(ConnectorKv);
   }
+
+  private pk(key: string) {
+    return { connectorId: this.connectorId, businessId: this.businessId, key };
+  }
+
+  private expired(row: ConnectorKv): boolean {
+    return !!row.expiresAt && row.expiresAt.getTime() <= this.now();
+  }
+
+  private decode<T>(row: ConnectorKv): T {
+    return (row.sealed ? JSON.parse(this.sealer.open(String(row.value))) : row.value) as T;
+  }
+
+  private encode(value: unknown, opts: KvWriteOptions): Pick<ConnectorKv, 'value' | 'sealed' | 'expiresAt'> {
+    if (value === undefined) throw new Error('Store values must be JSON (undefined deletes: use delete())');
+    return {
+      value: opts.sealed ? this.sealer.seal(JSON.stringify(value)) : (JSON.parse(JSON.stringify(value)) as unknown),
+      sealed: !!opts.sealed,
+      expiresAt: opts.ttlSeconds ? new Date(this.now() + opts.ttlSeconds * 1000) : null,
+    };
+  }
+
+  private checkKey(key: string): void {
+    if (!key || key.length > 200) throw new Error('Store keys are 1 to 200 characters');
+  }
+
   async get<T>(key: string): Promise<T | undefined> {
-    const row = await this.repo.findOneBy({ connectorId: this.connectorId, businessId: this.businessId, key });
+    const row = await this.repo.findOneBy(this.pk(key));
     if (!row) return undefined;
-    if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) {
-      await this.repo.delete({ connectorId: this.connectorId, businessId: this.businessId, key, expiresAt: LessThan(new Date()) });
+    if (this.expired(row)) {
+      await this.db.transaction((tx) => tx.getRepository(ConnectorKv).delete({ ...this.pk(key), version: row.version }));
       return undefined;
     }
-    return row.value as T;
+    return this.decode<T>(row);
   }
-  async set(key: string, value: unknown, opts: { ttlSeconds?: number } = {}): Promise<void> {
-    if (key.length > 200) throw new Error('Store keys are at most 200 characters');
-    const expiresAt = opts.ttlSeconds ? new Date(Date.now() + opts.ttlSeconds * 1000) : null;
-    await this.db.transaction((tx) =>
-      tx
-        .getRepository(ConnectorKv)
-        .upsert({ connectorId: this.connectorId, businessId: this.businessId, key, value: value as any, expiresAt }, ['connectorId', 'businessId', 'key']),
-    );
+
+  async set(key: string, value: unknown, opts: KvWriteOptions = {}): Promise<void> {
+    this.checkKey(key);
+    const enc = this.encode(value, opts);
+    for (;;) {
+      const updated = await this.db.transaction((tx) =>
+        tx
+          .createQueryBuilder()
+          .update(ConnectorKv)
+          .set({ ...enc, version: () => 'version + 1' })
+          .where(this.pk(key))
+          .execute(),
+      );
+      if (updated.affected) return;
+      if (await this.insert(key, enc)) return;
+    }
   }
+
+  /** Inserts the first version of a key; false when another writer inserted it first. */
+  private async insert(key: string, enc: Pick<ConnectorKv, 'value' | 'sealed' | 'expiresAt'>): Promise<boolean> {
+    try {
+      await this.db.transaction((tx) => tx.getRepository(ConnectorKv).insert({ ...this.pk(key), ...enc, version: 1 }));
+      return true;
+    } catch (e) {
+      if (isUniqueViolation(e)) return false;
+      throw e;
+    }
+  }
+
   async delete(key: string): Promise<void> {
-    await this.repo.delete({ connectorId: this.connectorId, businessId: this.businessId, key });
+    await this.db.transaction((tx) => tx.getRepository(ConnectorKv).delete(this.pk(key)));
+  }
+
+  async update<T>(key: string, fn: (current: T | undefined) => T | undefined | Promise<T | undefined>, opts: KvUpdateOptions = {}): Promise<T | undefined> {
+    this.checkKey(key);
+    const max = opts.maxAttempts ?? 50;
+    for (let attempt = 1; attempt <= max; attempt++) {
+      const row = await this.repo.findOneBy(this.pk(key));
+      const live = row && !this.expired(row) ? row : undefined;
+      const current = live ? this.decode<T>(live) : undefined;
+      // fn runs outside any transaction: it may call a vendor without holding a lock.
+      const next = await fn(current);
+      if (live && next === current) return current;
+      let won: boolean;
+      if (!row) won = next === undefined ? true : await this.insert(key, this.encode(next, opts));
+      else {
+        // The compare: only the version this attempt read may be replaced.
+        const where = { ...this.pk(key), version: row.version };
+        const r = await this.db.transaction((tx) =>
+          next === undefined
+            ? tx.getRepository(ConnectorKv).delete(where)
+            : tx.getRepository(ConnectorKv).update(where, { ...this.encode(next, opts), version: row.version + 1 }),
+        );
+        won = !!r.affected;
+      }
+      if (won) return next;
+      await kvBackoff(attempt);
+    }
+    throw new KvConflictError(key, max);
   }
 }
 
@@ -148,6 +236,8 @@ export interface HostDeps {
   log: Logger;
   integrations: IntegrationsService;
   services: ConnectorServices;
+  /** The services a connector was built with (its scoped store), handed to its `start()`. */
+  servicesOf?: (id: string) => ConnectorServices;
   /** Connectors this process runs (consumes for, runs background tasks of, serves inbound routes of). */
   runsHere: (id: string) => boolean;
 }
@@ -174,13 +264,13 @@ export class ConnectorHost {
     return this.d.runsHere(id);
   }
 
-  /** Hub command client for connectors (request/reply over the bus). */
-  hubClient(businessId: string, correlationId?: string): HubClient {
+  /** Hub command client of one connector (request/reply over the bus; the envelope names the sender). */
+  hubClient(connectorId: string, businessId: string, correlationId?: string): HubClient {
     return {
-      request: <T>(type: string, data: unknown, opts: { timeoutMs?: number } = {}) =>
-        this.d.bus.request<T>(
-          { id: newId(), type, businessId, occurredAt: new Date().toISOString(), ...(correlationId ? { correlationId } : {}), data },
-          opts.timeoutMs ?? 10_000,
+      request: (type, data, opts = {}) =>
+        this.d.bus.request(
+          { id: newId(), type, businessId, occurredAt: new Date().toISOString(), sender: connectorId, ...(correlationId ? { correlationId } : {}), data },
+          opts.timeoutMs ?? COMMAND_TIMEOUT_MS,
         ),
     };
   }
@@ -192,8 +282,8 @@ export class ConnectorHost {
     return {
       installation: (businessId: string) => this.d.integrations.activeConfig(businessId, id),
       processed: this.processed,
-      store: (businessId: string) => new SqlKeyValueStore(this.d.db, id, businessId),
-      hub: (businessId: string, correlationId?: string) => this.hubClient(businessId, correlationId),
+      store: (businessId: string) => new SqlKeyValueStore(this.d.db, id, businessId, this.d.services.secrets),
+      hub: (businessId: string, correlationId?: string) => this.hubClient(id, businessId, correlationId),
       log: connectorLogger(log),
       allowPrivate: allowPrivateFrom(this.d.services.settings),
       outcome: async (businessId: string, r: { ok: true } | { ok: false; error: string }) => {
@@ -219,7 +309,7 @@ export class ConnectorHost {
         },
         { ...(def.concurrency ? { prefetch: def.concurrency } : {}), ...(def.retryDelaysMs ? { retryDelaysMs: def.retryDelaysMs } : {}) },
       );
-      if (def.start) this.tasks.push(await def.start(this.d.services));
+      if (def.start) this.tasks.push(await def.start(this.d.servicesOf?.(def.manifest.id) ?? this.d.services));
     }
   }
 
