@@ -109,7 +109,7 @@ export async function openEnv(kind: 'mysql' | 'sqlite', guests: number): Promise
     const url = new URL(base.toString());
     url.pathname = `/${name}`;
     dbUrl = url.toString();
-    db = await Db.open({ url: dbUrl, poolSize: 20 });
+    db = await Db.open({ url: dbUrl, poolSize: 20, connectors: connectorTables() });
     drop = async () => {
       const c = await mysqlAdmin(base);
       await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
@@ -118,7 +118,7 @@ export async function openEnv(kind: 'mysql' | 'sqlite', guests: number): Promise
   } else {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loyalty-bench-'));
     sqliteFile = path.join(dir, 'hub.sqlite');
-    db = await Db.open({ sqlitePath: sqliteFile });
+    db = await Db.open({ sqlitePath: sqliteFile, connectors: connectorTables() });
     drop = async () => fs.rmSync(dir, { recursive: true, force: true });
   }
   try {
@@ -129,6 +129,9 @@ export async function openEnv(kind: 'mysql' | 'sqlite', guests: number): Promise
     throw e;
   }
 }
+
+/** The tables of the connectors the bench hub loads (CONNECTORS' default), mapped when the database opens. */
+const connectorTables = () => Hub.loadConnectors({ config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }), hubSecret: 'bench-secret-'.padEnd(48, 'x') }).storage;
 
 /** Drops bench databases left by runs that were killed (their process is gone). */
 async function dropStaleDatabases(base: URL): Promise<void> {
@@ -557,6 +560,7 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
         unit: 'req/s',
         baseline: baselineName,
         baselineValue: round(bc.rps),
+        p95ms: round(oc.p95, 1),
         p99ms: round(oc.p99, 1),
         baselineP99ms: round(bc.p99, 1),
         concurrency: o.concurrency,
@@ -595,6 +599,7 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
         unit: 'req/s',
         baseline: 'express-hello',
         baselineValue: round(h.rps),
+        p95ms: round(q.p95, 1),
         p99ms: round(q.p99, 1),
         baselineP99ms: round(h.p99, 1),
         concurrency: o.concurrency,
@@ -617,6 +622,7 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
         baseline: 'target',
         baselineValue: 50,
         ratio: round(r.p99 / 50, 2),
+        p95ms: round(r.p95, 1),
         p99ms: round(r.p99, 1),
         rps: round(r.rps),
         targetRps: o.rate,

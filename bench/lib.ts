@@ -80,6 +80,7 @@ export interface LoadResult {
   rps: number;
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
   max: number;
   /** Successful operations' latencies in ms (kept to merge interleaved rounds). */
@@ -102,6 +103,7 @@ export function summarize(
     rps: samples.length / seconds,
     p50: percentile(sorted, 50),
     p90: percentile(sorted, 90),
+    p95: percentile(sorted, 95),
     p99: percentile(sorted, 99),
     max: sorted.length ? sorted[sorted.length - 1]! : NaN,
     samples,
@@ -134,7 +136,7 @@ export function mergeResults(rs: LoadResult[]): LoadResult {
 }
 
 export const describeLoad = (r: LoadResult) =>
-  `${round(r.rps)} op/s  p50 ${round(r.p50, 1)} ms  p90 ${round(r.p90, 1)} ms  p99 ${round(r.p99, 1)} ms  max ${round(r.max, 1)} ms  (${r.ok} ok, ${r.errors} errors${r.dropped ? `, ${r.dropped} dropped` : ''} in ${round(r.seconds, 1)} s)${r.firstError ? `  first error: ${r.firstError}` : ''}`;
+  `${round(r.rps)} op/s  p50 ${round(r.p50, 1)} ms  p90 ${round(r.p90, 1)} ms  p95 ${round(r.p95, 1)} ms  p99 ${round(r.p99, 1)} ms  max ${round(r.max, 1)} ms  (${r.ok} ok, ${r.errors} errors${r.dropped ? `, ${r.dropped} dropped` : ''} in ${round(r.seconds, 1)} s)${r.firstError ? `  first error: ${r.firstError}` : ''}`;
 
 // ---------------------------------------------------------------------------------------------
 // In-process loops (raw database baselines)
@@ -189,6 +191,7 @@ export interface Measure {
   baseline: string;
   baselineValue: number;
   ratio: number;
+  p95ms?: number;
   p99ms?: number;
   [extra: string]: unknown;
 }
