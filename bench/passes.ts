@@ -21,7 +21,6 @@ import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { loadConfig } from '../hub/src/config';
-import { Db } from '../hub/src/db/db';
 import { Hub } from '../hub/src/hub';
 import { MemoryBus } from '../hub/src/bus/memory-bus';
 import { systemActor, type Ctx } from '../hub/src/shared/context';
@@ -91,7 +90,6 @@ function startApnsWorker(
 // ---------------------------------------------------------------------------------------------
 
 async function openHub(dir: string, certs: AppleTestCerts, apnsUrl: string): Promise<{ hub: Hub; ctx: Ctx; programId: string; cardIds: string[] }> {
-  const db = await Db.open({ sqlitePath: path.join(dir, 'bench.sqlite') });
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -102,7 +100,7 @@ async function openHub(dir: string, certs: AppleTestCerts, apnsUrl: string): Pro
     APNS_HOST: apnsUrl,
     APNS_CA_FILE: certs.tlsCertFile,
   });
-  const hub = new Hub({ config, db, bus: new MemoryBus(), log: pino({ level: 'silent' }), hubSecret: 'bench-secret-'.padEnd(48, 'x') });
+  const hub = await Hub.open({ config, database: { sqlitePath: path.join(dir, 'bench.sqlite') }, bus: new MemoryBus(), log: pino({ level: 'silent' }), hubSecret: 'bench-secret-'.padEnd(48, 'x') });
   await hub.bus.start();
   const { business } = await hub.services.tenants.createBusiness({
     name: 'Bench Coffee',

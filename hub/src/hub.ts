@@ -5,7 +5,7 @@ import pino, { Logger } from 'pino';
 import client from 'prom-client';
 import { z } from 'zod';
 import type { Config } from './config';
-import { Db } from './db/db';
+import { Db, type DbOptions } from './db/db';
 import type { Bus } from './bus/bus';
 import { MemoryBus } from './bus/memory-bus';
 import { OutboxRelay } from './bus/outbox';
@@ -33,7 +33,7 @@ import { Scheduler } from './jobs/scheduler';
 import { IntegrationsService } from './modules/integrations/integrations.service';
 import { ConnectorHost } from './modules/integrations/integrations.runtime';
 import { integrationsRoutes } from './modules/integrations/integrations.routes';
-import { createIntegrations, type ConnectorFactory } from './modules/integrations/integrations.module';
+import { createIntegrations, loadConnectors, type ConnectorCatalog, type ConnectorFactory } from './modules/integrations/integrations.module';
 import { WalletService } from './modules/wallet/wallet.service';
 import { walletRoutes } from './modules/wallet/wallet.routes';
 import { EngagementService } from './modules/engagement/engagement.service';
@@ -51,6 +51,11 @@ export interface HubOptions {
   hubSecret: string;
   /** Connectors besides the packages named in CONNECTORS (tests, plugins). */
   connectors?: ConnectorFactory[];
+  /**
+   * The connectors, loaded before `db` was opened with their tables ({@link Hub.loadConnectors});
+   * without it the hub loads them now, and `db` must already map the tables of those that keep some.
+   */
+  catalog?: ConnectorCatalog;
 }
 
 export interface Services {
@@ -84,9 +89,32 @@ export class Hub {
   readonly scheduler: Scheduler;
   /** Connectors run in this process (embedded mode): bus consumers and background tasks. */
   readonly connectors: ConnectorHost;
+  /** The loaded connectors, with the services (scoped stores) each was built with. */
+  readonly catalog: ConnectorCatalog;
   /** Serves connectors' bus commands (`loyalty.commands`) through the same services as the HTTP API. */
   readonly commands: CommandRouter;
   private server?: Server;
+
+  /**
+   * Step one of the composition: the connectors (CONNECTORS plus `connectors`), loaded before the
+   * database opens so that it maps and migrates their tables: `Db.open({ …, connectors: catalog.storage })`.
+   */
+  static loadConnectors(o: Pick<HubOptions, 'config' | 'hubSecret' | 'connectors' | 'log'>): ConnectorCatalog {
+    return loadConnectors({
+      config: o.config,
+      secrets: new SecretBox(o.hubSecret),
+      log: o.log ?? pino({ level: o.config.LOG_LEVEL }),
+      extra: o.connectors,
+    });
+  }
+
+  /** config -> connectors -> database (hub and connector migrations) -> hub. */
+  static async open(o: Omit<HubOptions, 'db' | 'catalog'> & { database: Omit<DbOptions, 'connectors'> }): Promise<Hub> {
+    const log = o.log ?? pino({ level: o.config.LOG_LEVEL });
+    const catalog = Hub.loadConnectors({ ...o, log });
+    const db = await Db.open({ ...o.database, connectors: catalog.storage });
+    return new Hub({ ...o, log, db, catalog });
+  }
 
   constructor(readonly opts: HubOptions) {
     const { config } = opts;
@@ -96,13 +124,7 @@ export class Hub {
     this.secrets = new SecretBox(opts.hubSecret);
     client.collectDefaultMetrics({ register: this.metrics });
     const audit = new AuditService(this.db);
-    const tenants = new TenantsService(this.db, audit, {
-      sessionTtlHours: config.SESSION_TTL_HOURS,
-      sessionIdleMinutes: config.SESSION_IDLE_MINUTES,
-      secureCookies: config.secureCookies,
-      production: config.NODE_ENV === 'production',
-      secrets: this.secrets,
-    });
+    const tenants = new TenantsService(this.db, audit, config.SESSION_TTL_HOURS);
     this.relay = new OutboxRelay(this.db, this.bus, this.log.child({ component: 'outbox' }), { pollMs: config.OUTBOX_POLL_MS });
     const programs = new ProgramsService(this.db, audit);
     const guests = new GuestsService(this.db, audit);
@@ -111,8 +133,9 @@ export class Hub {
     guests.issueCard = (ctx, tx, programId, guestId) => cards.issueInTx(ctx, tx, programId, guestId);
     const checkout = new CheckoutService(this.db, audit, ledger, programs, cards, tenants, (ctx) => tenants.currency(ctx), () => this.relay.kick());
     const imports = new GuestImportService(this.db, audit, programs);
-    const integrations = createIntegrations({ db: this.db, bus: this.bus, log: this.log, audit, secrets: this.secrets, config, extra: opts.connectors });
+    const integrations = createIntegrations({ db: this.db, bus: this.bus, log: this.log, audit, secrets: this.secrets, config, extra: opts.connectors, catalog: opts.catalog });
     this.connectors = integrations.host;
+    this.catalog = integrations.catalog;
     const kick = () => this.relay.kick();
     const wallet = new WalletService({ db: this.db, audit, tenants, programs, cards, guests, secrets: this.secrets, hubSecret: opts.hubSecret, config, log: this.log.child({ component: 'wallet' }), kick });
     guests.segments = { sources: { cards: (g, f, k) => cards.segmentCondition(g, f, k), walletInstalled: (c, k) => wallet.installedCondition(c, k) }, timeZone: async (ctx) => (await tenants.getBusiness(ctx)).timezone };

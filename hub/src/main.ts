@@ -33,10 +33,17 @@ export async function main(): Promise<void> {
   const log = pino({ level: config.LOG_LEVEL });
   fs.mkdirSync(config.dataDir, { recursive: true });
   const secret = hubSecret(config.dataDir, config.HUB_SECRET);
-  const db = await Db.open({ url: config.DATABASE_URL, sqlitePath: path.join(config.dataDir, 'loyalty.sqlite'), poolSize: config.DATABASE_POOL_SIZE });
-  log.info({ database: db.kind }, 'database ready, migrations applied');
+  // Connectors first: the database maps and migrates the tables of those it loads.
+  const catalog = Hub.loadConnectors({ config, hubSecret: secret, log });
+  const db = await Db.open({
+    url: config.DATABASE_URL,
+    sqlitePath: path.join(config.dataDir, 'loyalty.sqlite'),
+    poolSize: config.DATABASE_POOL_SIZE,
+    connectors: catalog.storage,
+  });
+  log.info({ database: db.kind, connectors: [...catalog.defs.keys()] }, 'database ready, migrations applied');
   const bus = await createBus(config, log);
-  const hub = new Hub({ config, db, bus, log, hubSecret: secret });
+  const hub = new Hub({ config, db, bus, log, hubSecret: secret, catalog });
   const demo = config.SEED_DEMO ? await seedDemo(hub, config.publicUrl) : undefined;
   const port = await hub.start();
   log.info({ port, database: db.kind, bus: bus.kind }, 'hub listening');

@@ -2,7 +2,7 @@ import type { AxiosInstance } from 'axios';
 import type { NextFunction, Request, Response } from 'express';
 import { envelopeSchema, type Envelope } from './contracts/envelope';
 import { eventSchemas } from './contracts/events';
-import type { ConnectorDefinition, ConnectorLogger, HandlerContext, HubClient, KeyValueStore } from './connector';
+import type { ConnectorDefinition, ConnectorLogger, HandlerContext, HubClient, KeyValueStore, KvUpdateOptions, KvWriteOptions } from './connector';
 import { PermanentError, isPermanentError } from './errors';
 import { guardedHttp } from './http';
 import { scrubSecrets, secretValues } from './secret';
@@ -134,24 +134,104 @@ export function createDispatcher(def: ConnectorDefinition, deps: RuntimeDeps): (
 
 // ------------------------------------------------------------------ memory implementations
 
-/** Key/value store in memory (testkit, tests). */
+/** A value sealer (the hub's secret box; a reversible stand-in in the testkit). */
+export interface Sealer {
+  seal(plain: string): string;
+  open(sealed: string): string;
+}
+
+/** The testkit's stand-in sealer: reversible and NOT secret, but never the clear text either. */
+export const testSealer: Sealer = {
+  seal: (s) => `test:${Buffer.from(s).toString('base64')}`,
+  open: (s) => Buffer.from(s.replace(/^test:/, ''), 'base64').toString('utf8'),
+};
+
+/** Thrown by `update` when other writers kept winning for `maxAttempts` tries. */
+export class KvConflictError extends Error {
+  constructor(key: string, attempts: number) {
+    super(`The value of ${key} kept changing under update() (${attempts} tries)`);
+    this.name = 'KvConflictError';
+  }
+}
+
+/** A short random pause between compare-and-set tries, growing with the attempt (spreads contenders). */
+export function kvBackoff(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(2 * attempt, 50);
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+interface MemoryEntry {
+  /** JSON text, or the sealed JSON text when `sealed`. */
+  value: string;
+  sealed: boolean;
+  version: number;
+  expiresAt?: number;
+}
+
+/**
+ * Key/value store in memory (testkit, tests), with the same semantics as the hub's: versions for
+ * `update`, sealed values stored only in sealed form (see `data`).
+ */
 export class MemoryKeyValueStore implements KeyValueStore {
-  readonly data = new Map<string, { value: string; expiresAt?: number }>();
-  constructor(private readonly now: () => number = Date.now) {}
-  async get<T>(key: string): Promise<T | undefined> {
+  readonly data = new Map<string, MemoryEntry>();
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly sealer: Sealer = testSealer,
+  ) {}
+
+  private live(key: string): MemoryEntry | undefined {
     const e = this.data.get(key);
-    if (!e) return undefined;
-    if (e.expiresAt !== undefined && e.expiresAt <= this.now()) {
+    if (e && e.expiresAt !== undefined && e.expiresAt <= this.now()) {
       this.data.delete(key);
       return undefined;
     }
-    return JSON.parse(e.value) as T;
+    return e;
   }
-  async set(key: string, value: unknown, opts: { ttlSeconds?: number } = {}): Promise<void> {
-    this.data.set(key, { value: JSON.stringify(value), expiresAt: opts.ttlSeconds ? this.now() + opts.ttlSeconds * 1000 : undefined });
+
+  private decode<T>(e: MemoryEntry): T {
+    return JSON.parse(e.sealed ? this.sealer.open(e.value) : e.value) as T;
   }
+
+  private encode(value: unknown, opts: KvWriteOptions, version: number): MemoryEntry {
+    const json = JSON.stringify(value);
+    return {
+      value: opts.sealed ? this.sealer.seal(json) : json,
+      sealed: !!opts.sealed,
+      version,
+      expiresAt: opts.ttlSeconds ? this.now() + opts.ttlSeconds * 1000 : undefined,
+    };
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const e = this.live(key);
+    return e ? this.decode<T>(e) : undefined;
+  }
+
+  async set(key: string, value: unknown, opts: KvWriteOptions = {}): Promise<void> {
+    this.data.set(key, this.encode(value, opts, (this.data.get(key)?.version ?? 0) + 1));
+  }
+
   async delete(key: string): Promise<void> {
     this.data.delete(key);
+  }
+
+  async update<T>(key: string, fn: (current: T | undefined) => T | undefined | Promise<T | undefined>, opts: KvUpdateOptions = {}): Promise<T | undefined> {
+    const max = opts.maxAttempts ?? 50;
+    for (let attempt = 1; attempt <= max; attempt++) {
+      const e = this.live(key);
+      const current = e ? this.decode<T>(e) : undefined;
+      const next = await fn(current);
+      if (e && next === current) return current;
+      // The compare of compare-and-set: the entry must be the one fn saw (same version, still there).
+      if (this.data.get(key) !== e) {
+        await kvBackoff(attempt);
+        continue;
+      }
+      if (next === undefined) this.data.delete(key);
+      else this.data.set(key, this.encode(next, opts, (e?.version ?? 0) + 1));
+      return next;
+    }
+    throw new KvConflictError(key, max);
   }
 }
 

@@ -1,9 +1,10 @@
-import type { DataSource } from 'typeorm';
 import { allowPrivateFrom, defineConnector, type ConnectorDefinition, type ConnectorServices, type Envelope, type HandlerContext, type HandlerMap } from '@loyalty/sdk';
 import { adminRoutes } from './admin';
 import { configSchema, type WebhooksConfig } from './config.schema';
 import { WebhookEngine, type EngineOptions } from './engine';
 import { manifest, WEBHOOK_EVENT_TYPES } from './manifest';
+import { webhookEntities } from './entities';
+import { webhookMigrations } from './migrations';
 
 export type WebhooksOptions = Partial<Pick<EngineOptions, 'schedule' | 'random' | 'deliver' | 'pollMs' | 'timeoutMs' | 'batch'>>;
 
@@ -11,15 +12,15 @@ export type WebhooksOptions = Partial<Pick<EngineOptions, 'schedule' | 'random' 
 export type WebhooksConnector = ConnectorDefinition<typeof configSchema> & { engine: WebhookEngine };
 
 /**
- * Builds the connector on the host's database (tables from the hub's migration 0003) and secret box.
+ * Builds the connector on its own tables (`storage`: entities and migrations, reached through the
+ * host's scoped `services.store`) and the host's secret box.
  * Settings: `CONNECTORS_ALLOW_PRIVATE=true` (or the older `WEBHOOKS_ALLOW_PRIVATE`) lets endpoints target private and loopback addresses
  * (tests, on-premise receivers).
  */
 export function createConnector(services: ConnectorServices, options: WebhooksOptions = {}): WebhooksConnector {
-  if (!services.dataSource) throw new Error('The webhooks connector needs the host database (services.dataSource)');
+  if (!services.store) throw new Error('The webhooks connector needs its tables in the host database (services.store)');
   const engine = new WebhookEngine({
-    dataSource: services.dataSource as DataSource,
-    transaction: services.transaction,
+    store: services.store,
     secrets: services.secrets,
     log: services.log,
     now: services.now,
@@ -43,6 +44,7 @@ export function createConnector(services: ConnectorServices, options: WebhooksOp
     },
     admin: adminRoutes(engine),
     uninstall: (businessId) => engine.purgeBusiness(businessId),
+    storage: { entities: webhookEntities, migrations: webhookMigrations },
     // Handlers only record deliveries in the database (HTTP happens in the engine's loop).
     concurrency: 200,
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { In, LessThanOrEqual, type DataSource, type EntityManager } from 'typeorm';
-import { ConnectorProblem, type ConnectorLogger, type Envelope } from '@loyalty/sdk';
+import { In, LessThanOrEqual } from 'typeorm';
+import { ConnectorProblem, type ConnectorLogger, type ConnectorStore, type Envelope } from '@loyalty/sdk';
 import {
   WebhookAttemptEntity,
   WebhookDeliveryEntity,
@@ -16,9 +16,8 @@ import { deliverHttp, type DeliverFn } from './transport/deliver';
 import { literalHostProblem } from './transport/ssrf';
 
 export interface EngineOptions {
-  dataSource: DataSource;
-  /** Write transactions of the host (serialized on SQLite); defaults to dataSource.transaction. */
-  transaction?: <T>(fn: (em: EntityManager) => Promise<T>) => Promise<T>;
+  /** The connector's own tables (the host's store scoped to `webhookEntities`). */
+  store: ConnectorStore;
   secrets: { seal(plain: string): string; open(sealed: string): string };
   log: ConnectorLogger;
   now?: () => Date;
@@ -78,8 +77,7 @@ export const attemptView = (a: WebhookAttempt) => ({
  * a delivery is claimed with a conditional update before it is sent.
  */
 export class WebhookEngine {
-  private readonly ds: DataSource;
-  private readonly tx: <T>(fn: (em: EntityManager) => Promise<T>) => Promise<T>;
+  private readonly store: ConnectorStore;
   private readonly now: () => Date;
   private readonly schedule: readonly number[];
   private readonly random: () => number;
@@ -90,8 +88,7 @@ export class WebhookEngine {
   private stopped = true;
 
   constructor(private readonly o: EngineOptions) {
-    this.ds = o.dataSource;
-    this.tx = o.transaction ?? ((fn) => this.ds.transaction(fn));
+    this.store = o.store;
     this.now = o.now ?? (() => new Date());
     this.schedule = o.schedule ?? DEFAULT_SCHEDULE_MS;
     this.random = o.random ?? Math.random;
@@ -99,13 +96,13 @@ export class WebhookEngine {
   }
 
   private get endpoints() {
-    return this.ds.getRepository(WebhookEndpointEntity);
+    return this.store.repository(WebhookEndpointEntity);
   }
   private get deliveries() {
-    return this.ds.getRepository(WebhookDeliveryEntity);
+    return this.store.repository(WebhookDeliveryEntity);
   }
   private get attempts() {
-    return this.ds.getRepository(WebhookAttemptEntity);
+    return this.store.repository(WebhookAttemptEntity);
   }
 
   // ---------------------------------------------------------------- endpoints
@@ -153,7 +150,7 @@ export class WebhookEngine {
       createdAt: this.now(),
       updatedAt: this.now(),
     };
-    await this.tx((em) => em.getRepository(WebhookEndpointEntity).insert(e));
+    await this.store.transaction((em) => em.repository(WebhookEndpointEntity).insert(e));
     return { endpoint: await this.getEndpoint(businessId, e.id), secret };
   }
 
@@ -167,16 +164,16 @@ export class WebhookEngine {
     if (patch.disableAfterDays !== undefined) set.disableAfterDays = patch.disableAfterDays;
     if (patch.enabled === true && !before.enabled) Object.assign(set, { enabled: true, disabledReason: null, disabledAt: null, failingSince: null });
     if (patch.enabled === false && before.enabled) Object.assign(set, { enabled: false, disabledReason: 'manual', disabledAt: this.now() });
-    if (Object.keys(set).length) await this.tx((em) => em.getRepository(WebhookEndpointEntity).update({ id, businessId }, set));
+    if (Object.keys(set).length) await this.store.transaction((em) => em.repository(WebhookEndpointEntity).update({ id, businessId }, set));
     return { before, after: await this.getEndpoint(businessId, id) };
   }
 
   async deleteEndpoint(businessId: string, id: string): Promise<WebhookEndpoint> {
     const e = await this.getEndpoint(businessId, id);
-    await this.tx(async (em) => {
-      await em.getRepository(WebhookAttemptEntity).delete({ endpointId: id, businessId });
-      await em.getRepository(WebhookDeliveryEntity).delete({ endpointId: id, businessId });
-      await em.getRepository(WebhookEndpointEntity).delete({ id, businessId });
+    await this.store.transaction(async (em) => {
+      await em.repository(WebhookAttemptEntity).delete({ endpointId: id, businessId });
+      await em.repository(WebhookDeliveryEntity).delete({ endpointId: id, businessId });
+      await em.repository(WebhookEndpointEntity).delete({ id, businessId });
     });
     return e;
   }
@@ -185,9 +182,9 @@ export class WebhookEngine {
   async rotateSecret(businessId: string, id: string): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
     const e = await this.getEndpoint(businessId, id);
     const secret = newWebhookSecret();
-    await this.tx((em) =>
+    await this.store.transaction((em) =>
       em
-        .getRepository(WebhookEndpointEntity)
+        .repository(WebhookEndpointEntity)
         .update(
           { id, businessId },
           { secret: this.o.secrets.seal(secret), previousSecret: e.secret, previousSecretExpiresAt: new Date(this.now().getTime() + ROTATION_OVERLAP_MS) },
@@ -198,10 +195,10 @@ export class WebhookEngine {
 
   /** Drops every endpoint and delivery of a business (on uninstall). */
   async purgeBusiness(businessId: string): Promise<void> {
-    await this.tx(async (em) => {
-      await em.getRepository(WebhookAttemptEntity).delete({ businessId });
-      await em.getRepository(WebhookDeliveryEntity).delete({ businessId });
-      await em.getRepository(WebhookEndpointEntity).delete({ businessId });
+    await this.store.transaction(async (em) => {
+      await em.repository(WebhookAttemptEntity).delete({ businessId });
+      await em.repository(WebhookDeliveryEntity).delete({ businessId });
+      await em.repository(WebhookEndpointEntity).delete({ businessId });
     });
   }
 
@@ -241,7 +238,7 @@ export class WebhookEngine {
       }));
     if (rows.length) {
       try {
-        await this.tx((em) => em.getRepository(WebhookDeliveryEntity).insert(rows));
+        await this.store.transaction((em) => em.repository(WebhookDeliveryEntity).insert(rows));
       } catch (e) {
         // A concurrent redelivery of the same event inserted them first: fine, each endpoint gets it once.
         if (!/unique|duplicate/i.test(String((e as Error).message))) throw e;
@@ -283,9 +280,9 @@ export class WebhookEngine {
   async replay(businessId: string, endpointId: string, deliveryId: string): Promise<void> {
     const ep = await this.getEndpoint(businessId, endpointId);
     if (!ep.enabled) throw new ConnectorProblem(409, 'endpoint_disabled', 'Enable the endpoint before replaying deliveries to it');
-    const r = await this.tx((em) =>
+    const r = await this.store.transaction((em) =>
       em
-        .getRepository(WebhookDeliveryEntity)
+        .repository(WebhookDeliveryEntity)
         .createQueryBuilder()
         .update()
         .set({ status: 'pending', roundAttempts: 0, nextAttemptAt: this.now(), lockedUntil: null })
@@ -377,9 +374,9 @@ export class WebhookEngine {
 
   private async claim(d: WebhookDelivery, now: Date): Promise<WebhookDelivery | undefined> {
     const lockedUntil = new Date(now.getTime() + (this.o.timeoutMs ?? DELIVERY_TIMEOUT_MS) + 60_000);
-    const r = await this.tx((em) =>
+    const r = await this.store.transaction((em) =>
       em
-        .getRepository(WebhookDeliveryEntity)
+        .repository(WebhookDeliveryEntity)
         .createQueryBuilder()
         .update()
         .set({ status: 'sending', lockedUntil })
@@ -393,9 +390,9 @@ export class WebhookEngine {
     const ep = await this.endpoints.findOneBy({ id: d.endpointId, businessId: d.businessId });
     const startedAt = this.now();
     if (!ep || !ep.enabled) {
-      await this.tx((em) =>
+      await this.store.transaction((em) =>
         em
-          .getRepository(WebhookDeliveryEntity)
+          .repository(WebhookDeliveryEntity)
           .update(
             { id: d.id },
             {
@@ -449,9 +446,9 @@ export class WebhookEngine {
       }
       set.lastError = error!.slice(0, 500);
     }
-    await this.tx(async (em) => {
-      await em.getRepository(WebhookDeliveryEntity).update({ id: d.id }, set);
-      await em.getRepository(WebhookAttemptEntity).insert({
+    await this.store.transaction(async (em) => {
+      await em.repository(WebhookDeliveryEntity).update({ id: d.id }, set);
+      await em.repository(WebhookAttemptEntity).insert({
         id: randomUUID(),
         businessId: d.businessId,
         endpointId: d.endpointId,
@@ -464,7 +461,7 @@ export class WebhookEngine {
         createdAt: now,
         updatedAt: now,
       });
-      if (Object.keys(epSet).length) await em.getRepository(WebhookEndpointEntity).update({ id: ep.id }, epSet);
+      if (Object.keys(epSet).length) await em.repository(WebhookEndpointEntity).update({ id: ep.id }, epSet);
     });
     if (verdict.kind !== 'delivered')
       this.o.log.info({ endpointId: ep.id, deliveryId: d.id, attempt: attemptNo, status: code, error }, 'webhook delivery failed');

@@ -1,8 +1,9 @@
 import { EntitySchema } from 'typeorm';
 
 /**
- * The connector's tables (in the hub database; the hub's migration 0003 creates them). Written as
- * EntitySchemas so the connector owns them without importing anything of the hub.
+ * The connector's tables, in the host database: declared to the hub as `storage` (with
+ * `migrations/`), reached only through the store the hub scopes to them. Written as EntitySchemas so
+ * the connector owns them without importing anything of the hub.
  */
 
 const stamps = {

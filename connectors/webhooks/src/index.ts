@@ -3,6 +3,7 @@ export { manifest, WEBHOOK_EVENT_TYPES } from './manifest';
 export { configSchema } from './config.schema';
 export { WebhookEngine, endpointView, type EngineOptions } from './engine';
 export * from './entities';
+export { webhookMigrations } from './migrations';
 export * from './translate/payload';
 export * from './translate/schedule';
 export * from './translate/signature';

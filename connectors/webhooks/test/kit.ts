@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { memoryLogger, testServices } from '@loyalty/sdk/testkit';
-import { createConnector, webhookEntities, type WebhooksOptions } from '../src';
+import { scopedStore } from '@loyalty/sdk';
+import { createConnector, webhookEntities, webhookMigrations, type WebhooksOptions } from '../src';
 
 /** A webhook receiver on 127.0.0.1: answers with `reply(n)` for the n-th request (1-based) and records everything. */
 export interface Receiver {
@@ -53,10 +54,11 @@ export class FakeClock {
   }
 }
 
-/** An in-memory SQLite database with the connector's tables. */
+/** An in-memory SQLite database with the connector's tables, made by the connector's own migrations. */
 export async function memoryDb(): Promise<DataSource> {
-  const ds = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: webhookEntities, synchronize: true });
+  const ds = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: webhookEntities, migrations: webhookMigrations });
   await ds.initialize();
+  await ds.runMigrations();
   return ds;
 }
 
@@ -66,7 +68,7 @@ export async function webhooks(opts: { clock?: FakeClock; allowPrivate?: boolean
   const log = memoryLogger();
   const { clock, allowPrivate = true, ...rest } = opts;
   const def = createConnector(
-    testServices({ dataSource: ds, log, now: clock?.now ?? (() => new Date()), settings: { WEBHOOKS_ALLOW_PRIVATE: String(allowPrivate) } }),
+    testServices({ store: scopedStore('webhooks', webhookEntities, ds), log, now: clock?.now ?? (() => new Date()), settings: { WEBHOOKS_ALLOW_PRIVATE: String(allowPrivate) } }),
     { random: () => 0, ...rest },
   );
   return { def, engine: def.engine, ds, log, close: () => ds.destroy() };

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
 import { allEntities, allMigrations } from './registry';
+import { checkConnectorTables, checkOwners, pendingConnectorMigrations, runConnectorMigrations, type ConnectorStorageSpec } from './connector-migrations';
 
 export type DbKind = 'sqlite' | 'mysql';
 
@@ -12,10 +13,17 @@ export interface DbOptions {
   sqlitePath?: string;
   poolSize?: number;
   logging?: boolean;
+  /**
+   * Tables of the loaded connectors: mapped beside the hub's entities, their migrations run after
+   * the hub's and recorded per connector (see `connector-migrations.ts`). Known before the
+   * DataSource initializes, so the hub loads its connectors first.
+   */
+  connectors?: ConnectorStorageSpec[];
 }
 
 export function dataSourceOptions(o: DbOptions): DataSourceOptions {
-  const common = { entities: allEntities, migrations: allMigrations, migrationsTableName: 'schema_migrations', logging: o.logging ?? false };
+  const entities = [...allEntities, ...(o.connectors ?? []).flatMap((c) => c.entities)];
+  const common = { entities, migrations: allMigrations, migrationsTableName: 'schema_migrations', logging: o.logging ?? false };
   if (o.url) {
     const url = o.url.replace(/^mariadb:/, 'mysql:');
     return {
@@ -71,16 +79,47 @@ export class Db {
   readonly kind: DbKind;
   private readonly mutex = new Mutex();
 
-  constructor(readonly ds: DataSource) {
+  constructor(
+    readonly ds: DataSource,
+    /** Connectors whose tables this database maps (given to `Db.open`). */
+    readonly connectors: readonly ConnectorStorageSpec[] = [],
+  ) {
     this.kind = ds.options.type === 'mysql' || ds.options.type === 'mariadb' ? 'mysql' : 'sqlite';
     if (this.kind === 'mysql') skipDeadConnections(ds);
   }
 
+  /**
+   * Opens the database; with `runMigrations` (the hub; a worker only checks) runs the hub's
+   * migrations, then each connector's own.
+   */
   static async open(o: DbOptions, runMigrations = true): Promise<Db> {
+    const connectors = o.connectors ?? [];
+    checkConnectorTables(allEntities, connectors);
     const ds = new DataSource(dataSourceOptions(o));
     await ds.initialize();
-    if (runMigrations) await ds.runMigrations({ transaction: 'each' });
-    return new Db(ds);
+    try {
+      checkOwners(ds, connectors);
+      if (runMigrations) {
+        await ds.runMigrations({ transaction: 'each' });
+        await runConnectorMigrations(ds, connectors);
+      }
+    } catch (e) {
+      await ds.destroy();
+      throw e;
+    }
+    return new Db(ds, connectors);
+  }
+
+  /** Migrations of the hub and of the mapped connectors not yet run here (a worker refuses to start on a stale schema). */
+  async pendingMigrations(): Promise<string[]> {
+    const hub = (await this.ds.showMigrations()) ? ['hub'] : [];
+    const connectors = await pendingConnectorMigrations(this.ds, this.connectors);
+    return [...hub, ...connectors.map((m) => `${m.connectorId}:${m.name}`)];
+  }
+
+  /** True when the connector's tables are mapped here. */
+  hasStorage(connectorId: string): boolean {
+    return this.connectors.some((c) => c.id === connectorId);
   }
 
   get manager(): EntityManager {

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
 import { col, createTable } from '../schema';
 
-/** Connector installations, the runtime's dedupe and key/value tables, and the webhooks connector's endpoints, deliveries and attempts. */
+/** Connector installations and the runtime's dedupe and key/value tables (no connector's own tables: connectors migrate those). */
 export class Integrations1764057600003 implements MigrationInterface {
   name = 'Integrations1764057600003';
 
@@ -41,77 +41,13 @@ export class Integrations1764057600003 implements MigrationInterface {
       col.json('value'),
       col.time('expiresAt'),
     ]);
-    await createTable(
-      qr,
-      'webhook_endpoints',
-      [
-        col.id(),
-        col.ref('businessId'),
-        col.str('url', 2000),
-        col.str('description', 500, true),
-        col.json('eventTypes'),
-        col.bool('enabled', true),
-        col.str('disabledReason', 40, true),
-        col.time('disabledAt'),
-        col.text('secret', false),
-        col.text('previousSecret'),
-        col.time('previousSecretExpiresAt'),
-        col.time('failingSince'),
-        { name: 'disableAfterDays', type: 'int', default: '5' },
-        col.time('lastSuccessAt'),
-        col.time('lastFailureAt'),
-      ],
-      [{ name: 'ix_webhook_endpoints_business', columnNames: ['businessId'] }],
-    );
-    await createTable(
-      qr,
-      'webhook_deliveries',
-      [
-        col.id(),
-        col.ref('businessId'),
-        col.ref('endpointId'),
-        col.str('messageId', 64),
-        col.str('eventType', 80),
-        col.text('payload', false),
-        col.str('status', 16),
-        { name: 'attempts', type: 'int', default: '0' },
-        { name: 'roundAttempts', type: 'int', default: '0' },
-        col.time('nextAttemptAt'),
-        col.time('lockedUntil'),
-        { name: 'lastStatusCode', type: 'int', isNullable: true },
-        col.str('lastError', 500, true),
-        col.time('lastAttemptAt'),
-        col.time('deliveredAt'),
-      ],
-      [
-        { name: 'ux_webhook_deliveries_message', columnNames: ['endpointId', 'messageId'], isUnique: true },
-        { name: 'ix_webhook_deliveries_due', columnNames: ['status', 'nextAttemptAt'] },
-        { name: 'ix_webhook_deliveries_endpoint', columnNames: ['businessId', 'endpointId', 'createdAt'] },
-      ],
-    );
-    await createTable(
-      qr,
-      'webhook_attempts',
-      [
-        col.id(),
-        col.ref('businessId'),
-        col.ref('endpointId'),
-        col.ref('deliveryId'),
-        { name: 'attempt', type: 'int' },
-        col.str('status', 16),
-        { name: 'responseCode', type: 'int', isNullable: true },
-        { name: 'durationMs', type: 'int' },
-        col.str('error', 500, true),
-      ],
-      [
-        { name: 'ix_webhook_attempts_delivery', columnNames: ['deliveryId'] },
-        { name: 'ix_webhook_attempts_endpoint', columnNames: ['businessId', 'endpointId', 'createdAt'] },
-      ],
-    );
+    // The webhooks connector's tables (endpoints, deliveries, attempts) were created here until the
+    // connector owned its storage; its own first migration creates them, or adopts these on databases
+    // made before (hub/test/db/connector-storage.e2e-spec.ts).
   }
 
   async down(qr: QueryRunner): Promise<void> {
-    for (const t of ['webhook_attempts', 'webhook_deliveries', 'webhook_endpoints', 'connector_kv', 'connector_processed', 'integration_installations'])
+    for (const t of ['connector_kv', 'connector_processed', 'integration_installations'])
       await qr.dropTable(t, true);
   }
 }

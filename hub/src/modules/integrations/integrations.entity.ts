@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { JsonColumn, TenantEntity, TimeColumn } from '../../db/columns';
+import { IntColumn, JsonColumn, TenantEntity, TimeColumn } from '../../db/columns';
 
 /**
  * A connector installed for a business. `config` is the connector's config with every secret field
@@ -57,9 +57,17 @@ export class ConnectorKv {
   @PrimaryColumn({ type: 'varchar', length: 200 })
   key: string;
 
+  /** The JSON value; when `sealed`, the secret box's sealed text of its JSON. */
   @JsonColumn()
   value: any;
 
   @TimeColumn({ nullable: true })
   expiresAt: Date | null;
+
+  /** Bumped by every write: `update()` writes only if the version it read is still there (compare-and-set). */
+  @IntColumn()
+  version: number;
+
+  @Column({ type: 'boolean', default: false })
+  sealed: boolean;
 }

@@ -10,7 +10,7 @@ import type { Bus } from '../../bus/bus';
 import { RabbitBus, type RabbitBusOptions } from '../../bus/rabbit-bus';
 import { SecretBox } from '../../shared/crypto';
 import { AuditService } from '../audit/audit.service';
-import { createIntegrations, type ConnectorFactory } from './integrations.module';
+import { createIntegrations, loadConnectors, type ConnectorFactory } from './integrations.module';
 
 export interface WorkerOptions {
   /** The connector id (`@loyalty/connector-<id>`). */
@@ -34,8 +34,8 @@ export interface RunningWorker {
 
 /**
  * `loyalty-connector <id>`: one connector in its own process (production). It consumes the
- * connector's queue `connector.<id>` from RabbitMQ, reads installations and keeps its dedupe and
- * key/value rows in the hub's database (the hub runs the migrations), runs the connector's
+ * connector's queue `connector.<id>` from RabbitMQ, reads installations and keeps its dedupe,
+ * key/value rows and own tables in the hub's database (the hub runs the migrations, the connector's too), runs the connector's
  * background task, and serves its inbound routes at `/connectors/<id>/…` on PORT (plus /healthz).
  * The hub should list the id in CONNECTORS_EXTERNAL so it does not consume for it too.
  */
@@ -47,25 +47,39 @@ export async function startConnectorWorker(o: WorkerOptions): Promise<RunningWor
   const secretFile = path.join(config.dataDir, 'hub-secret');
   const hubSecret = config.HUB_SECRET ?? (fs.existsSync(secretFile) ? fs.readFileSync(secretFile, 'utf8').trim() : undefined);
   if (!hubSecret) throw new Error('HUB_SECRET is required (the same as the hub’s): connector settings are encrypted with it');
-  // The hub owns the schema: a worker never migrates, it only checks that the schema is current.
+  const secrets = new SecretBox(hubSecret);
+  // The connector first: the database maps its tables.
+  const catalog = loadConnectors({ config, secrets, log, only: [o.id], extra: o.connector ? [o.connector] : undefined });
+  if (!catalog.defs.has(o.id)) throw new Error(`No connector ${o.id} to run`);
+  // The hub owns the schema: a worker never migrates, it only checks that the schema is current
+  // (the hub's migrations and the connector's, which the hub runs when CONNECTORS lists it).
   const db = await Db.open(
-    { url: config.DATABASE_URL, sqlitePath: path.join(config.dataDir, 'loyalty.sqlite'), poolSize: Math.min(config.DATABASE_POOL_SIZE, 10) },
+    {
+      url: config.DATABASE_URL,
+      sqlitePath: path.join(config.dataDir, 'loyalty.sqlite'),
+      poolSize: Math.min(config.DATABASE_POOL_SIZE, 10),
+      connectors: catalog.storage,
+    },
     false,
   );
   let bus: Bus | undefined;
   let server: Server | undefined;
   try {
-    if (await db.ds.showMigrations()) throw new Error('The database schema is not current: start (or upgrade) the hub first, it runs the migrations');
+    const pending = await db.pendingMigrations();
+    if (pending.length)
+      throw new Error(
+        `The database schema is not current (pending: ${pending.join(', ')}): start (or upgrade) the hub first with ${o.id} in CONNECTORS, it runs the migrations`,
+      );
     bus = o.bus ?? new RabbitBus(config.AMQP_URL!, log.child({ component: 'bus' }), o.busOptions);
     const { service, host } = createIntegrations({
       db,
       bus,
       log,
       audit: new AuditService(db),
-      secrets: new SecretBox(hubSecret),
+      secrets,
       config,
       only: [o.id],
-      extra: o.connector ? [o.connector] : undefined,
+      catalog,
     });
     const def = service.defs.get(o.id)!;
     await bus.start();
