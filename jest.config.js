@@ -5,6 +5,8 @@ const common = {
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/hub/test/setup-env.ts'],
   moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
+  // Workspace packages (@loyalty/sdk) export their sources under this condition, dist/ otherwise.
+  testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', '@loyalty/source'] },
 };
 /** @type {import('jest').Config} */
 module.exports = {

@@ -6,6 +6,7 @@ module.exports = {
   rootDir: __dirname,
   transform: { '^.+\\.tsx?$': ['@swc/jest', swc] },
   testEnvironment: 'node',
+  testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', '@loyalty/source'] },
   setupFiles: ['<rootDir>/hub/test/setup-env.ts'],
   testMatch: ['<rootDir>/hub/test/reliability/**/*.rel-spec.ts'],
   testTimeout: 240000,

@@ -177,7 +177,7 @@ export class Hub {
     checkoutRoutes(api, checkout, (req) => tenants.currency(req.ctx));
     scannerRoutes(api, { checkout, cards, tenants, audit });
     summaryRoutes(api, this.db, tenants);
-    integrationsRoutes(api, integrations.service, integrations.host, audit);
+    integrationsRoutes(api, integrations.service, integrations.host, audit, config.publicUrl);
     walletRoutes(api, wallet);
     engagementRoutes(api, engagement);
     api.route(

@@ -39,7 +39,7 @@ export const manifestSchema = z.strictObject({
       z.strictObject({
         method: z.enum(['get', 'post', 'put', 'patch', 'delete']),
         /** Express-style path below `/connectors/<id>`, e.g. `/:businessId/hooks`; `:businessId` is the installing business. */
-        path: z.string().regex(/^\/[A-Za-z0-9_:.\/-]*$/, 'a path such as /:businessId/hooks'),
+        path: z.string().regex(/^\/[A-Za-z0-9_:./-]*$/, 'a path such as /:businessId/hooks'),
         /** What the vendor sends there, one line (OpenAPI summary, console hint). */
         summary: z.string().min(1).max(200),
       }),

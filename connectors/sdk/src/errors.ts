@@ -39,4 +39,14 @@ export class ConnectorProblem extends Error {
     super(message);
     this.name = 'ConnectorProblem';
   }
+
+  /** True for a ConnectorProblem of any copy of the SDK (a connector package may bring its own node_modules). */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return (
+      Function.prototype[Symbol.hasInstance].call(this, x) ||
+      (this === ConnectorProblem && typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[CONNECTOR_PROBLEM] === true)
+    );
+  }
 }
+const CONNECTOR_PROBLEM = Symbol.for('@loyalty/sdk.ConnectorProblem');
+Object.defineProperty(ConnectorProblem.prototype, CONNECTOR_PROBLEM, { value: true });

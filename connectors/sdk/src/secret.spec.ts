@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { maskConfig, maskSecret, mergeSecrets, scrubSecrets, secret, secretKeys, secretValues } from './secret';
+import { isSecretSchema, maskConfig, maskSecret, mergeSecrets, scrubSecrets, secret, secretKeys, secretValues, unsealedSecretProblem } from './secret';
 
 describe('secret config fields', () => {
   const schema = z.object({
@@ -50,4 +50,59 @@ describe('secret config fields', () => {
     expect(JSON.stringify(out)).not.toContain('sk_live_abcdefgh1234');
     expect(out.nested[0]!.h).toBe('Bearer [redacted]');
   });
+
+  it('stay secret through labels, descriptions, checks and wrappers', () => {
+    const labelled = z.object({
+      a: secret().meta({ title: 'API key', description: 'Settings → API' }),
+      b: secret(z.string()).describe('Signing secret'),
+      c: secret(z.string()).min(20).optional().meta({ title: 'Token' }),
+      d: secret().nullable().default(null),
+      e: secret(z.string().startsWith('sk_')).refine((v) => v.length > 5),
+      f: secret().transform((v) => v.trim()),
+      plain: z.string().meta({ title: 'Base URL' }),
+    });
+    expect(secretKeys(labelled).sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    const js = z.toJSONSchema(labelled, { io: 'input' }) as { properties: Record<string, { writeOnly?: boolean; title?: string }> };
+    expect(js.properties.a).toMatchObject({ title: 'API key', writeOnly: true });
+    // Masked, merged and scrubbed like any secret: the label changes nothing.
+    expect(maskConfig(labelled, { a: 'ak_0123456789abcdef', plain: 'x' })).toEqual({ a: '••••cdef', plain: 'x' });
+    expect(secretValues(labelled, { a: 'ak_0123456789abcdef', plain: 'x' })).toEqual(['ak_0123456789abcdef']);
+  });
+
+  it('can be unmarked on purpose, and a hand-written { secret: true } counts', () => {
+    expect(isSecretSchema(secret().meta({ secret: false }))).toBe(false);
+    expect(isSecretSchema(z.string().meta({ secret: true }))).toBe(true);
+  });
 });
+
+describe('a config form that promises a secret the host would not seal', () => {
+  it('is found when a field is drawn as a password box without secret()', () => {
+    expect(unsealedSecretProblem(z.object({ pin: z.string().meta({ writeOnly: true }) }))).toMatch(/config field pin is shown as a password box/);
+    expect(unsealedSecretProblem(z.object({ pin: z.string().meta({ format: 'password' }).optional() }))).toMatch(/pin/);
+  });
+
+  it('is found when a field is named like a credential without secret()', () => {
+    for (const key of ['password', 'clientSecret', 'accessToken', 'apiKey', 'api_key', 'privateKey', 'passphrase']) {
+      expect(unsealedSecretProblem(z.object({ [key]: z.string() }))).toMatch(new RegExp(`config field ${key} is named like a credential`));
+    }
+  });
+
+  it('is found when a secret sits inside a nested object (only top-level fields are sealed)', () => {
+    expect(unsealedSecretProblem(z.object({ auth: z.object({ user: z.string(), key: secret() }) }))).toMatch(/auth\.key is a secret inside an object/);
+  });
+
+  it('is not found for marked secrets, plain fields, or a name unmarked on purpose', () => {
+    expect(
+      unsealedSecretProblem(
+        z.object({
+          apiKey: secret().meta({ title: 'API key' }),
+          password: secret().optional(),
+          tokenUrl: z.url().meta({ secret: false, title: 'Token endpoint' }),
+          baseUrl: z.url(),
+          auth: z.object({ user: z.string() }),
+        }),
+      ),
+    ).toBeUndefined();
+  });
+});
+

@@ -71,6 +71,14 @@ export class Api {
     };
     this.router[spec.method](spec.path, ...mw, run);
   }
+
+  /**
+   * Lists a route that a router of its own serves (a connector's inbound routes, checked by the
+   * vendor's signature rather than by this API's auth and validation) in the OpenAPI document.
+   */
+  document(spec: RouteSpec): void {
+    this.specs.push(spec);
+  }
 }
 
 const problemSchema = {

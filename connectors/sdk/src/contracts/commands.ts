@@ -374,4 +374,12 @@ export class CommandError extends Error {
     super(message);
     this.name = 'CommandError';
   }
+
+  /** True for a CommandError of any copy of the SDK (a connector package may bring its own node_modules). */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return Function.prototype[Symbol.hasInstance].call(this, x) || (this === CommandError && isBranded(x, COMMAND_ERROR));
+  }
 }
+const COMMAND_ERROR = Symbol.for('@loyalty/sdk.CommandError');
+Object.defineProperty(CommandError.prototype, COMMAND_ERROR, { value: true });
+const isBranded = (x: unknown, brand: symbol) => typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[brand] === true;

@@ -1,11 +1,12 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
-import { captureRawBody, ConnectorProblem, handlerContext } from '@loyalty/sdk';
+import { captureRawBody, ConnectorProblem, handlerContext, inboundUrl } from '@loyalty/sdk';
 import type { Api } from '../../http/api';
 import { ROLE_SETS } from '../../http/auth';
 import { conflict, Problem } from '../../shared/errors';
 import type { AuditService } from '../audit/audit.service';
 import type { ConnectorHost } from './integrations.runtime';
+import type { IntegrationInstallation } from './integrations.entity';
 import type { IntegrationsService } from './integrations.service';
 import { catalogEntryView, checkView, configureBody, connectorIdParam, installBody, installationView, parkedView, testBody } from './integrations.schemas';
 
@@ -17,7 +18,21 @@ function asProblem(e: unknown): unknown {
   return e instanceof ConnectorProblem ? new Problem(e.status, e.code, e.message) : e;
 }
 
-export function integrationsRoutes(api: Api, integrations: IntegrationsService, host: ConnectorHost, audit: AuditService): void {
+/**
+ * @param publicUrl the hub's PUBLIC_URL, which the inbound URLs shown to a business start with.
+ */
+export function integrationsRoutes(api: Api, integrations: IntegrationsService, host: ConnectorHost, audit: AuditService, publicUrl = ''): void {
+  const defs = new Map(host.definitions.map((d) => [d.manifest.id, d]));
+  /** An installation as the console sees it, with the URLs its vendor calls (declared in the manifest). */
+  const show = (i: IntegrationInstallation) => ({
+    ...integrations.view(i),
+    inbound: (defs.get(i.connectorId)?.manifest.inbound ?? []).map((r) => ({
+      method: r.method,
+      path: r.path,
+      summary: r.summary,
+      url: inboundUrl(publicUrl, i.connectorId, r, i.businessId),
+    })),
+  });
   api.route(
     {
       method: 'get',
@@ -38,7 +53,7 @@ export function integrationsRoutes(api: Api, integrations: IntegrationsService, 
       auth: admins,
       response: z.object({ items: z.array(installationView) }),
     },
-    async (req) => ({ items: (await integrations.list(req.ctx)).map((i) => integrations.view(i)) }),
+    async (req) => ({ items: (await integrations.list(req.ctx)).map(show) }),
   );
   api.route(
     {
@@ -52,7 +67,7 @@ export function integrationsRoutes(api: Api, integrations: IntegrationsService, 
       status: 201,
       errors: [404, 409],
     },
-    async (req) => integrations.view(await integrations.install(req.ctx, req.valid.body)),
+    async (req) => show(await integrations.install(req.ctx, req.valid.body)),
   );
 
   // Connector-contributed console routes first, so their literal paths win over `/:connectorId/…`.
@@ -104,7 +119,7 @@ export function integrationsRoutes(api: Api, integrations: IntegrationsService, 
       response: installationView,
       errors: [404],
     },
-    async (req) => integrations.view(await integrations.get(req.ctx, req.valid.params.connectorId)),
+    async (req) => show(await integrations.get(req.ctx, req.valid.params.connectorId)),
   );
   api.route(
     {
@@ -118,7 +133,7 @@ export function integrationsRoutes(api: Api, integrations: IntegrationsService, 
       response: installationView,
       errors: [404],
     },
-    async (req) => integrations.view(await integrations.configure(req.ctx, req.valid.params.connectorId, req.valid.body)),
+    async (req) => show(await integrations.configure(req.ctx, req.valid.params.connectorId, req.valid.body)),
   );
   api.route(
     {
@@ -190,9 +205,24 @@ export function integrationsRoutes(api: Api, integrations: IntegrationsService, 
     },
   );
 
-  // Inbound routers (vendor -> hub) of the connectors this process runs, at /connectors/<id>/….
+  // Inbound routers (vendor -> hub) at /connectors/<id>/… on the hub's port, for every connector in
+  // the catalog: also those run by a `loyalty-connector` worker (CONNECTORS_EXTERNAL), so a vendor
+  // needs one public address. The hub builds the router from the definition it loaded for the
+  // catalog; the router's `ctx.hub.request` goes over the bus to the command server like a worker's.
   for (const def of host.definitions) {
-    if (!def.inbound || !host.runsHere(def.manifest.id)) continue;
+    if (!def.inbound) continue;
+    for (const r of def.manifest.inbound ?? []) {
+      api.document({
+        method: r.method,
+        path: `/connectors/${def.manifest.id}${r.path}`,
+        summary: r.summary,
+        description: `Called by ${def.manifest.name}, not by a console or a till: the connector checks the vendor's signature over the raw body. Answers 404 for a business that has not installed (or has disabled) the connector.`,
+        tags: [`Connector: ${def.manifest.name}`],
+        auth: 'public',
+        params: pathParams(r.path),
+        errors: [401, 404],
+      });
+    }
     const deps = host.deps(def);
     const router = def.inbound({
       log: deps.log,
@@ -205,4 +235,11 @@ export function integrationsRoutes(api: Api, integrations: IntegrationsService, 
       next(asProblem(err)),
     );
   }
+}
+
+/** Path parameters of an express-style path, for the OpenAPI document (`:businessId` explained). */
+function pathParams(path: string): z.ZodObject | undefined {
+  const names = [...path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
+  if (!names.length) return undefined;
+  return z.object(Object.fromEntries(names.map((n) => [n, n === 'businessId' ? z.string().describe('The business that installed the connector') : z.string()])));
 }

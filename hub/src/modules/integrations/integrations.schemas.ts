@@ -49,6 +49,10 @@ export const installationView = z.object({
   lastError: z.string().nullable(),
   createdAt: z.date(),
   updatedAt: z.date(),
+  /** The connector's inbound routes (declared in its manifest) with the full URL to give the vendor for this business. */
+  inbound: z.array(
+    z.object({ method: z.string(), path: z.string(), summary: z.string(), url: z.string().describe('PUBLIC_URL + /connectors/<id> + the path, business id filled in') }),
+  ),
 });
 
 export const checkView = z.object({ ok: z.boolean(), detail: z.string().optional(), error: z.string().optional() });
