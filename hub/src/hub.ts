@@ -124,7 +124,13 @@ export class Hub {
     this.secrets = new SecretBox(opts.hubSecret);
     client.collectDefaultMetrics({ register: this.metrics });
     const audit = new AuditService(this.db);
-    const tenants = new TenantsService(this.db, audit, config.SESSION_TTL_HOURS);
+    const tenants = new TenantsService(this.db, audit, {
+      sessionTtlHours: config.SESSION_TTL_HOURS,
+      sessionIdleMinutes: config.SESSION_IDLE_MINUTES,
+      secureCookies: config.secureCookies,
+      production: config.NODE_ENV === 'production',
+      secrets: this.secrets,
+    });
     this.relay = new OutboxRelay(this.db, this.bus, this.log.child({ component: 'outbox' }), { pollMs: config.OUTBOX_POLL_MS });
     const programs = new ProgramsService(this.db, audit);
     const guests = new GuestsService(this.db, audit);

@@ -29,7 +29,8 @@ export async function seedDemo(hub: Hub, publicUrl: string): Promise<DemoInfo | 
   const ownerPassword = randomPassword();
   const ownerEmail = 'owner@demo.local';
   const { business } = await hub.services.tenants.createBusiness(
-    { name: 'Demo Café', currency: 'RUB', timezone: 'Europe/Moscow', locale: 'ru', owner: { email: ownerEmail, name: 'Demo Owner', password: ownerPassword } },
+    // The README's quick start signs in with one password: the demo does not require a second factor.
+    { name: 'Demo Café', currency: 'RUB', timezone: 'Europe/Moscow', locale: 'ru', owner: { email: ownerEmail, name: 'Demo Owner', password: ownerPassword }, requireMfaForAdmins: false },
     systemActor('seed'),
   );
   const ctx = { businessId: business.id, actor: systemActor('seed') };

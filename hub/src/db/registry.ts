@@ -4,6 +4,7 @@ import { AuditEntry } from '../modules/audit/audit.entity';
 import { Business, Location, StaffSession, StaffUser, Terminal } from '../modules/tenants/tenants.entity';
 import { Foundation1764057600001 } from './migrations/0001-foundation';
 import { GuestImports1764057600005 } from './migrations/0005-guest-imports';
+import { StaffAccounts1764057600006 } from './migrations/0006-staff-accounts';
 import { GuestSegments1764057600007 } from './migrations/0007-guest-segments';
 import { GuestImport, GuestImportChunk } from '../modules/guests/import.entity';
 import { LoyaltyCore1764057600002 } from './migrations/0002-loyalty-core';
@@ -33,4 +34,4 @@ export const allEntities = [
 ];
 
 /** Migrations in order; never edit one that has shipped, add the next. */
-export const allMigrations = [Foundation1764057600001, LoyaltyCore1764057600002, Integrations1764057600003, WalletEngagement1764057600004, GuestImports1764057600005, GuestSegments1764057600007, ConnectorKvVersions1764057600009];
+export const allMigrations = [Foundation1764057600001, LoyaltyCore1764057600002, Integrations1764057600003, WalletEngagement1764057600004, GuestImports1764057600005, StaffAccounts1764057600006, GuestSegments1764057600007, ConnectorKvVersions1764057600009];

@@ -3,7 +3,18 @@ import { forbidden, unauthorized } from '../shared/errors';
 import type { TenantsService } from '../modules/tenants/tenants.service';
 import type { Auth, AuthFactory } from './api';
 
-export const SESSION_COOKIE = 'lh_session';
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The console session behind this request (staff routes only). */
+    staffSessionId?: string;
+  }
+}
+
+/**
+ * Routes a member who must enrol a second factor may still use: who am I, sign out, and their own
+ * account pages (where enrolment happens).
+ */
+const ALLOWED_BEFORE_MFA = /^\/v1\/admin\/(session$|me\/)/;
 
 function bearer(req: Request): string | undefined {
   const h = req.headers.authorization;
@@ -32,11 +43,15 @@ export function authFactory(tenants: TenantsService): AuthFactory {
           req.ctx = { businessId: who.businessId, actor: who.actor, requestId: String(req.id) };
           return next();
         }
-        const token = req.cookies?.[SESSION_COOKIE] as string | undefined;
+        const token = req.cookies?.[tenants.sessionCookie] as string | undefined;
         const session = token ? await tenants.resolveSession(token, req.ip) : undefined;
         if (!session) throw unauthorized('Please log in', token ? 'session_expired' : 'unauthorized');
         if (!auth.roles.includes(session.staff.role) && session.staff.role !== 'owner') throw forbidden();
+        if (session.mfaMissing && !ALLOWED_BEFORE_MFA.test(req.path)) {
+          throw forbidden('The business requires two-factor sign-in for your role: turn it on under Security first', 'mfa_enrolment_required');
+        }
         req.ctx = { businessId: session.businessId, actor: session.actor, requestId: String(req.id) };
+        req.staffSessionId = session.sessionId;
         next();
       } catch (e) {
         next(e);

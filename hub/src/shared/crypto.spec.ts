@@ -1,13 +1,24 @@
-import { hashPassword, newApiKey, SecretBox, verifyPassword } from './crypto';
+import { randomBytes, scryptSync } from 'node:crypto';
+import { hashPassword, newApiKey, passwordNeedsRehash, SecretBox, verifyPassword } from './crypto';
 
 describe('crypto', () => {
   it('hashes passwords with scrypt and verifies only the right one', async () => {
     const h = await hashPassword('correct horse');
-    expect(h).toMatch(/^scrypt\$16384\$8\$1\$/);
+    expect(h).toMatch(/^scrypt\$131072\$8\$1\$/);
+    expect(passwordNeedsRehash(h)).toBe(false);
     expect(h).not.toContain('correct horse');
     await expect(verifyPassword('correct horse', h)).resolves.toBe(true);
     await expect(verifyPassword('correct hors', h)).resolves.toBe(false);
     expect(await hashPassword('correct horse')).not.toBe(h); // salted
+  });
+
+  it('still verifies hashes made at the old cost (N=2^14) and marks them for rehash', async () => {
+    const salt = randomBytes(16);
+    const old = ['scrypt', 16384, 8, 1, salt.toString('base64url'), scryptSync('old staff pw', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64url')].join('$');
+    await expect(verifyPassword('old staff pw', old)).resolves.toBe(true);
+    expect(passwordNeedsRehash(old)).toBe(true);
+    // A row asking for more memory than today's cost is refused rather than computed.
+    await expect(verifyPassword('x', old.replace('$16384$', '$1048576$'))).resolves.toBe(false);
   });
 
   it('makes API keys with a visible prefix', () => {

@@ -3,30 +3,37 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes, scrypt as sc
 const scrypt = (pw: string, salt: Buffer, len: number, o: ScryptOptions) =>
   new Promise<Buffer>((res, rej) => scryptCb(pw, salt, len, o, (e, k) => (e ? rej(e) : res(k))));
 
-const SCRYPT = { N: 16384, r: 8, p: 1 };
+/** OWASP's scrypt parameters for passwords: N=2^17, r=8, p=1 (128 MiB per hash). */
+export const SCRYPT = { N: 2 ** 17, r: 8, p: 1 };
+/** Node refuses scrypt above 32 MiB unless told; 128·N·r bytes plus headroom. */
+const MAXMEM = 256 * 1024 * 1024;
 
 /** Staff password hash: `scrypt$N$r$p$salt$hash` (base64url). */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scrypt(password, salt, 32, { ...SCRYPT, maxmem: 64 * 1024 * 1024 });
+  const key = await scrypt(password, salt, 32, { ...SCRYPT, maxmem: MAXMEM });
   return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [alg, n, r, p, salt, hash] = stored.split('$');
   if (alg !== 'scrypt' || !salt || !hash) return false;
+  const N = Number(n);
+  // Parameters come from our own column; still, never let a row ask for more memory than ours.
+  if (!Number.isInteger(N) || N < 2 || N > SCRYPT.N || Number(r) > SCRYPT.r || Number(p) > SCRYPT.p) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const key = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-    maxmem: 64 * 1024 * 1024,
-  });
+  const key = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, { N, r: Number(r), p: Number(p), maxmem: MAXMEM });
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
+/** A stored hash made with weaker parameters than today's: rehash it after the next good login. */
+export function passwordNeedsRehash(stored: string): boolean {
+  const [alg, n, r, p] = stored.split('$');
+  return alg !== 'scrypt' || Number(n) < SCRYPT.N || Number(r) < SCRYPT.r || Number(p) < SCRYPT.p;
+}
+
 /** A hash that costs as much as a real verification, for unknown logins (no timing oracle). */
-export const DUMMY_PASSWORD_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+export const DUMMY_PASSWORD_HASH = `scrypt$${SCRYPT.N}$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`;
 
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 

@@ -1,5 +1,5 @@
 import { Column, Entity, Index } from 'typeorm';
-import { BaseEntity, JsonColumn, RefColumn, TenantEntity, TimeColumn } from '../../db/columns';
+import { BaseEntity, IntColumn, JsonColumn, RefColumn, TenantEntity, TimeColumn } from '../../db/columns';
 import type { Role } from '../../shared/context';
 
 /** A business (tenant): a café, a restaurant chain, a salon. */
@@ -95,6 +95,22 @@ export class StaffUser extends TenantEntity {
 
   @TimeColumn({ nullable: true })
   lastLoginAt: Date | null;
+
+  /** TOTP secret (base32), sealed with the hub's SecretBox; set at enrolment, kept after confirmation. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  mfaSecret: string | null = null;
+
+  /** When the second factor was confirmed; null = not enrolled (a pending secret may exist). */
+  @TimeColumn({ nullable: true })
+  mfaEnabledAt: Date | null = null;
+
+  /** SHA-256 hashes of the unused one-time recovery codes. */
+  @JsonColumn({ nullable: true })
+  mfaRecoveryCodes: string[] | null = null;
+
+  /** The last TOTP time step accepted: a code is good once (no replay within its 30 s window). */
+  @IntColumn({ nullable: true })
+  mfaLastStep: number | null = null;
 }
 
 /** A console session; the cookie carries the token, the row keeps only its hash. */
@@ -112,4 +128,8 @@ export class StaffSession extends TenantEntity {
 
   @Column({ type: 'varchar', length: 64, nullable: true })
   ip: string | null;
+
+  /** Last request seen on this session (kept to the minute): the idle timeout counts from it. */
+  @TimeColumn({ nullable: true })
+  lastSeenAt: Date | null = null;
 }

@@ -1,16 +1,27 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { Api } from '../../http/api';
-import { ROLE_SETS, SESSION_COOKIE } from '../../http/auth';
+import { ROLE_SETS } from '../../http/auth';
+import { Problem } from '../../shared/errors';
+import type { StaffUser } from './tenants.entity';
 import type { TenantsService } from './tenants.service';
 import { businessOut, locationOut, staffOut, terminalOut } from './tenants.service';
 import {
   businessView,
+  changePasswordBody,
   idParam,
   locationBody,
   locationView,
+  loginAnswer,
   loginBody,
   meView,
+  mfaCodeBody,
+  mfaDisableBody,
+  mfaEnrolmentView,
+  mfaLoginBody,
+  passwordChangedView,
+  recoveryCodesView,
+  securityView,
   staffBody,
   staffPatch,
   staffView,
@@ -23,23 +34,59 @@ import {
 export function tenantsRoutes(api: Api, tenants: TenantsService, cookie: { secure: boolean; ttlHours: number }): void {
   const tags = ['Business'];
 
+  /** Answers 429 with Retry-After when the sign-in back-off says to wait. */
+  const withRetryAfter = async <T>(res: Response, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (e) {
+      const seconds = e instanceof Problem ? e.extra?.retryAfterSeconds : undefined;
+      if (typeof seconds === 'number') res.setHeader('Retry-After', String(seconds));
+      throw e;
+    }
+  };
+  const startSession = async (res: Response, token: string, staff: StaffUser, expiresAt: Date) => {
+    // The cookie lives as long as the session may; the hub also ends it after SESSION_IDLE_MINUTES idle.
+    res.cookie(tenants.sessionCookie, token, { httpOnly: true, secure: cookie.secure, sameSite: 'strict', path: '/', expires: expiresAt });
+    const business = await tenants.getBusiness({ businessId: staff.businessId, actor: { type: 'staff', id: staff.id } });
+    return { staff: staffOut(staff), business: businessOut(business) };
+  };
+
   api.route(
     {
       method: 'post',
       path: '/v1/admin/session',
-      summary: 'Log in to the console',
+      summary: 'Log in to the console (step two follows for members with a second factor)',
+      description:
+        'Answers the member and business with a session cookie, or — when the member has two-factor sign-in — `{mfaRequired: true, challenge}` to send with a code to POST /v1/admin/session/mfa. Wrong passwords back off (429 with Retry-After) per e-mail and address; a correct password from another address still signs in.',
       tags: ['Session'],
       auth: 'public',
       body: loginBody,
-      response: meView,
+      response: loginAnswer,
       errors: [401, 429],
     },
     async (req: Request, res: Response) => {
       const { email, password } = req.valid.body;
-      const { token, staff, expiresAt } = await tenants.login(email, password, req.ip ?? 'unknown');
-      res.cookie(SESSION_COOKIE, token, { httpOnly: true, secure: cookie.secure, sameSite: 'strict', path: '/', expires: expiresAt });
-      const business = await tenants.getBusiness({ businessId: staff.businessId, actor: { type: 'staff', id: staff.id } });
-      return { staff: staffOut(staff), business: businessOut(business) };
+      const r = await withRetryAfter(res, () => tenants.login(email, password, req.ip ?? 'unknown'));
+      if (r.kind === 'mfa') return { mfaRequired: true as const, challenge: r.challenge, expiresAt: r.expiresAt };
+      return startSession(res, r.token, r.staff, r.expiresAt);
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/v1/admin/session/mfa',
+      summary: 'Second sign-in step: a code from the authenticator app or a recovery code',
+      tags: ['Session'],
+      auth: 'public',
+      body: mfaLoginBody,
+      response: meView,
+      errors: [401, 429],
+    },
+    async (req: Request, res: Response) => {
+      const { challenge, code } = req.valid.body;
+      const r = await withRetryAfter(res, () => tenants.completeMfa(challenge, code, req.ip ?? 'unknown'));
+      return startSession(res, r.token, r.staff, r.expiresAt);
     },
   );
 
@@ -52,11 +99,79 @@ export function tenantsRoutes(api: Api, tenants: TenantsService, cookie: { secur
   );
 
   api.route({ method: 'delete', path: '/v1/admin/session', summary: 'Log out', tags: ['Session'], auth: 'public' }, async (req, res) => {
-    const token = req.cookies?.[SESSION_COOKIE];
+    const token = req.cookies?.[tenants.sessionCookie];
     if (typeof token === 'string') await tenants.logout(token);
-    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.clearCookie(tenants.sessionCookie, { path: '/', secure: cookie.secure, httpOnly: true, sameSite: 'strict' });
     return undefined;
   });
+
+  // The signed-in member's own account: password and second factor.
+  const me = ['Account'];
+  api.route(
+    {
+      method: 'post',
+      path: '/v1/admin/me/password',
+      summary: 'Change my password (the current one is required; my other sessions end)',
+      tags: me,
+      auth: { roles: ROLE_SETS.staff },
+      body: changePasswordBody,
+      response: passwordChangedView,
+      errors: [422, 429],
+    },
+    async (req, res) => withRetryAfter(res, () => tenants.changeOwnPassword(req.ctx, req.staffSessionId ?? '', req.valid.body)),
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/admin/me/security',
+      summary: 'My two-factor sign-in state',
+      tags: me,
+      auth: { roles: ROLE_SETS.staff },
+      response: securityView,
+    },
+    async (req) => tenants.security(req.ctx),
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/v1/admin/me/mfa',
+      summary: 'Start two-factor enrolment: a new TOTP secret, shown once (text, otpauth URI, QR)',
+      tags: me,
+      auth: { roles: ROLE_SETS.staff },
+      response: mfaEnrolmentView,
+      status: 201,
+      errors: [409],
+    },
+    async (req) => tenants.startMfa(req.ctx),
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/v1/admin/me/mfa/confirm',
+      summary: 'Confirm enrolment with a code from the app; answers 10 one-time recovery codes (shown once)',
+      tags: me,
+      auth: { roles: ROLE_SETS.staff },
+      body: mfaCodeBody,
+      response: recoveryCodesView,
+      errors: [409, 422],
+    },
+    async (req) => tenants.confirmMfa(req.ctx, req.staffSessionId ?? '', req.valid.body.code),
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/v1/admin/me/mfa/disable',
+      summary: 'Turn two-factor sign-in off (password and a current code)',
+      tags: me,
+      auth: { roles: ROLE_SETS.staff },
+      body: mfaDisableBody,
+      errors: [409, 422, 429],
+    },
+    async (req, res) => {
+      await withRetryAfter(res, () => tenants.disableMfa(req.ctx, req.valid.body));
+      return undefined;
+    },
+  );
 
   api.route(
     { method: 'get', path: '/v1/admin/business', summary: 'The business and its settings', tags, auth: { roles: ROLE_SETS.staff }, response: businessView },
