@@ -12,8 +12,14 @@ import { formatDate, formatDateTime, formatNumber } from '../app/format';
 import { guestLabel, Money } from '../app/domain';
 import type { Guest } from '../app/types';
 import { RegisterGuestModal } from './RegisterGuestModal';
+import { GuestCount, GuestFilters, segmentFromParams } from './GuestFilters';
+import { http, withQuery } from '../app/api';
+import { useLoad } from '../app/useLoad';
 
-/** Clients › Guests: search by phone, name, e-mail or card number; status filter; register a guest. */
+/**
+ * Clients › Guests: search by phone, name, e-mail or card number; status and segment filters (kept
+ * in the page's address) with the number of guests that match; register a guest.
+ */
 export function GuestsPage() {
   const { t, lang } = useI18n();
   const { staff, business } = useMe();
@@ -24,14 +30,22 @@ export function GuestsPage() {
   const status = params.get('status') ?? 'active';
   const [draft, setDraft] = useState(q);
   const [registering, setRegistering] = useState(false);
-  const list = useCursorList<Guest>('/v1/admin/guests', { q: q || undefined, status: status === 'all' ? undefined : status });
+  const segment = segmentFromParams(params);
+  const query = { q: q || undefined, status: status === 'all' ? undefined : status, ...segment };
+  const list = useCursorList<Guest>('/v1/admin/guests', query);
+  const queryKey = JSON.stringify(query);
+  const count = useLoad((signal) => http.get<{ count: number }>(withQuery('/v1/admin/guests/count', query), { signal }).then((r) => r.count), [queryKey]);
 
-  const setParam = (key: string, value: string | undefined) => {
+  const patchParams = (patch: Record<string, string | undefined>) => {
     const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
+    for (const [key, value] of Object.entries(patch)) {
+      if (value) next.set(key, value);
+      else next.delete(key);
+    }
     setParams(next, { replace: true });
   };
+  const setParam = (key: string, value: string | undefined) => patchParams({ [key]: value });
+  const filtered = Object.keys(segment).length > 0;
 
   const columns: TableColumnsType<Guest> = [
     {
@@ -109,8 +123,21 @@ export function GuestsPage() {
               ]}
             />
           </Space>
-          <Button icon={<ReloadOutlined />} onClick={list.reload} aria-label={t('common.refresh')} />
+          <Space>
+            <GuestCount count={count.error ? undefined : count.data} loading={count.loading} />
+            <Button
+              icon={<ReloadOutlined />}
+              onClick={() => {
+                list.reload();
+                count.reload();
+              }}
+              aria-label={t('common.refresh')}
+            />
+          </Space>
         </Flex>
+        <div style={{ marginBottom: 16 }}>
+          <GuestFilters value={segment} onChange={patchParams} />
+        </div>
         {list.error ? (
           <ErrorState error={list.error} onRetry={list.reload} />
         ) : (
@@ -121,7 +148,7 @@ export function GuestsPage() {
             loading={list.loading}
             pagination={false}
             onRow={(g) => ({ onDoubleClick: () => navigate(`/clients/guests/${g.id}`) })}
-            locale={{ emptyText: q ? t('guests.emptySearch', { q }) : t('guests.empty') }}
+            locale={{ emptyText: q ? t('guests.emptySearch', { q }) : filtered ? t('segment.empty') : t('guests.empty') }}
             data-testid="guests-table"
             scroll={{ x: 900 }}
           />

@@ -68,19 +68,36 @@ describeEachDb('guest segments', (backend) => {
       ids[key] = res.body.guest.id;
       return res.body as { guest: { id: string; phone: string }; card: { id: string } | null };
     };
-    const counters = (key: string, v: Partial<Pick<Guest, 'visits' | 'spendMinor' | 'lastPurchaseAt' | 'createdAt'>>) => t.hub.db.manager.getRepository(Guest).update({ id: ids[key] }, v);
-    const level = (cardId: string, levelCode: string) => l.admin('post', `/v1/admin/cards/${cardId}/level`).send({ levelCode, reason: 'test fixture' }).expect(200);
+    const counters = (key: string, v: Partial<Pick<Guest, 'visits' | 'spendMinor' | 'lastPurchaseAt' | 'createdAt'>>) =>
+      t.hub.db.manager.getRepository(Guest).update({ id: ids[key] }, v);
+    const level = (cardId: string, levelCode: string) =>
+      l.admin('post', `/v1/admin/cards/${cardId}/level`).send({ levelCode, reason: 'test fixture' }).expect(200);
     const now = Date.now();
 
     // anna: 30 today, gold in Club, pass installed on a phone, consented, came back two days ago.
     const anna = await register('anna', { gender: 'female', birthday: yearsBefore(today, 30), marketingConsent: true, programId: bonus.id });
     await level(anna.card!.id, 'gold');
     const registrations = t.hub.db.manager.getRepository(WalletRegistration);
-    await registrations.insert(registrations.create({ businessId: b.businessId, cardId: anna.card!.id, deviceLibraryId: 'device-1', passTypeId: 'pass.test', serial: anna.card!.id, pushToken: 'token' }));
+    await registrations.insert(
+      registrations.create({
+        businessId: b.businessId,
+        cardId: anna.card!.id,
+        deviceLibraryId: 'device-1',
+        passTypeId: 'pass.test',
+        serial: anna.card!.id,
+        pushToken: 'token',
+      }),
+    );
     await counters('anna', { visits: 5, spendMinor: 500000, lastPurchaseAt: new Date(now - 2 * DAY), createdAt: new Date('2025-01-15T10:00:00Z') });
 
     // boris: 30 tomorrow (29 today), silver, from a VK spring link; last seen 40 days ago; registered at 23:59 Moscow on Mar 1.
-    const boris = await register('boris', { gender: 'male', birthday: shiftDay(yearsBefore(today, 30), 1), source: 'form', utm: { source: 'vk', campaign: 'spring', medium: 'cpc' }, programId: bonus.id });
+    const boris = await register('boris', {
+      gender: 'male',
+      birthday: shiftDay(yearsBefore(today, 30), 1),
+      source: 'form',
+      utm: { source: 'vk', campaign: 'spring', medium: 'cpc' },
+      programId: bonus.id,
+    });
     await level(boris.card!.id, 'silver');
     await counters('boris', { visits: 1, spendMinor: 10000, lastPurchaseAt: new Date(now - 40 * DAY), createdAt: new Date('2025-03-01T20:59:59Z') });
 
@@ -97,11 +114,21 @@ describeEachDb('guest segments', (backend) => {
 
     // dina: born Jan 6, imported, VK autumn link; bought early on the first day of the 30-day window.
     await register('dina', { gender: 'female', birthday: '1985-01-06', source: 'import', utm: { source: 'vk', campaign: 'autumn' } });
-    await counters('dina', { visits: 3, spendMinor: 30000, lastPurchaseAt: new Date(moscowMidnight(shiftDay(today, -29)).getTime() + 3600 * 1000), createdAt: new Date('2024-05-05T12:00:00Z') });
+    await counters('dina', {
+      visits: 3,
+      spendMinor: 30000,
+      lastPurchaseAt: new Date(moscowMidnight(shiftDay(today, -29)).getTime() + 3600 * 1000),
+      createdAt: new Date('2024-05-05T12:00:00Z'),
+    });
 
     // elena: born Dec 28; bought one minute before the 30-day window opened.
     await register('elena', { gender: 'female', birthday: '1975-12-28' });
-    await counters('elena', { visits: 2, spendMinor: 20000, lastPurchaseAt: new Date(moscowMidnight(shiftDay(today, -29)).getTime() - 60 * 1000), createdAt: new Date('2024-05-06T12:00:00Z') });
+    await counters('elena', {
+      visits: 2,
+      spendMinor: 20000,
+      lastPurchaseAt: new Date(moscowMidnight(shiftDay(today, -29)).getTime() - 60 * 1000),
+      createdAt: new Date('2024-05-06T12:00:00Z'),
+    });
 
     // fyodor: erased; had a birthday today and a VK link, but erasure removed them.
     await register('fyodor', { gender: 'male', birthday: yearsBefore(today, 40), utm: { source: 'vk' } });
@@ -110,7 +137,11 @@ describeEachDb('guest segments', (backend) => {
 
     // A twin of anna in another business never shows up here.
     const other = await t.business('Elsewhere');
-    await t.http.post('/v1/admin/guests').set('Cookie', other.ownerCookie).send({ phone: l.nextPhone(), gender: 'female', birthday: yearsBefore(today, 30), source: 'form', utm: { source: 'vk', campaign: 'spring' } }).expect(201);
+    await t.http
+      .post('/v1/admin/guests')
+      .set('Cookie', other.ownerCookie)
+      .send({ phone: l.nextPhone(), gender: 'female', birthday: yearsBefore(today, 30), source: 'form', utm: { source: 'vk', campaign: 'spring' } })
+      .expect(201);
   });
   afterAll(async () => {
     await t?.close();
@@ -227,7 +258,9 @@ describeEachDb('guest segments', (backend) => {
     const doc = (await t.http.get('/v1/openapi.json').expect(200)).body;
     const params = (doc.paths['/v1/admin/guests/count'].get.parameters as { name: string }[]).map((p) => p.name);
     expect(params).toEqual(expect.arrayContaining(['programId', 'level', 'birthdayIn', 'utmSource', 'walletInstalled', 'notBackDays', 'q']));
-    expect((doc.paths['/v1/admin/guests'].get.parameters as { name: string }[]).map((p) => p.name)).toEqual(expect.arrayContaining(['cursor', 'ageFrom', 'registeredTo']));
+    expect((doc.paths['/v1/admin/guests'].get.parameters as { name: string }[]).map((p) => p.name)).toEqual(
+      expect.arrayContaining(['cursor', 'ageFrom', 'registeredTo']),
+    );
   });
 
   it('keeps the UTM and birthday columns in step when a guest changes or is erased', async () => {
@@ -235,7 +268,11 @@ describeEachDb('guest segments', (backend) => {
     try {
       expect(await segment({ birthdayFrom: '12-29', birthdayTo: '12-29' })).toBe('dina');
       const g = await t.hub.db.manager.getRepository(Guest).findOneByOrFail({ id: ids.fyodor });
-      expect({ birthdayMd: g.birthdayMd, utmSource: g.utmSource, utmCampaign: g.utmCampaign }).toEqual({ birthdayMd: null, utmSource: null, utmCampaign: null });
+      expect({ birthdayMd: g.birthdayMd, utmSource: g.utmSource, utmCampaign: g.utmCampaign }).toEqual({
+        birthdayMd: null,
+        utmSource: null,
+        utmCampaign: null,
+      });
     } finally {
       await l.admin('patch', `/v1/admin/guests/${ids.dina}`).send({ birthday: '1985-01-06' }).expect(200);
     }
@@ -258,10 +295,20 @@ describeEachDb('guest segments migration', (backend) => {
       ];
       const businessId = newId();
       for (const [phone, utm, birthday] of rows) {
-        await qr.query('INSERT INTO guests (id, businessId, referralCode, phone, utm, birthday) VALUES (?, ?, ?, ?, ?, ?)', [newId(), businessId, randomBytes(4).toString('hex'), phone, utm, birthday]);
+        await qr.query('INSERT INTO guests (id, businessId, referralCode, phone, utm, birthday) VALUES (?, ?, ?, ?, ?, ?)', [
+          newId(),
+          businessId,
+          randomBytes(4).toString('hex'),
+          phone,
+          utm,
+          birthday,
+        ]);
       }
       await m.up(qr);
-      const got = (await qr.query('SELECT phone, utmSource, utmCampaign, birthdayMd FROM guests WHERE businessId = ? ORDER BY phone', [businessId])) as Record<string, string | null>[];
+      const got = (await qr.query('SELECT phone, utmSource, utmCampaign, birthdayMd FROM guests WHERE businessId = ? ORDER BY phone', [businessId])) as Record<
+        string,
+        string | null
+      >[];
       expect(got.map((g) => [g.phone, g.utmSource, g.utmCampaign, g.birthdayMd])).toEqual([
         ['+79990000001', 'vk', 'spring', '12-30'],
         ['+79990000002', null, null, null],
@@ -296,10 +343,23 @@ if (process.env.TEST_DATABASE_URL) {
           const month = String((i % 12) + 1).padStart(2, '0');
           const day = String((i % 28) + 1).padStart(2, '0');
           const birthday = `${1950 + (i % 60)}-${month}-${day}`;
-          values.push(newId(), biz, randomBytes(5).toString('hex'), `+7990${String(i).padStart(7, '0')}`, birthday, `${month}-${day}`, i % 50 === 0 ? 'vk' : null, new Date(now - (i % 365) * DAY), new Date(now - (i % 700) * DAY));
+          values.push(
+            newId(),
+            biz,
+            randomBytes(5).toString('hex'),
+            `+7990${String(i).padStart(7, '0')}`,
+            birthday,
+            `${month}-${day}`,
+            i % 50 === 0 ? 'vk' : null,
+            new Date(now - (i % 365) * DAY),
+            new Date(now - (i % 700) * DAY),
+          );
         }
         const rows = Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-        await t.hub.db.manager.query(`INSERT INTO guests (id, businessId, referralCode, phone, birthday, birthdayMd, utmSource, lastPurchaseAt, createdAt) VALUES ${rows}`, values);
+        await t.hub.db.manager.query(
+          `INSERT INTO guests (id, businessId, referralCode, phone, birthday, birthdayMd, utmSource, lastPurchaseAt, createdAt) VALUES ${rows}`,
+          values,
+        );
       }
       await t.hub.db.manager.query('ANALYZE TABLE guests');
     });

@@ -27,7 +27,9 @@ export class GuestSegments1764057600007 implements MigrationInterface {
     const q = (n: string) => (mysql ? `\`${n}\`` : `"${n}"`);
     if (mysql) {
       // One ALTER: MariaDB rebuilds the table once for all three columns.
-      await qr.query(`ALTER TABLE guests ADD COLUMN utmSource varchar(100) NULL, ADD COLUMN utmCampaign varchar(100) NULL, ADD COLUMN birthdayMd varchar(5) NULL`);
+      await qr.query(
+        `ALTER TABLE guests ADD COLUMN utmSource varchar(100) NULL, ADD COLUMN utmCampaign varchar(100) NULL, ADD COLUMN birthdayMd varchar(5) NULL`,
+      );
       await qr.query(
         `UPDATE guests SET
            utmSource = NULLIF(TRIM(SUBSTRING(JSON_UNQUOTE(JSON_EXTRACT(utm, '$.source')), 1, 100)), ''),
@@ -36,7 +38,12 @@ export class GuestSegments1764057600007 implements MigrationInterface {
       );
     } else {
       // ALTER TABLE … ADD COLUMN, not qr.addColumn (which copies the whole table on SQLite).
-      for (const [c, len] of [['utmSource', 100], ['utmCampaign', 100], ['birthdayMd', 5]] as const) await qr.query(`ALTER TABLE guests ADD COLUMN ${q(c)} varchar(${len}) NULL`);
+      for (const [c, len] of [
+        ['utmSource', 100],
+        ['utmCampaign', 100],
+        ['birthdayMd', 5],
+      ] as const)
+        await qr.query(`ALTER TABLE guests ADD COLUMN ${q(c)} varchar(${len}) NULL`);
       await qr.query(
         `UPDATE guests SET
            utmSource = NULLIF(TRIM(SUBSTR(json_extract(utm, '$.source'), 1, 100)), ''),

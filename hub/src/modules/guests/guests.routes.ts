@@ -14,9 +14,10 @@ export function guestsRoutes(api: Api, guests: GuestsService, cards: CardsServic
       method: 'get',
       path: '/v1/admin/guests',
       summary: 'Find guests (phone, name, e-mail, card number) and filter them by segment, newest first',
-      description: 'Segment parameters narrow the list together (AND); a list parameter matches any of its comma-separated values. Days are in the business time zone.',
+      description:
+        'Segment parameters narrow the list together (AND); a list parameter matches any of its comma-separated values. Days are in the business time zone.',
       tags,
-      auth: { roles: ROLE_SETS.staff },
+      auth: { roles: ROLE_SETS.marketing },
       query: guestListQuery,
       response: z.object({ items: z.array(guestView), nextCursor: z.string().nullable() }),
       errors: [422],
@@ -32,7 +33,7 @@ export function guestsRoutes(api: Api, guests: GuestsService, cards: CardsServic
       path: '/v1/admin/guests/count',
       summary: 'How many guests match a search and segment filter (the same parameters as the list)',
       tags,
-      auth: { roles: ROLE_SETS.staff },
+      auth: { roles: ROLE_SETS.marketing },
       query: guestCountQuery,
       response: z.object({ count: z.number().int() }),
       errors: [422],
@@ -57,7 +58,16 @@ export function guestsRoutes(api: Api, guests: GuestsService, cards: CardsServic
     },
   );
   api.route(
-    { method: 'get', path: '/v1/admin/guests/:id', summary: 'A guest and their cards', tags, auth: { roles: ROLE_SETS.staff }, params: idParam, response: z.object({ guest: guestView, cards: z.array(cardView) }), errors: [404] },
+    {
+      method: 'get',
+      path: '/v1/admin/guests/:id',
+      summary: 'A guest and their cards',
+      tags,
+      auth: { roles: ROLE_SETS.staff },
+      params: idParam,
+      response: z.object({ guest: guestView, cards: z.array(cardView) }),
+      errors: [404],
+    },
     async (req) => {
       const g = await guests.get(req.ctx, req.valid.params.id);
       const list = await cards.listForGuest(req.ctx, g.id);
@@ -65,7 +75,17 @@ export function guestsRoutes(api: Api, guests: GuestsService, cards: CardsServic
     },
   );
   api.route(
-    { method: 'patch', path: '/v1/admin/guests/:id', summary: 'Change a guest profile', tags, auth: { roles: ROLE_SETS.marketing }, params: idParam, body: updateGuestBody, response: guestView, errors: [404, 409] },
+    {
+      method: 'patch',
+      path: '/v1/admin/guests/:id',
+      summary: 'Change a guest profile',
+      tags,
+      auth: { roles: ROLE_SETS.marketing },
+      params: idParam,
+      body: updateGuestBody,
+      response: guestView,
+      errors: [404, 409],
+    },
     async (req) => guestOut(await guests.update(req.ctx, req.valid.params.id, req.valid.body)),
   );
   api.route(
@@ -83,18 +103,49 @@ export function guestsRoutes(api: Api, guests: GuestsService, cards: CardsServic
   );
 
   // Blacklist
-  api.route({ method: 'get', path: '/v1/admin/blacklist', summary: 'Blacklisted phones', tags: ['Blacklist'], auth: { roles: ROLE_SETS.staff }, response: z.object({ items: z.array(blacklistView) }) }, async (req) => ({
-    items: (await guests.listBlacklist(req.ctx)).map((e) => ({ id: e.id, phone: e.phone, reason: e.reason, createdAt: e.createdAt })),
-  }));
   api.route(
-    { method: 'post', path: '/v1/admin/blacklist', summary: 'Blacklist a phone (blocks the guest’s cards)', tags: ['Blacklist'], auth: { roles: ROLE_SETS.admins }, body: blacklistBody, response: blacklistView, status: 201, errors: [409] },
+    {
+      method: 'get',
+      path: '/v1/admin/blacklist',
+      summary: 'Blacklisted phones',
+      tags: ['Blacklist'],
+      auth: { roles: ROLE_SETS.marketing },
+      response: z.object({ items: z.array(blacklistView) }),
+    },
+    async (req) => ({
+      items: (await guests.listBlacklist(req.ctx)).map((e) => ({ id: e.id, phone: e.phone, reason: e.reason, createdAt: e.createdAt })),
+    }),
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/v1/admin/blacklist',
+      summary: 'Blacklist a phone (blocks the guest’s cards)',
+      tags: ['Blacklist'],
+      auth: { roles: ROLE_SETS.admins },
+      body: blacklistBody,
+      response: blacklistView,
+      status: 201,
+      errors: [409],
+    },
     async (req) => {
       const e = await guests.addToBlacklist(req.ctx, req.valid.body.phone, req.valid.body.reason);
       return { id: e.id, phone: e.phone, reason: e.reason, createdAt: e.createdAt };
     },
   );
-  api.route({ method: 'delete', path: '/v1/admin/blacklist/:id', summary: 'Remove a phone from the blacklist', tags: ['Blacklist'], auth: { roles: ROLE_SETS.admins }, params: idParam, errors: [404] }, async (req) => {
-    await guests.removeFromBlacklist(req.ctx, req.valid.params.id);
-    return undefined;
-  });
+  api.route(
+    {
+      method: 'delete',
+      path: '/v1/admin/blacklist/:id',
+      summary: 'Remove a phone from the blacklist',
+      tags: ['Blacklist'],
+      auth: { roles: ROLE_SETS.admins },
+      params: idParam,
+      errors: [404],
+    },
+    async (req) => {
+      await guests.removeFromBlacklist(req.ctx, req.valid.params.id);
+      return undefined;
+    },
+  );
 }

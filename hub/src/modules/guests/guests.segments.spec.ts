@@ -39,9 +39,19 @@ const one = (f: SegmentFilter, now?: Date) => {
 
 describe('segment filter schema', () => {
   it('reads lists from commas or repeated parameters, drops empty ones, and coerces numbers and booleans', () => {
-    expect(parse({ level: 'gold, silver', source: ['pos', 'form'], gender: 'female,unknown' })).toEqual({ level: ['gold', 'silver'], source: ['pos', 'form'], gender: ['female', 'unknown'] });
+    expect(parse({ level: 'gold, silver', source: ['pos', 'form'], gender: 'female,unknown' })).toEqual({
+      level: ['gold', 'silver'],
+      source: ['pos', 'form'],
+      gender: ['female', 'unknown'],
+    });
     expect(parse({ source: '', utmSource: ' , ' })).toEqual({ source: undefined, utmSource: undefined });
-    expect(parse({ ageFrom: '25', visitsMin: '0', walletInstalled: 'false', blacklisted: 'true', consent: '1' })).toEqual({ ageFrom: 25, visitsMin: 0, walletInstalled: false, blacklisted: true, consent: true });
+    expect(parse({ ageFrom: '25', visitsMin: '0', walletInstalled: 'false', blacklisted: 'true', consent: '1' })).toEqual({
+      ageFrom: 25,
+      visitsMin: 0,
+      walletInstalled: false,
+      blacklisted: true,
+      consent: true,
+    });
   });
 
   it('names the field of a malformed value', () => {
@@ -62,7 +72,10 @@ describe('segment filter schema', () => {
 
   it('refuses contradictions with the field to fix', () => {
     expect(segmentProblems(parse({ ageFrom: '40', ageTo: '30' }))).toEqual([{ field: 'ageTo', message: 'Must not be less than ageFrom' }]);
-    expect(segmentProblems(parse({ visitsMin: '5', visitsMax: '2', spendMinMinor: '10', spendMaxMinor: '9' })).map((p) => p.field)).toEqual(['visitsMax', 'spendMaxMinor']);
+    expect(segmentProblems(parse({ visitsMin: '5', visitsMax: '2', spendMinMinor: '10', spendMaxMinor: '9' })).map((p) => p.field)).toEqual([
+      'visitsMax',
+      'spendMaxMinor',
+    ]);
     expect(segmentProblems(parse({ registeredFrom: '2026-02-01', registeredTo: '2026-01-31' })).map((p) => p.field)).toEqual(['registeredTo']);
     expect(segmentProblems(parse({ lastPurchaseAfter: '2026-02-01', lastPurchaseBefore: '2026-02-01' })).map((p) => p.field)).toEqual(['lastPurchaseBefore']);
     expect(segmentProblems(parse({ birthdayFrom: '12-28' })).map((p) => p.field)).toEqual(['birthdayTo']);
@@ -149,8 +162,14 @@ describe('compileSegment', () => {
   });
 
   it('compares the birthday month-day column, with OR when the window wraps the year', () => {
-    expect(one({ birthdayFrom: '03-01', birthdayTo: '03-31' })).toEqual({ sql: 'g.birthdayMd BETWEEN :sg_bdFrom AND :sg_bdTo', params: { sg_bdFrom: '03-01', sg_bdTo: '03-31' } });
-    expect(one({ birthdayFrom: '12-28', birthdayTo: '01-05' })).toEqual({ sql: '(g.birthdayMd >= :sg_bdFrom OR g.birthdayMd <= :sg_bdTo)', params: { sg_bdFrom: '12-28', sg_bdTo: '01-05' } });
+    expect(one({ birthdayFrom: '03-01', birthdayTo: '03-31' })).toEqual({
+      sql: 'g.birthdayMd BETWEEN :sg_bdFrom AND :sg_bdTo',
+      params: { sg_bdFrom: '03-01', sg_bdTo: '03-31' },
+    });
+    expect(one({ birthdayFrom: '12-28', birthdayTo: '01-05' })).toEqual({
+      sql: '(g.birthdayMd >= :sg_bdFrom OR g.birthdayMd <= :sg_bdTo)',
+      params: { sg_bdFrom: '12-28', sg_bdTo: '01-05' },
+    });
     expect(one({ birthdayIn: 'this_week' }, new Date('2026-12-31T09:00:00Z')).params).toEqual({ sg_bdFrom: '12-28', sg_bdTo: '01-03' });
   });
 
@@ -170,7 +189,18 @@ describe('compileSegment', () => {
   });
 
   it('compiles counters, lists, consent and the blacklist', () => {
-    expect(compile({ visitsMin: 2, visitsMax: 5, spendMinMinor: 100, spendMaxMinor: 900, source: ['pos'], utmSource: ['vk'], utmCampaign: ['spring'], consent: false })).toEqual([
+    expect(
+      compile({
+        visitsMin: 2,
+        visitsMax: 5,
+        spendMinMinor: 100,
+        spendMaxMinor: 900,
+        source: ['pos'],
+        utmSource: ['vk'],
+        utmCampaign: ['spring'],
+        consent: false,
+      }),
+    ).toEqual([
       { sql: 'g.source IN (:...sg_source)', params: { sg_source: ['pos'] } },
       { sql: 'g.utmSource IN (:...sg_utmSource)', params: { sg_utmSource: ['vk'] } },
       { sql: 'g.utmCampaign IN (:...sg_utmCampaign)', params: { sg_utmCampaign: ['spring'] } },

@@ -130,7 +130,16 @@ export function minusYears(day: string, n: number): string {
 
 /** Milliseconds the zone is ahead of UTC at an instant. */
 function offsetAt(timeZone: string, at: number): number {
-  const f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+  const f = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  });
   const p = Object.fromEntries(f.formatToParts(new Date(at)).map((x) => [x.type, x.value]));
   const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
   return asUtc - Math.floor(at / 1000) * 1000;
@@ -267,7 +276,8 @@ export function compileSegment(f: SegmentFilter, o: CompileOptions): SqlConditio
 }
 
 /** `MM-DD` of a `YYYY-MM-DD` birthday: the indexed column birthday windows compare. */
-export const birthdayMonthDay = (birthday: string | null | undefined): string | null => (birthday && /^\d{4}-\d{2}-\d{2}$/.test(birthday) ? birthday.slice(5) : null);
+export const birthdayMonthDay = (birthday: string | null | undefined): string | null =>
+  birthday && /^\d{4}-\d{2}-\d{2}$/.test(birthday) ? birthday.slice(5) : null;
 
 /** The UTM values kept in their own (indexed) columns, cut to the columns' width. */
 export function utmColumns(utm: Record<string, string> | null | undefined): { utmSource: string | null; utmCampaign: string | null } {
