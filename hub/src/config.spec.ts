@@ -22,3 +22,16 @@ describe('config', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 });
+
+describe('TRUST_PROXY', () => {
+  it('is a hop count: unset and false trust no proxy, a number trusts that many hops', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+  });
+
+  it('refuses true (the left-most X-Forwarded-For would win and a client could forge it)', () => {
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/Invalid setting TRUST_PROXY: a number of proxy hops/);
+    expect(() => loadConfig({ TRUST_PROXY: '-1' })).toThrow(ConfigError);
+  });
+});

@@ -47,8 +47,8 @@ export const configSchema = z.object({
     .string()
     .trim()
     .refine((v) => v !== 'true' && v !== 'yes', 'a number of proxy hops (e.g. 1 behind one load balancer), not true: trusting every hop lets clients forge their address')
-    .transform((v) => (v === 'false' || v === 'no' ? '0' : v))
-    .pipe(z.coerce.number().int().min(0).max(10))
+    .transform((v) => (v === 'false' || v === 'no' ? 0 : Number(v)))
+    .pipe(z.number().int('a whole number of proxy hops').min(0).max(10))
     .default(0),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60000).default(200),
   HOLD_TTL_MINUTES: z.coerce
