@@ -15,6 +15,7 @@ import {
   DECIDE_REFUSAL_CODES,
   decide,
   mulDiv,
+  stampProgress,
   type CardState,
   type CouponState,
   type Decision,
@@ -422,6 +423,40 @@ describe('decide — stamp cards', () => {
     expect(refusal(run({ program: stamps({ mode: 'per_visit' }), card: null, request: { addStamps: 1 } })).code).toBe('card_required');
     expect(ok(run({ program: stamps({ mode: 'per_visit' }), card: null })).stampsAdded).toBe(0);
   });
+
+  it('reports no reward for a sale that adds no stamp, even on a full card (it completes on its next stamp)', () => {
+    const full = card({ stamps: 6 });
+    expect(ok(run({ program: stamps({ mode: 'per_visit' }), card: full, request: { addStamps: 0 } }))).toMatchObject({
+      stampsAdded: 0,
+      stampRewards: 0,
+      stampsAfter: 6,
+    });
+    expect(ok(run({ program: stamps({ mode: 'per_visit' }, { minCheckMinor: 10_000_000 }), card: full }))).toMatchObject({
+      stampsAdded: 0,
+      stampRewards: 0,
+      stampsAfter: 6,
+    });
+    expect(ok(run({ program: stamps({ mode: 'per_visit' }), card: full }))).toMatchObject({ stampsAdded: 1, stampRewards: 1, stampsAfter: 1 });
+  });
+});
+
+describe('stampProgress', () => {
+  it('completes a reward per N stamps only when a stamp is added', () => {
+    expect(stampProgress(3, 2, 4)).toEqual({ stampRewards: 1, stampsAfter: 1 });
+    expect(stampProgress(4, 0, 4)).toEqual({ stampRewards: 0, stampsAfter: 4 });
+    expect(stampProgress(0, 9, 4)).toEqual({ stampRewards: 2, stampsAfter: 1 });
+  });
+
+  it('keeps every stamp: before + added = rewards × N + after', () => {
+    fc.assert(
+      fc.property(fc.nat(100), fc.nat(100), fc.integer({ min: 1, max: 20 }), (before, added, n) => {
+        const r = stampProgress(before, added, n);
+        expect(before + added).toBe(r.stampRewards * n + r.stampsAfter);
+        if (added === 0) expect(r.stampRewards).toBe(0);
+        else expect(r.stampsAfter).toBeLessThan(n);
+      }),
+    );
+  });
 });
 
 describe('integer helpers', () => {
@@ -633,8 +668,10 @@ describe('decide — properties', () => {
         }
         const d = r.decision;
         expectInvariants(input, d);
-        expect(d.stampsAfter).toBeLessThan(p.stampsRequired);
         expect(c.stamps + d.stampsAdded).toBe(d.stampRewards * p.stampsRequired + d.stampsAfter);
+        if (d.stampsAdded > 0) expect(d.stampsAfter).toBeLessThan(p.stampsRequired);
+        // No stamp added: no reward is reported (none would be granted) and the card is as it was.
+        else expect(d).toMatchObject({ stampRewards: 0, stampsAfter: c.stamps });
         if (p.maxStampsPerPurchase !== null) expect(d.stampsAdded).toBeLessThanOrEqual(p.maxStampsPerPurchase);
       }),
       { numRuns: 200 },

@@ -406,11 +406,7 @@ export function decide(input: DecideInput): DecideResult {
             : sum(items.filter((it) => earn.skus.includes(it.sku)).map((it) => it.qty));
       stampsAdded = cap === null ? computed : Math.min(computed, cap);
     }
-    if (card) {
-      const after = card.stamps + stampsAdded;
-      stampRewards = Math.floor(after / program.stampsRequired);
-      stampsAfter = after % program.stampsRequired;
-    }
+    if (card) ({ stampRewards, stampsAfter } = stampProgress(card.stamps, stampsAdded, program.stampsRequired));
   } else if (request.addStamps !== undefined && request.addStamps > 0) {
     return refuse('operation_not_supported', 'This card does not collect stamps', { kind: program.kind });
   }
@@ -454,6 +450,24 @@ export function decide(input: DecideInput): DecideResult {
       lines,
     },
   };
+}
+
+/**
+ * Where a stamp card ends when `added` stamps land on a card holding `stamps`: every
+ * `stampsRequired` stamps complete one reward and the remainder stays on the card.
+ *
+ * Rewards complete only when a stamp is added: a card filled by hand (an adjustment) completes on
+ * its next stamp, so a sale that adds none reports none — the reply never names a reward that is
+ * not granted. The service calls this again at capture, on the card as it is then, so a hold never
+ * replays a decision taken against stamps that have moved since.
+ *
+ * @example stampProgress(3, 2, 4) → { stampRewards: 1, stampsAfter: 1 }
+ * @example stampProgress(4, 0, 4) → { stampRewards: 0, stampsAfter: 4 }
+ */
+export function stampProgress(stamps: number, added: number, stampsRequired: number): { stampRewards: number; stampsAfter: number } {
+  if (added <= 0) return { stampRewards: 0, stampsAfter: stamps };
+  const after = stamps + added;
+  return { stampRewards: Math.floor(after / stampsRequired), stampsAfter: after % stampsRequired };
 }
 
 /** Refuses money, points or counts that are negative, fractional or unsafe, and malformed baskets. */
