@@ -62,7 +62,7 @@ export const configSchema = z.object({
   CONNECTORS: z
     .string()
     .regex(/^([a-z][a-z0-9-]{1,38}[a-z0-9])?(,[a-z][a-z0-9-]{1,38}[a-z0-9])*$/, 'comma-separated connector ids, e.g. webhooks')
-    .default('webhooks'),
+    .default('webhooks,rkeeper'),
   /** Connectors run by their own `loyalty-connector <id>` workers: the hub serves their console routes but does not consume for them. */
   CONNECTORS_EXTERNAL: z
     .string()

@@ -1,0 +1,12 @@
+export { createConnector, xmlClient, type RkeeperConnector } from './connector';
+export { manifest } from './manifest';
+export { configSchema, tillSchema, type RkeeperConfig, type TillConfig } from './config.schema';
+export { answerFarCards, type FarCardsDeps } from './farcards';
+export * from './translate/farcards';
+export * from './translate/batch';
+export * from './translate/card';
+export * from './translate/messages';
+export * from './translate/rk7';
+export { parseXml, decodeXml, toXml, attr, child, children, find, type XmlNode, type XmlOut } from './translate/xml';
+export { farcardsRouter, sameSecret } from './transport/farcards-http';
+export { Rk7Client, Rk7Error, type XmlInterfaceOptions } from './transport/xml-interface';
