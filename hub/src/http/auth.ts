@@ -59,6 +59,18 @@ export function authFactory(tenants: TenantsService): AuthFactory {
     };
 }
 
+/**
+ * Cashiers get exact look-ups only (least privilege: a till needs the guest in front of it, not the
+ * guest base). On a list route a cashier must name one of `keys` (a guest, a card); without one the
+ * answer is 403 `exact_lookup_only`. Other roles list as before.
+ */
+export function exactLookupForCashier(req: Request, keys: string[]): void {
+  if (req.ctx.actor.role !== 'cashier') return;
+  const q = (req.valid?.query ?? {}) as Record<string, unknown>;
+  if (keys.some((k) => q[k] !== undefined && q[k] !== '')) return;
+  throw forbidden(`A cashier looks up one guest or card at a time: give ${keys.join(' or ')}`, 'exact_lookup_only');
+}
+
 export const ROLE_SETS = {
   owner: ['owner'],
   admins: ['owner', 'admin'],

@@ -10,7 +10,7 @@ import { adjustBody, cardListQuery, cardStatusBody, cardView, issueCardBody, led
 export function cardsRoutes(api: Api, cards: CardsService, ledger: LedgerService): void {
   const tags = ['Cards'];
   api.route(
-    { method: 'get', path: '/v1/admin/cards', summary: 'List cards', tags, auth: { roles: ROLE_SETS.staff }, query: cardListQuery, response: z.object({ items: z.array(cardView), nextCursor: z.string().nullable() }) },
+    { method: 'get', path: '/v1/admin/cards', summary: 'List cards', tags, auth: { roles: ROLE_SETS.marketing }, query: cardListQuery, response: z.object({ items: z.array(cardView), nextCursor: z.string().nullable() }) },
     async (req) => {
       const r = await cards.list(req.ctx, req.valid.query);
       return { items: await Promise.all(r.items.map((c) => cards.view(req.ctx, c))), nextCursor: r.nextCursor };

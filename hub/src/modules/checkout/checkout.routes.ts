@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { Api } from '../../http/api';
-import { ROLE_SETS } from '../../http/auth';
+import { exactLookupForCashier, ROLE_SETS } from '../../http/auth';
 import { idParam } from '../tenants/tenants.schemas';
 import type { CheckoutService, StoredDecision } from './checkout.service';
 import type { Checkout, CheckoutRefund } from './checkout.entity';
@@ -170,6 +170,7 @@ export function checkoutRoutes(api: Api, checkout: CheckoutService, currencyOf: 
     },
     async (req) => {
       const q = req.valid.query;
+      exactLookupForCashier(req, ['guestId', 'cardId']);
       const r = await checkout.list(req.ctx, { ...q, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
       const currency = await currencyOf(req);
       const names = await checkout.names(req.ctx, r.items);

@@ -190,6 +190,10 @@ export class CheckoutService {
    */
   async commit(ctx: Ctx, idempotencyKey: string, body: CommitBody): Promise<{ checkout: Checkout; replayed: boolean }> {
     const locationId = body.locationId ?? ctx.actor.locationId ?? null;
+    // A till key bound to a location books sales there only; it cannot act for another shop of the business.
+    if (body.locationId && ctx.actor.type === 'terminal' && ctx.actor.locationId && body.locationId !== ctx.actor.locationId) {
+      throw new Problem(403, 'location_mismatch', 'This terminal belongs to another location');
+    }
     if (body.locationId) await this.tenants.getLocation(ctx, body.locationId);
     const requestHash = hashBody(body);
     const fingerprint = this.fingerprint(ctx, body, locationId);
