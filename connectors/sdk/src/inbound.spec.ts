@@ -30,7 +30,11 @@ describe('inbound routes declared in the manifest', () => {
 
   it('need a router, and a path that starts with /', () => {
     expect(() =>
-      defineConnector({ manifest: { ...manifest, inbound: [{ method: 'post', path: '/:businessId/hooks', summary: 'x' }] }, configSchema: z.object({}), handlers: {} }),
+      defineConnector({
+        manifest: { ...manifest, inbound: [{ method: 'post', path: '/:businessId/hooks', summary: 'x' }] },
+        configSchema: z.object({}),
+        handlers: {},
+      }),
     ).toThrow(/declares inbound routes but there is no inbound router/);
     expect(() =>
       defineConnector({

@@ -105,4 +105,3 @@ describe('a config form that promises a secret the host would not seal', () => {
     ).toBeUndefined();
   });
 });
-

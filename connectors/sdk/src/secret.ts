@@ -78,7 +78,8 @@ export function unsealedSecretProblem(schema: z.ZodObject): string | undefined {
     // `.meta({ secret: false })` clears a credential-like name; a password box still contradicts it.
     const explicit = chain.map(metaOf).some((m) => typeof m.secret === 'boolean');
     const shown = chain.some((x) => metaOf(x).writeOnly === true || metaOf(x).format === 'password');
-    if (shown) return `config field ${key} is shown as a password box (writeOnly or format: 'password') but not marked with secret(): the host would store, show and log it in clear`;
+    if (shown)
+      return `config field ${key} is shown as a password box (writeOnly or format: 'password') but not marked with secret(): the host would store, show and log it in clear`;
     if (!explicit && SECRET_NAME.test(key))
       return `config field ${key} is named like a credential but not marked with secret(): wrap it in secret(), or add .meta({ secret: false }) if it is not one`;
     const inner = chain[chain.length - 1] as any;

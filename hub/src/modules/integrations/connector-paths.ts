@@ -48,13 +48,19 @@ export function findConnectorPackages(setting: string | undefined, cwd = process
     found.set(pkg.id, { id: pkg.id, dir, name: pkg.name });
     return true;
   };
-  for (const entry of (setting ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of (setting ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const abs = path.resolve(cwd, entry);
     if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) throw new Error(`CONNECTOR_PATHS: ${abs} is not a directory`);
     const dir = fs.realpathSync(abs);
     const own = readPackage(dir);
     if (own) {
-      if (!add(dir, own)) throw new Error(`CONNECTOR_PATHS: ${dir}/package.json names no connector (add "loyalty": { "connectorId": "<id>" } or name it @loyalty/connector-<id>)`);
+      if (!add(dir, own))
+        throw new Error(
+          `CONNECTOR_PATHS: ${dir}/package.json names no connector (add "loyalty": { "connectorId": "<id>" } or name it @loyalty/connector-<id>)`,
+        );
       continue;
     }
     let any = false;

@@ -241,5 +241,7 @@ export function integrationsRoutes(api: Api, integrations: IntegrationsService, 
 function pathParams(path: string): z.ZodObject | undefined {
   const names = [...path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
   if (!names.length) return undefined;
-  return z.object(Object.fromEntries(names.map((n) => [n, n === 'businessId' ? z.string().describe('The business that installed the connector') : z.string()])));
+  return z.object(
+    Object.fromEntries(names.map((n) => [n, n === 'businessId' ? z.string().describe('The business that installed the connector') : z.string()])),
+  );
 }
