@@ -30,6 +30,12 @@ import { checkoutRoutes } from './modules/checkout/checkout.routes';
 import { scannerRoutes } from './modules/checkout/scanner.routes';
 import { summaryRoutes } from './modules/analytics/summary.routes';
 import { Scheduler } from './jobs/scheduler';
+import type { Clock } from './jobs/clock';
+import { registerLedgerJobs } from './modules/ledger/ledger.jobs';
+import { registerCheckoutJobs } from './modules/checkout/checkout.jobs';
+import { registerTenantsJobs } from './modules/tenants/tenants.jobs';
+import { registerImportJobs } from './modules/guests/import.jobs';
+import { registerIntegrationsJobs } from './modules/integrations/integrations.jobs';
 import { IntegrationsService } from './modules/integrations/integrations.service';
 import { ConnectorHost } from './modules/integrations/integrations.runtime';
 import { integrationsRoutes } from './modules/integrations/integrations.routes';
@@ -56,6 +62,8 @@ export interface HubOptions {
    * without it the hub loads them now, and `db` must already map the tables of those that keep some.
    */
   catalog?: ConnectorCatalog;
+  /** The scheduler's clock (tests inject a fake one and move it). */
+  clock?: Clock;
 }
 
 export interface Services {
@@ -153,14 +161,13 @@ export class Hub {
     void wallet.subscribe(this.bus).catch((e) => this.log.error({ err: e }, 'wallet consumer did not subscribe'));
     this.services = { audit, tenants, programs, guests, imports, ledger, cards, checkout, integrations: integrations.service, wallet, engagement };
     this.commands = new CommandRouter({ checkout, cards, guests, tenants, installations: integrations.service, log: this.log.child({ component: 'commands' }) });
-    this.scheduler = new Scheduler(this.db, this.log.child({ component: 'jobs' }), [
-      { name: 'points-expiry', everyMs: 60_000, run: () => ledger.expireDue() },
-      { name: 'hold-expiry', everyMs: 15_000, run: () => checkout.expireHolds() },
-      { name: 'level-review', everyMs: 6 * 3_600_000, run: () => checkout.reviewLevels() },
-      { name: 'session-purge', everyMs: 3_600_000, run: () => tenants.purgeSessions() },
-      { name: 'guest-imports', everyMs: 2_000, run: () => imports.work(1_500) },
-      { name: 'connector-dedupe-purge', everyMs: 3_600_000, run: () => integrations.service.purgeProcessed() },
-    ]);
+    // Each module registers its own periodic work; per-business jobs read their times in the business's zone.
+    this.scheduler = new Scheduler({ db: this.db, log: this.log.child({ component: 'jobs' }), clock: opts.clock, businesses: () => tenants.businessZones() });
+    registerLedgerJobs(this.scheduler, ledger);
+    registerCheckoutJobs(this.scheduler, checkout);
+    registerTenantsJobs(this.scheduler, tenants);
+    registerImportJobs(this.scheduler, imports);
+    registerIntegrationsJobs(this.scheduler, integrations.service);
 
     const { app, api, finish } = createHttpApp({
       log: this.log,

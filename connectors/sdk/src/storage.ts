@@ -108,7 +108,9 @@ export function scopedStore(connectorId: string, entities: readonly ConnectorEnt
   const allowed = new Set<unknown>(entities);
   const check = (e: unknown) => {
     if (!allowed.has(e))
-      throw new Error(`Connector ${connectorId} can reach only its own entities (storage.entities); ${entityName(e as ConnectorEntity) || 'this one'} is not one of them`);
+      throw new Error(
+        `Connector ${connectorId} can reach only its own entities (storage.entities); ${entityName(e as ConnectorEntity) || 'this one'} is not one of them`,
+      );
   };
   const scoped = (em: { getRepository(entity: any): Repository<any> }): ConnectorRepositories => ({
     repository: (e) => {

@@ -69,7 +69,10 @@ async function recorded(qr: QueryRunner): Promise<Set<string>> {
 }
 
 /** Connector migrations not yet recorded in this database, in the order they would run. */
-export async function pendingConnectorMigrations(ds: DataSource, connectors: readonly ConnectorStorageSpec[]): Promise<{ connectorId: string; name: string }[]> {
+export async function pendingConnectorMigrations(
+  ds: DataSource,
+  connectors: readonly ConnectorStorageSpec[],
+): Promise<{ connectorId: string; name: string }[]> {
   const qr = ds.createQueryRunner();
   try {
     const done = await recorded(qr);
@@ -102,11 +105,15 @@ export async function runConnectorMigrations(ds: DataSource, connectors: readonl
         await qr.startTransaction();
         try {
           await migrationInstance(m).up(qr);
-          await qr.query(`INSERT INTO ${CONNECTOR_MIGRATIONS_TABLE} (connectorId, name, runAt) VALUES (?, ?, ?)`, [c.id, name, new Date().toISOString().replace('T', ' ').replace('Z', '')]);
+          await qr.query(`INSERT INTO ${CONNECTOR_MIGRATIONS_TABLE} (connectorId, name, runAt) VALUES (?, ?, ?)`, [
+            c.id,
+            name,
+            new Date().toISOString().replace('T', ' ').replace('Z', ''),
+          ]);
           await qr.commitTransaction();
         } catch (e) {
           if (qr.isTransactionActive) await qr.rollbackTransaction();
-          throw new Error(`Migration ${name} of connector ${c.id} failed: ${(e as Error).message}`);
+          throw new Error(`Migration ${name} of connector ${c.id} failed: ${(e as Error).message}`, { cause: e });
         }
         ran.push({ connectorId: c.id, name });
       }

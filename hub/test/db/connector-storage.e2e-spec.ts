@@ -133,7 +133,12 @@ describeEachDb('connector storage', (backend) => {
         handlers: {},
         storage,
       });
-    const t1 = Hub.loadConnectors({ config: loadConfig({ NODE_ENV: 'test', CONNECTORS: '' }), hubSecret: HUB_SECRET, log: silent, connectors: [() => make({ entities: [thief], migrations: [] })] });
+    const t1 = Hub.loadConnectors({
+      config: loadConfig({ NODE_ENV: 'test', CONNECTORS: '' }),
+      hubSecret: HUB_SECRET,
+      log: silent,
+      connectors: [() => make({ entities: [thief], migrations: [] })],
+    });
     await expect(Db.open({ ...where.options, connectors: t1.storage })).rejects.toThrow(/Table businesses is claimed by the hub and by connector thief-crm/);
 
     class Same {
@@ -141,7 +146,12 @@ describeEachDb('connector storage', (backend) => {
       async up() {}
       async down() {}
     }
-    const t2 = Hub.loadConnectors({ config: loadConfig({ NODE_ENV: 'test', CONNECTORS: '' }), hubSecret: HUB_SECRET, log: silent, connectors: [() => make({ entities: [], migrations: [Same, Same] })] });
+    const t2 = Hub.loadConnectors({
+      config: loadConfig({ NODE_ENV: 'test', CONNECTORS: '' }),
+      hubSecret: HUB_SECRET,
+      log: silent,
+      connectors: [() => make({ entities: [], migrations: [Same, Same] })],
+    });
     await expect(Db.open({ ...where.options, connectors: t2.storage })).rejects.toThrow(/declares migration Same1 twice/);
   });
 

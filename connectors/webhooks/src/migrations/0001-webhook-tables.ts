@@ -5,7 +5,12 @@ const now = (qr: QueryRunner) => (isMysql(qr) ? 'CURRENT_TIMESTAMP(3)' : "(strft
 
 const id = (name: string, primary = false): TableColumnOptions => ({ name, type: 'varchar', length: '36', isPrimary: primary });
 const str = (name: string, length: number, nullable = false): TableColumnOptions => ({ name, type: 'varchar', length: String(length), isNullable: nullable });
-const int = (name: string, def?: number): TableColumnOptions => ({ name, type: 'int', isNullable: def === undefined, default: def === undefined ? undefined : String(def) });
+const int = (name: string, def?: number): TableColumnOptions => ({
+  name,
+  type: 'int',
+  isNullable: def === undefined,
+  default: def === undefined ? undefined : String(def),
+});
 const time = (name: string): TableColumnOptions => ({ name, type: 'datetime', precision: 3, isNullable: true });
 const text = (name: string, nullable: boolean): TableColumnOptions => ({ name, type: 'text', isNullable: nullable });
 

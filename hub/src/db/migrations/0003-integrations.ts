@@ -47,7 +47,6 @@ export class Integrations1764057600003 implements MigrationInterface {
   }
 
   async down(qr: QueryRunner): Promise<void> {
-    for (const t of ['connector_kv', 'connector_processed', 'integration_installations'])
-      await qr.dropTable(t, true);
+    for (const t of ['connector_kv', 'connector_processed', 'integration_installations']) await qr.dropTable(t, true);
   }
 }

@@ -673,6 +673,11 @@ export class TenantsService {
     await this.db.manager.getRepository(StaffSession).delete({ tokenHash: sha256(token) });
   }
 
+  /** Every business with its time zone: the scheduler reads per-business job times in it. */
+  async businessZones(): Promise<{ id: string; timezone: string }[]> {
+    return this.db.manager.getRepository(Business).find({ select: { id: true, timezone: true }, order: { id: 'ASC' } });
+  }
+
   /** Removes sessions past their lifetime or idle longer than the idle timeout (periodic job). */
   async purgeSessions(): Promise<number> {
     const now = new Date();
