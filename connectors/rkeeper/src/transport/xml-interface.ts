@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import { isIP } from 'node:net';
+import tls from 'node:tls';
 import { guardedLookup, literalHostProblem, RefusedAddressError, type Resolver } from '@loyalty/sdk';
 import { parseRk7Result, rk7Query, type Rk7Command, type Rk7Result } from '../translate/rk7';
 
@@ -66,11 +67,11 @@ export class Rk7Client {
     return r.result;
   }
 
-  private post(body: Buffer): Promise<{ status: number; text: string }> {
+  private async post(body: Buffer): Promise<{ status: number; text: string }> {
     const { url, o } = this;
     if (!o.allowPrivate) {
       const why = literalHostProblem(url);
-      if (why) return Promise.reject(new Rk7Error(new RefusedAddressError(url.hostname, why.split(' ')[0]!).message, 'refused'));
+      if (why) throw new Rk7Error(new RefusedAddressError(url.hostname, why.split(' ')[0]!).message, 'refused');
     }
     const isHttps = url.protocol === 'https:';
     const headers: Record<string, string | number> = {
@@ -80,6 +81,7 @@ export class Rk7Client {
     };
     if (o.user) headers.Authorization = `Basic ${Buffer.from(`${o.user}:${o.password ?? ''}`, 'utf8').toString('base64')}`;
     const maxBytes = o.maxBytes ?? 10 * 1024 * 1024;
+    const pinned = isHttps && o.certSha256 ? await this.pinnedSocket() : undefined;
     return new Promise((resolve, reject) => {
       const opts: https.RequestOptions = {
         method: 'POST',
@@ -89,7 +91,8 @@ export class Rk7Client {
         headers,
         lookup: guardedLookup(o.allowPrivate, o.resolver),
         timeout: o.timeoutMs ?? 15_000,
-        agent: false,
+        // No pooling: every query is one connection; with a pin, the connection already checked.
+        ...(pinned ? { createConnection: () => pinned } : { agent: false }),
         ...(isHttps
           ? {
               // Self-signed certificates with weak (1024-bit) keys are the norm on cash servers: the
@@ -114,21 +117,40 @@ export class Rk7Client {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
-      if (isHttps && o.certSha256) {
-        req.on('socket', (s) => {
-          s.once('secureConnect', () => {
-            const fp = (s as TLSSocket).getPeerCertificate()?.fingerprint256;
-            if (!fp || normFp(fp) !== normFp(o.certSha256!)) {
-              req.destroy(new Rk7Error(`The cash server's certificate (${fp ?? 'none'}) is not the pinned one`, 'tls'));
-            }
-          });
-        });
-      }
       req.on('timeout', () => req.destroy(new Rk7Error(`r_keeper did not answer within ${opts.timeout} ms`, 'network')));
       req.on('error', (e) =>
         reject(e instanceof Rk7Error ? e : new Rk7Error(`Cannot reach r_keeper: ${(e as Error).message}`, isRefused(e) ? 'refused' : 'network')),
       );
       req.end(body);
+    });
+  }
+
+  /**
+   * A TLS connection to the cash server whose certificate is the pinned one; nothing (no query, no
+   * credentials) is sent before the fingerprint has been compared.
+   */
+  private pinnedSocket(): Promise<tls.TLSSocket> {
+    const { url, o } = this;
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    return new Promise((resolve, reject) => {
+      const s = tls.connect({
+        host,
+        port: Number(url.port || 443),
+        ...(isIP(host) ? {} : { servername: host }),
+        rejectUnauthorized: false,
+        ciphers: 'DEFAULT:@SECLEVEL=0',
+        minVersion: 'TLSv1',
+        lookup: guardedLookup(o.allowPrivate, o.resolver),
+        timeout: o.timeoutMs ?? 15_000,
+      });
+      s.once('timeout', () => s.destroy(new Rk7Error(`r_keeper did not answer within ${o.timeoutMs ?? 15_000} ms`, 'network')));
+      s.once('error', (e) => reject(e instanceof Rk7Error ? e : new Rk7Error(`Cannot reach r_keeper: ${e.message}`, isRefused(e) ? 'refused' : 'network')));
+      s.once('secureConnect', () => {
+        const fp = s.getPeerCertificate()?.fingerprint256;
+        if (fp && normFp(fp) === normFp(o.certSha256!)) return resolve(s);
+        s.destroy();
+        reject(new Rk7Error(`The cash server's certificate (${fp ?? 'none'}) is not the pinned one`, 'tls'));
+      });
     });
   }
 
@@ -143,9 +165,9 @@ export class Rk7Client {
         ok: false,
         error: x.rk7ErrorN
           ? `${x.message} (${x.status}, RK7ErrorN ${x.rk7ErrorN})`
-          : x.status && x.status !== 'network'
-            ? `${x.message} (${x.status})`
-            : x.message,
+          : ['http', 'network', 'tls', 'refused'].includes(x.status) || !x.status
+            ? x.message
+            : `${x.message} (${x.status})`,
       };
     }
   }
