@@ -9,6 +9,7 @@ import { Db, type DbOptions } from './db/db';
 import type { Bus } from './bus/bus';
 import { MemoryBus } from './bus/memory-bus';
 import { OutboxRelay } from './bus/outbox';
+import { redactGuestInOutbox } from './bus/outbox.privacy';
 import { createHttpApp } from './http/app';
 import type { Api } from './http/api';
 import { AuditService } from './modules/audit/audit.service';
@@ -158,6 +159,8 @@ export class Hub {
         ? new SmsRuProvider({ apiId: config.SMSRU_API_ID!, baseUrl: config.SMSRU_URL, from: config.SMSRU_FROM, test: config.SMSRU_TEST })
         : new ConsoleSmsProvider(this.log.child({ component: 'sms' }));
     const engagement = new EngagementService({ db: this.db, audit, tenants, programs, guests, cards, wallet, sms, hubSecret: opts.hubSecret, publicUrl: config.publicUrl, log: this.log.child({ component: 'engagement' }), kick });
+    // Erasure reaches the SMS codes and the outbox in the erase transaction (the webhooks connector reacts to guest.erased).
+    guests.erasers.push((ctx, tx, g) => engagement.redactGuest(ctx, tx, g), (ctx, tx, g) => redactGuestInOutbox(tx, ctx.businessId, g));
     void wallet.subscribe(this.bus).catch((e) => this.log.error({ err: e }, 'wallet consumer did not subscribe'));
     this.services = { audit, tenants, programs, guests, imports, ledger, cards, checkout, integrations: integrations.service, wallet, engagement };
     this.commands = new CommandRouter({ checkout, cards, guests, tenants, installations: integrations.service, log: this.log.child({ component: 'commands' }) });

@@ -24,6 +24,7 @@ import { currencyDigits, formatMoney } from '../app/money';
 import type { Items, Location, Staff, Terminal } from '../app/types';
 import type { MessageKey } from '../app/messages';
 import { loadSummary, Summary } from './today';
+import { EngagementNotices } from './Notices';
 
 /** Today's key figures and the last seven days as a chart, from the sales and guests of the business. */
 function Today({ summary, loading }: { summary?: Summary; loading: boolean }) {
@@ -193,6 +194,7 @@ export function HomePage() {
   return (
     <>
       {header}
+      {allows(ROLE_SETS.marketing, staff.role) ? <EngagementNotices /> : null}
       <div style={{ marginBottom: 16 }}>
         <Today summary={summary.data} loading={summary.loading} />
       </div>

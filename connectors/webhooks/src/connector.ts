@@ -4,6 +4,7 @@ import { configSchema, type WebhooksConfig } from './config.schema';
 import { WebhookEngine, type EngineOptions } from './engine';
 import { manifest, WEBHOOK_EVENT_TYPES } from './manifest';
 import { webhookEntities } from './entities';
+import { purgeOldDeliveries, redactGuestDeliveries } from './privacy';
 import { webhookMigrations } from './migrations';
 
 export type WebhooksOptions = Partial<Pick<EngineOptions, 'schedule' | 'random' | 'deliver' | 'pollMs' | 'timeoutMs' | 'batch'>>;
@@ -33,6 +34,12 @@ export function createConnector(services: ConnectorServices, options: WebhooksOp
     await engine.enqueue(ctx.businessId, env);
   };
   const handlers = Object.fromEntries(WEBHOOK_EVENT_TYPES.map((t) => [t, enqueue])) as HandlerMap<WebhooksConfig>;
+  const store = services.store;
+  // Erasure: the delivery log forgets the guest's personal fields, then subscribers hear of it too.
+  handlers['guest.erased'] = async (env, ctx) => {
+    await redactGuestDeliveries(store, ctx.businessId, (env.data as { guestId: string }).guestId);
+    await enqueue(env, ctx);
+  };
   const def = defineConnector({
     manifest,
     configSchema,
@@ -40,7 +47,19 @@ export function createConnector(services: ConnectorServices, options: WebhooksOp
     check: async () => ({ ok: true, detail: 'Webhooks need no vendor account; each endpoint shows its own delivery log' }),
     start: () => {
       engine.start();
-      return { stop: () => engine.stop() };
+      // Retention of the delivery log (every process may run it: the deletes are idempotent).
+      const purge = () => void purgeOldDeliveries(store, services.now()).catch((e) => services.log.warn({ err: (e as Error).message }, 'webhook retention failed'));
+      const first = setTimeout(purge, 60_000);
+      const every = setInterval(purge, 3_600_000);
+      first.unref?.();
+      every.unref?.();
+      return {
+        stop: async () => {
+          clearTimeout(first);
+          clearInterval(every);
+          await engine.stop();
+        },
+      };
     },
     admin: adminRoutes(engine),
     uninstall: (businessId) => engine.purgeBusiness(businessId),

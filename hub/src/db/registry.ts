@@ -5,7 +5,6 @@ import { Business, Location, StaffSession, StaffUser, Terminal } from '../module
 import { Foundation1764057600001 } from './migrations/0001-foundation';
 import { GuestImports1764057600005 } from './migrations/0005-guest-imports';
 import { StaffAccounts1764057600006 } from './migrations/0006-staff-accounts';
-import { GuestSegments1764057600007 } from './migrations/0007-guest-segments';
 import { GuestImport, GuestImportChunk } from '../modules/guests/import.entity';
 import { LoyaltyCore1764057600002 } from './migrations/0002-loyalty-core';
 import { Coupon, Program } from '../modules/programs/programs.entity';
@@ -18,7 +17,9 @@ import { Integrations1764057600003 } from './migrations/0003-integrations';
 import { ConnectorKvVersions1764057600009 } from './migrations/0009-connector-kv-versions';
 import { WalletEngagement1764057600004 } from './migrations/0004-wallet-engagement';
 import { AppleAccount, GoogleAccount, WalletDesignRow, WalletImage, WalletInbox, WalletPass, WalletRegistration } from '../modules/wallet/wallet.entity';
-import { FormRegistration, RegistrationForm, SmsCode } from '../modules/engagement/engagement.entity';
+import { FormRegistration, RegistrationForm, SmsCode, SmsPolicy } from '../modules/engagement/engagement.entity';
+import { GuestPrivacy1764057600008 } from './migrations/0008-guest-privacy';
+import { GuestSegments1764057600007 } from './migrations/0007-guest-segments';
 
 /**
  * Every entity of every hub module; a module adds its own here. Connectors' tables are not listed:
@@ -30,8 +31,8 @@ export const allEntities = [
   Business, Location, Terminal, StaffUser, StaffSession, AuditEntry, OutboxMessage, JobLease,
   Program, Coupon, Guest, BlacklistEntry, Card, LedgerEntry, PointLot, LotConsumption, Checkout, CheckoutRefund, CouponRedemption,
   IntegrationInstallation, ProcessedMessage, ConnectorKv,
-  WalletDesignRow, WalletImage, AppleAccount, GoogleAccount, WalletPass, WalletRegistration, WalletInbox, RegistrationForm, SmsCode, FormRegistration,
+  WalletDesignRow, WalletImage, AppleAccount, GoogleAccount, WalletPass, WalletRegistration, WalletInbox, RegistrationForm, SmsCode, FormRegistration, SmsPolicy,
 ];
 
 /** Migrations in order; never edit one that has shipped, add the next. */
-export const allMigrations = [Foundation1764057600001, LoyaltyCore1764057600002, Integrations1764057600003, WalletEngagement1764057600004, GuestImports1764057600005, StaffAccounts1764057600006, GuestSegments1764057600007, ConnectorKvVersions1764057600009];
+export const allMigrations = [Foundation1764057600001, LoyaltyCore1764057600002, Integrations1764057600003, WalletEngagement1764057600004, GuestImports1764057600005, StaffAccounts1764057600006, GuestSegments1764057600007, GuestPrivacy1764057600008, ConnectorKvVersions1764057600009];

@@ -58,6 +58,8 @@ describeEachDb('guest registration page', (backend) => {
         marketingConsentText: 'Send me offers',
       });
     if (form.status !== 201) throw new Error(JSON.stringify(form.body));
+    // Every request here comes from one address: lift the per-IP cap (its own tests are in privacy.e2e-spec).
+    await t.http.patch('/v1/admin/engagement/sms-policy').set('Cookie', b.ownerCookie).send({ codesPerIpPerHour: 1000 }).expect(200);
   });
   afterAll(async () => {
     await t.close();
@@ -201,15 +203,21 @@ describeEachDb('guest registration page', (backend) => {
     await requestCode('+79163330001').expect(201);
   });
 
-  it('honours the blacklist (no SMS, no registration), requires consent and the form’s fields', async () => {
+  it('honours the blacklist without revealing it (same answer, no SMS, no registration), requires consent and the form’s fields', async () => {
     const phone = '+79164440000';
     await t.http.post('/v1/admin/blacklist').set('Cookie', b.ownerCookie).send({ phone, reason: 'fraud' }).expect(201);
     const sent = sms.sent.length;
     const blocked = await requestCode(phone);
-    expect([blocked.status, blocked.body.code]).toEqual([403, 'phone_blacklisted']);
-    expect(sms.sent.length).toBe(sent);
-    const reg = await t.http.post(api('/registrations')).send({ ...base, phone, requestId: '0190c3c1-0000-7000-8000-000000000000', code: '123456' });
-    expect(reg.status).toBe(403);
+    const other = await requestCode('+79164440009');
+    expect([blocked.status, Object.keys(blocked.body).sort()]).toEqual([other.status, Object.keys(other.body).sort()]);
+    expect(blocked.status).toBe(201);
+    expect(sms.sent.length).toBe(sent + 1);
+    expect(sms.sent.some((m) => m.to === '79164440000')).toBe(false);
+    expect(await t.hub.db.manager.getRepository(AuditEntry).countBy({ businessId: b.businessId, action: 'sms.blacklisted_phone' })).toBe(1);
+    const reg = await t.http.post(api('/registrations')).send({ ...base, phone, requestId: blocked.body.requestId, code: '123456' });
+    const wrong = await t.http.post(api('/registrations')).send({ ...base, phone: '+79164440009', requestId: other.body.requestId, code: '123456' });
+    expect([reg.status, reg.body.code]).toEqual([wrong.status, wrong.body.code]);
+    expect(await t.hub.db.manager.getRepository(Guest).countBy({ phone })).toBe(0);
 
     const p2 = '+79164440001';
     const code = await requestCode(p2).expect(201);

@@ -1,7 +1,10 @@
 import { Column, Entity, Index } from 'typeorm';
 import { JsonColumn, TenantEntity } from '../../db/columns';
 
-/** Append-only administrator history: nothing updates or deletes these rows. */
+/**
+ * Append-only administrator history: nothing deletes these rows; the only update is the redaction of
+ * an erased guest's personal data (AuditService.redactGuest).
+ */
 @Entity('audit_log')
 @Index('ix_audit_business_time', ['businessId', 'createdAt'])
 @Index('ix_audit_target', ['businessId', 'targetType', 'targetId'])

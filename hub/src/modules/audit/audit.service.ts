@@ -1,8 +1,11 @@
 import { insertRows } from '../../db/columns';
-import type { EntityManager } from 'typeorm';
+import { Brackets, type EntityManager } from 'typeorm';
 import type { Ctx } from '../../shared/context';
 import { Db } from '../../db/db';
 import { AuditEntry } from './audit.entity';
+import { ERASED, likeAnywhere, maskPhone, redactValue, type GuestPii } from '../../shared/privacy';
+
+export type { GuestPii } from '../../shared/privacy';
 
 export interface AuditRecord {
   action: string;
@@ -37,7 +40,8 @@ export class AuditService {
   /** Records an entry in the transaction `tx` — the same one that makes the change. */
   async record(ctx: Ctx, tx: EntityManager, r: AuditRecord): Promise<void> {
     const repo = tx.getRepository(AuditEntry);
-    await insertRows(repo, 
+    await insertRows(
+      repo,
       repo.create({
         businessId: ctx.businessId,
         actorType: ctx.actor.type,
@@ -56,6 +60,42 @@ export class AuditService {
   /** Records outside any business transaction (refusals: the refused change itself is not written). */
   async recordAlone(ctx: Ctx, r: AuditRecord): Promise<void> {
     await this.db.transaction((tx) => this.record(ctx, tx, r));
+  }
+
+  /**
+   * Erasure: the history keeps what was done to the guest, not who they were. In the erased guest's
+   * entries (the guest as target, or any entry holding their id, phone or e-mail) the phone, name
+   * and e-mail become "[erased]", and so does an anonymous guest label holding the masked phone.
+   * Runs in the erase transaction `tx`. Returns how many entries changed.
+   */
+  async redactGuest(ctx: Ctx, tx: EntityManager, g: GuestPii): Promise<number> {
+    const qb = tx
+      .getRepository(AuditEntry)
+      .createQueryBuilder('a')
+      .where('a.businessId = :b', { b: ctx.businessId })
+      .andWhere(
+        new Brackets((w) => {
+          w.where('a.targetId = :gid', { gid: g.guestId });
+          const needles = [g.guestId, g.phone, g.email].filter((x): x is string => !!x);
+          needles.forEach((n, i) => {
+            w.orWhere(`a.before LIKE :n${i} ESCAPE '!'`, { [`n${i}`]: likeAnywhere(n) });
+            w.orWhere(`a.after LIKE :n${i} ESCAPE '!'`);
+          });
+          if (g.phone) w.orWhere('a.actorLabel = :masked', { masked: maskPhone(g.phone) });
+        }),
+      );
+    const rows = await qb.getMany();
+    let changed = 0;
+    for (const r of rows) {
+      const about = r.targetId === g.guestId;
+      const before = r.before === null ? null : redactValue(r.before, g, about);
+      const after = r.after === null ? null : redactValue(r.after, g, about);
+      const label = g.phone && r.actorLabel === maskPhone(g.phone) ? ERASED : r.actorLabel;
+      if (JSON.stringify([before, after, label]) === JSON.stringify([r.before, r.after, r.actorLabel])) continue;
+      await tx.getRepository(AuditEntry).update({ id: r.id }, { before: before as object, after: after as object, actorLabel: label });
+      changed++;
+    }
+    return changed;
   }
 
   async list(ctx: Ctx, q: AuditQuery): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {

@@ -46,6 +46,9 @@ export class RegistrationForm extends TenantEntity {
 /** A verification code sent by SMS: only its hash is kept; 5 wrong attempts burn it. */
 @Entity('engagement_sms_codes')
 @Index('ix_engagement_sms_phone', ['businessId', 'phone', 'createdAt'])
+@Index('ix_engagement_sms_ip', ['businessId', 'ip', 'createdAt'])
+@Index('ix_engagement_sms_form', ['formId', 'createdAt'])
+@Index('ix_engagement_sms_created', ['createdAt'])
 export class SmsCode extends TenantEntity {
   @RefColumn()
   formId: string;
@@ -104,4 +107,40 @@ export class FormRegistration extends TenantEntity {
 
   @Column({ type: 'varchar', length: 300, nullable: true })
   userAgent: string | null;
+}
+
+/**
+ * The SMS policy of a business: what it may spend and who may ask. Its row is also the lock that
+ * makes the caps exact: every code request of the business takes it `FOR UPDATE` before counting,
+ * so two hubs on one database cannot both accept the last code of a budget.
+ */
+@Entity('engagement_sms_policies')
+@Index('ux_engagement_sms_policies_business', ['businessId'], { unique: true })
+export class SmsPolicy extends TenantEntity {
+  /** SMS a business may send per day (its time zone); past it, codes are refused until midnight. */
+  @Column({ type: 'int', default: 500 })
+  dailyBudget: number;
+
+  /** Codes one IP address may request per hour (sliding window). */
+  @Column({ type: 'int', default: 10 })
+  codesPerIpPerHour: number;
+
+  /** Codes one registration page may send per hour (sliding window). */
+  @Column({ type: 'int', default: 100 })
+  codesPerFormPerHour: number;
+
+  /** E.164 prefixes SMS may go to (`+7`, `+375`); null = the business's own country. */
+  @JsonColumn({ nullable: true })
+  allowedPrefixes: string[] | null;
+
+  /** The business-local day `sentOnDay` counts (YYYY-MM-DD). */
+  @Column({ type: 'varchar', length: 10, nullable: true })
+  day: string | null;
+
+  @Column({ type: 'int', default: 0 })
+  sentOnDay: number;
+
+  /** When the budget of `day` ran out (null while there is budget left): the console's alert. */
+  @TimeColumn({ nullable: true })
+  exhaustedAt: Date | null;
 }

@@ -10,7 +10,9 @@ import { detectPlatform, utmFromQuery } from './engagement.rules';
 import {
   formBody,
   formPatch,
+  engagementNotice,
   formView,
+  linkSentResult,
   publicRegistrationBody,
   registrationResult,
   registrationsQuery,
@@ -18,6 +20,8 @@ import {
   slugParam,
   smsCodeBody,
   smsCodeView,
+  smsPolicyPatch,
+  smsPolicyView,
 } from './engagement.schemas';
 import type { EngagementService } from './engagement.service';
 
@@ -104,6 +108,42 @@ export function engagementRoutes(api: Api, engagement: EngagementService): void 
     },
   );
 
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/admin/engagement/sms-policy',
+      summary: 'SMS policy: daily budget, caps per IP and per page, allowed countries; today’s spending',
+      tags,
+      auth: marketing,
+      response: smsPolicyView,
+    },
+    async (req) => engagement.smsPolicy(req.ctx),
+  );
+  api.route(
+    {
+      method: 'patch',
+      path: '/v1/admin/engagement/sms-policy',
+      summary: 'Change the SMS policy (owners and admins)',
+      description: 'Raising the daily budget above today’s spending reopens registration by SMS at once.',
+      tags,
+      auth: { roles: ROLE_SETS.admins },
+      body: smsPolicyPatch,
+      response: smsPolicyView,
+    },
+    async (req) => engagement.updateSmsPolicy(req.ctx, req.valid.body),
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/admin/engagement/notices',
+      summary: 'Warnings for the console: SMS budget spent today, pages without SMS verification',
+      tags,
+      auth: marketing,
+      response: z.array(engagementNotice),
+    },
+    async (req) => engagement.notices(req.ctx),
+  );
+
   // ---------- public API (used by the page's script) ----------
   const publicTags = ['Public pages'];
   api.route(
@@ -126,14 +166,16 @@ export function engagementRoutes(api: Api, engagement: EngagementService): void 
     {
       method: 'post',
       path: '/v1/public/forms/:slug/sms-codes',
-      summary: 'Send a verification code by SMS (3 per phone per hour)',
+      summary: 'Send a verification code by SMS (3 per phone per hour, within the business’s SMS policy)',
+      description:
+        'Every phone gets the same answer (a blacklisted one too: its code is simply never sent). 422 phone_country_not_allowed outside the allowed countries; 429 sms_limit (phone), sms_ip_limit, sms_form_limit or sms_budget_exhausted, with Retry-After.',
       tags: publicTags,
       auth: 'public',
       params: slugParam,
       body: smsCodeBody,
       response: smsCodeView,
       status: 201,
-      errors: [403, 404, 409, 422, 429, 502],
+      errors: [404, 409, 422, 429, 502],
     },
     async (req, res) => {
       try {
@@ -148,17 +190,31 @@ export function engagementRoutes(api: Api, engagement: EngagementService): void 
     {
       method: 'post',
       path: '/v1/public/forms/:slug/registrations',
-      summary: 'Register with the SMS code and get the card (its page link)',
-      description: 'Wrong code: 422 with attemptsLeft; the fifth wrong attempt burns the code (429). Blacklisted phone: 403. Consent is required.',
+      summary: 'Register and get the card: its page link after the SMS code, or by SMS on pages without codes',
+      description:
+        'With SMS verification: 201 with the card link. Wrong code: 422 with attemptsLeft; the fifth wrong attempt burns the code (429); a blacklisted phone (which proved it holds the number) 403. ' +
+        'Without SMS verification: 202 `link_sent` for every phone, registered or not: the card link goes to the phone by SMS. Consent is required.',
       tags: publicTags,
       auth: 'public',
       params: slugParam,
       body: publicRegistrationBody,
-      response: registrationResult,
+      response: z.union([registrationResult, linkSentResult]),
       status: 201,
-      errors: [403, 404, 409, 410, 422, 429],
+      errors: [403, 404, 409, 410, 422, 429, 502],
     },
-    async (req) => engagement.register(req.valid.params.slug, req.valid.body, { ip: req.ip, userAgent: req.get('user-agent') }),
+    async (req, res) => {
+      try {
+        const out = await engagement.register(req.valid.params.slug, req.valid.body, { ip: req.ip, userAgent: req.get('user-agent') });
+        if ('status' in out) {
+          res.status(202).json(out);
+          return undefined;
+        }
+        return out;
+      } catch (e) {
+        if (e instanceof Problem && e.status === 429 && e.extra?.retryAfterSeconds) res.setHeader('Retry-After', String(e.extra.retryAfterSeconds));
+        throw e;
+      }
+    },
   );
 
   // ---------- pages ----------

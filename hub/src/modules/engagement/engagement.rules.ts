@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { getCountryCallingCode, isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import type { FieldProblem } from '../../shared/errors';
 import type { FormFields, FormVariable, PublicRegistration } from './engagement.schemas';
 
@@ -10,18 +11,83 @@ import type { FormFields, FormVariable, PublicRegistration } from './engagement.
 /** At most 3 codes per phone per hour, 5 attempts per code, a code lives 10 minutes. */
 export const SMS_LIMITS = { codesPerHour: 3, attemptsPerCode: 5, ttlMinutes: 10, codeLength: 6 } as const;
 
+/** How long an SMS code row (phone, requesting IP) is kept: see the README's retention table. */
+export const SMS_CODE_RETENTION_MS = 24 * 3600_000;
+
 export type CodeRequestDecision = { ok: true } | { ok: false; retryAfterSeconds: number };
 
-/** Whether another code may be sent, given the send times of the last hour. */
+/** Whether another code may be sent to one phone, given its send times of the last hour. */
 export function mayRequestCode(sentAt: Date[], now: Date): CodeRequestDecision {
-  const hourAgo = now.getTime() - 3600_000;
-  const recent = sentAt
+  return slidingCap(sentAt, SMS_LIMITS.codesPerHour, now);
+}
+
+/**
+ * A sliding-window cap: at most `cap` events in any `windowMs`; when full, how long until the
+ * oldest event that counts leaves the window.
+ */
+export function slidingCap(times: Date[], cap: number, now: Date, windowMs = 3600_000): CodeRequestDecision {
+  const since = now.getTime() - windowMs;
+  const recent = times
     .map((d) => d.getTime())
-    .filter((t) => t > hourAgo)
+    .filter((t) => t > since)
     .sort((a, b) => a - b);
-  if (recent.length < SMS_LIMITS.codesPerHour) return { ok: true };
-  const oldest = recent[recent.length - SMS_LIMITS.codesPerHour]!;
-  return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((oldest + 3600_000 - now.getTime()) / 1000)) };
+  if (recent.length < cap) return { ok: true };
+  const oldest = recent[recent.length - cap]!;
+  return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((oldest + windowMs - now.getTime()) / 1000)) };
+}
+
+/**
+ * Defaults of a business's SMS policy. A café's registrations are a few dozen a day; an SMS pumping
+ * bot asks thousands of codes an hour. 10 codes per IP per hour leaves room for a venue's guest
+ * Wi-Fi (one address for everyone in the room); 100 per page per hour for an opening-day queue.
+ */
+export const SMS_POLICY_DEFAULTS = { dailyBudget: 500, codesPerIpPerHour: 10, codesPerFormPerHour: 100 } as const;
+
+/**
+ * The calling code of the business's own country, from its currency: an ISO 4217 code of a
+ * national currency starts with the ISO 3166 country (RUB -> RU -> +7, KZT -> KZ -> +7,
+ * BYN -> BY -> +375). Currencies of several countries (EUR, XOF) give none: any country is allowed
+ * until the business lists its prefixes.
+ */
+export function homePrefixes(currency: string): string[] | null {
+  const country = currency.slice(0, 2).toUpperCase();
+  if (!isSupportedCountry(country)) return null;
+  return [`+${getCountryCallingCode(country as CountryCode)}`];
+}
+
+/** Whether an E.164 phone starts with one of the prefixes (null = no restriction). */
+export function phoneAllowed(phone: string, prefixes: readonly string[] | null): boolean {
+  return !prefixes || prefixes.some((p) => phone.startsWith(p));
+}
+
+/** The calendar day (YYYY-MM-DD) of `now` in a time zone. */
+export function localDay(now: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}
+
+/** Seconds until the next midnight in a time zone (at least 1). */
+export function secondsToLocalMidnight(now: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).formatToParts(now);
+  const n = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
+  return Math.max(1, 86_400 - (n('hour') * 3600 + n('minute') * 60 + n('second')));
+}
+
+export type BudgetDecision = { ok: true; sentToday: number } | { ok: false; firstRefusal: boolean; retryAfterSeconds: number };
+
+/**
+ * The daily SMS budget: counts reset on a new business-local day; past the budget every request is
+ * refused, and only the first refusal of the day is reported (one audit row, one alert).
+ */
+export function budgetDecision(
+  state: { day: string | null; sentOnDay: number; exhaustedAt: Date | null; dailyBudget: number },
+  now: Date,
+  timeZone: string,
+): BudgetDecision {
+  const today = localDay(now, timeZone);
+  const sent = state.day === today ? state.sentOnDay : 0;
+  if (sent < state.dailyBudget) return { ok: true, sentToday: sent };
+  const firstRefusal = !(state.day === today && state.exhaustedAt);
+  return { ok: false, firstRefusal, retryAfterSeconds: secondsToLocalMidnight(now, timeZone) };
 }
 
 export type CodeCheck = { ok: true } | { ok: false; code: 'code_used' | 'code_expired' | 'too_many_attempts' | 'wrong_code'; attemptsLeft: number };
@@ -47,9 +113,14 @@ export function smsText(code: string, businessName: string, locale: string): str
   return locale.toLowerCase().startsWith('ru') ? `Код ${code} для регистрации в ${name}` : `${code} is your ${name} registration code`;
 }
 
+/** The SMS carrying a card link (pages without code verification), in the business's language. */
+export function smsLinkText(url: string, businessName: string, locale: string): string {
+  const name = businessName.slice(0, 30);
+  return locale.toLowerCase().startsWith('ru') ? `Ваша карта ${name}: ${url}` : `Your ${name} card: ${url}`;
+}
+
 /** E.164 with all but the last four digits masked (logs). */
-export const maskPhone = (phone: string) =>
-  phone.replace(/^(\+?\d{2})\d+(\d{4})$/, (_m, a: string, b: string) => `${a}${'*'.repeat(Math.max(0, phone.length - a.length - 4))}${b}`);
+export { maskPhone } from '../../shared/privacy';
 
 /**
  * What a form requires beyond the schema: its required standard fields and its own variables,

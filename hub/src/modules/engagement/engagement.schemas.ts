@@ -144,3 +144,46 @@ export const registrationView = z.object({
   consentAt: z.date(),
   createdAt: z.date(),
 });
+
+/** What a registration on a page without SMS verification answers, whoever the phone belongs to. */
+export const linkSentResult = z.object({ status: z.literal('link_sent'), detail: z.string() });
+
+const prefix = z.string().regex(/^\+[1-9]\d{0,3}$/, 'A country calling code such as +7 or +375');
+
+/**
+ * Body of `PATCH /v1/admin/engagement/sms-policy`.
+ * @example { "dailyBudget": 300, "allowedPrefixes": ["+7", "+375"] }
+ */
+export const smsPolicyPatch = z.strictObject({
+  /** SMS per day (the business's time zone) before codes are refused until midnight. */
+  dailyBudget: z.number().int().min(0).max(1_000_000).optional(),
+  codesPerIpPerHour: z.number().int().min(1).max(10_000).optional(),
+  codesPerFormPerHour: z.number().int().min(1).max(100_000).optional(),
+  /** Country calling codes SMS may go to; null = the business's own country (from its currency). */
+  allowedPrefixes: z
+    .array(prefix)
+    .min(1)
+    .max(50)
+    .refine((a) => new Set(a).size === a.length, 'Each prefix once')
+    .nullable()
+    .optional(),
+});
+
+export const smsPolicyView = z.object({
+  dailyBudget: z.number().int(),
+  codesPerIpPerHour: z.number().int(),
+  codesPerFormPerHour: z.number().int(),
+  allowedPrefixes: z.array(z.string()).nullable(),
+  /** The prefixes in force: the list, or the business's country when the list is null (null = any). */
+  effectivePrefixes: z.array(z.string()).nullable(),
+  today: z.object({ day: z.string(), sent: z.number().int(), exhaustedAt: z.date().nullable() }),
+});
+
+/** Things the console shows on its home page until they are dealt with. */
+export const engagementNotice = z.object({
+  code: z.enum(['sms_budget_exhausted', 'sms_verification_off']),
+  severity: z.enum(['error', 'warning']),
+  detail: z.string(),
+  formId: z.string().optional(),
+  slug: z.string().optional(),
+});

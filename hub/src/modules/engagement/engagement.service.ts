@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { In, LessThan, type EntityManager } from 'typeorm';
 import { Db, isUniqueViolation } from '../../db/db';
 import type { Ctx } from '../../shared/context';
 import { systemActor } from '../../shared/context';
@@ -13,9 +14,35 @@ import type { ProgramsService } from '../programs/programs.service';
 import type { TenantsService } from '../tenants/tenants.service';
 import type { WalletService } from '../wallet/wallet.service';
 import { frontValues } from '../wallet/wallet.rules';
-import { FormRegistration, RegistrationForm, SmsCode } from './engagement.entity';
-import { checkAgainstForm, checkCode, generateCode, mayRequestCode, maskPhone, SMS_LIMITS, smsText } from './engagement.rules';
-import { defaultConsent, formBody, formFieldsSchema, formPatch, PublicRegistration } from './engagement.schemas';
+import { FormRegistration, RegistrationForm, SmsCode, SmsPolicy } from './engagement.entity';
+import {
+  budgetDecision,
+  checkAgainstForm,
+  checkCode,
+  generateCode,
+  homePrefixes,
+  localDay,
+  maskPhone,
+  mayRequestCode,
+  phoneAllowed,
+  slidingCap,
+  SMS_CODE_RETENTION_MS,
+  SMS_LIMITS,
+  SMS_POLICY_DEFAULTS,
+  smsLinkText,
+  smsText,
+} from './engagement.rules';
+import {
+  defaultConsent,
+  formBody,
+  formFieldsSchema,
+  formPatch,
+  linkSentResult,
+  PublicRegistration,
+  smsPolicyPatch,
+  smsPolicyView,
+  engagementNotice,
+} from './engagement.schemas';
 import { SmsError, type SmsProvider } from './engagement.sms';
 
 export interface EngagementDeps {
@@ -159,12 +186,28 @@ export class EngagementService {
   // -------------------------------------------------------------------------------------------
 
   /** An active form by its page slug, with the context of its business. */
-  async publicForm(slug: string): Promise<{ form: RegistrationForm; ctx: Ctx; businessName: string; locale: string; programName: string }> {
+  async publicForm(slug: string): Promise<{
+    form: RegistrationForm;
+    ctx: Ctx;
+    businessName: string;
+    locale: string;
+    programName: string;
+    timezone: string;
+    currency: string;
+  }> {
     const form = await this.d.db.manager.getRepository(RegistrationForm).findOneBy({ slug: slug.toLowerCase() });
     if (!form || !form.active) throw notFound('Registration page', 'form_not_found');
     const ctx: Ctx = { businessId: form.businessId, actor: { type: 'guest', id: 'public-form', label: `form ${form.slug}` } };
     const [business, program] = await Promise.all([this.d.tenants.getBusiness(ctx), this.d.programs.get(ctx, form.programId)]);
-    return { form, ctx, businessName: business.name, locale: business.locale, programName: program.name };
+    return {
+      form,
+      ctx,
+      businessName: business.name,
+      locale: business.locale,
+      programName: program.name,
+      timezone: business.timezone,
+      currency: business.currency,
+    };
   }
 
   private hash(codeId: string, code: string): string {
@@ -172,67 +215,179 @@ export class EngagementService {
   }
 
   /**
-   * Sends a verification code to the phone: refused for blacklisted phones (403) and past 3 codes
-   * per hour per phone (429 with the wait). Only the code's hash is stored.
+   * Sends a verification code to the phone, within the business's SMS policy (allowed countries,
+   * daily budget, codes per IP and per page per hour) and 3 codes per phone per hour. A blacklisted
+   * phone gets the same answer as any other (nothing tells it apart), but no SMS: the stored code
+   * can never match, and the refusal is audited. Only the code's hash is stored.
    */
   async requestCode(slug: string, phoneInput: string, meta: RequestMeta = {}): Promise<{ requestId: string; expiresInSeconds: number; codeLength: number }> {
-    const { form, ctx, businessName, locale } = await this.publicForm(slug);
-    if (!form.smsVerification) throw conflict('sms_not_required', 'This page registers without an SMS code');
+    const f = await this.publicForm(slug);
+    if (!f.form.smsVerification) throw conflict('sms_not_required', 'This page registers without an SMS code');
     const phone = this.d.guests.phone(phoneInput);
-    const now = new Date();
     const code = generateCode();
-    const decided = await this.d.db.transaction(async (tx) => {
-      // One code request per form at a time: the count and the insert cannot interleave.
-      await tx.query(`SELECT id FROM engagement_forms WHERE id = ?${this.d.db.forUpdate}`, [form.id]);
-      if (await this.d.guests.isBlacklisted(tx, form.businessId, phone)) return { blacklisted: true as const };
-      const recent = await tx
-        .getRepository(SmsCode)
-        .createQueryBuilder('c')
-        .select(['c.id', 'c.createdAt'])
-        .where('c.businessId = :b AND c.phone = :p AND c.createdAt > :since', { b: form.businessId, p: phone, since: new Date(now.getTime() - 3600_000) })
-        .getMany();
-      const may = mayRequestCode(
-        recent.map((r) => r.createdAt),
-        now,
-      );
-      if (!may.ok) return { limited: may.retryAfterSeconds };
-      const repo = tx.getRepository(SmsCode);
-      const row = repo.create({
-        businessId: form.businessId,
-        formId: form.id,
-        phone,
-        codeHash: '',
-        attempts: 0,
-        expiresAt: new Date(now.getTime() + SMS_LIMITS.ttlMinutes * 60_000),
-        verifiedAt: null,
-        usedAt: null,
-        ip: meta.ip?.slice(0, 64) ?? null,
-      });
-      row.codeHash = this.hash(row.id, code);
-      await repo.insert(row);
-      return { row };
-    });
-    if ('blacklisted' in decided) throw new Problem(403, 'phone_blacklisted', 'This phone number cannot register');
-    if ('limited' in decided) {
-      await this.d.audit.recordAlone(
-        { businessId: form.businessId, actor: { type: 'guest', id: 'anonymous', label: maskPhone(phone), ip: meta.ip } },
-        { action: 'sms.code_limit_reached', targetType: 'form', targetId: form.id, after: { phone: maskPhone(phone) } },
-      );
-      throw tooMany('sms_limit', `At most ${SMS_LIMITS.codesPerHour} codes per hour for one phone; try again in ${Math.ceil(decided.limited! / 60)} min`, {
-        retryAfterSeconds: decided.limited,
-      });
-    }
-    const row = decided.row;
+    const { row, blacklisted } = await this.admitSms(f, phone, meta, code);
+    if (!blacklisted) await this.send(row, phone, smsText(code, f.businessName, f.locale), meta);
+    f.ctx.actor.ip = meta.ip;
+    return { requestId: row.id, expiresInSeconds: SMS_LIMITS.ttlMinutes * 60, codeLength: SMS_LIMITS.codeLength };
+  }
+
+  /** Sends one SMS for a stored row; a failed send removes the row (the phone may ask again). */
+  private async send(row: SmsCode, phone: string, text: string, meta: RequestMeta): Promise<void> {
     try {
-      await this.d.sms.send({ to: phone, text: smsText(code, businessName, locale), ip: meta.ip });
+      await this.d.sms.send({ to: phone, text, ip: meta.ip });
     } catch (e) {
       await this.d.db.manager.getRepository(SmsCode).delete({ id: row.id });
-      this.d.log.warn({ provider: this.d.sms.name, to: maskPhone(phone), err: e instanceof Error ? e.message : String(e) }, 'verification SMS failed');
+      this.d.log.warn({ provider: this.d.sms.name, to: maskPhone(phone), err: e instanceof Error ? e.message : String(e) }, 'SMS failed');
       if (e instanceof SmsError && e.permanent) throw unprocessable('sms_rejected', 'An SMS cannot be sent to this number');
       throw new Problem(502, 'sms_failed', 'The SMS could not be sent; try again in a minute');
     }
-    ctx.actor.ip = meta.ip;
-    return { requestId: row.id, expiresInSeconds: SMS_LIMITS.ttlMinutes * 60, codeLength: SMS_LIMITS.codeLength };
+  }
+
+  /** The policy row of a business, created with the defaults on first use (a concurrent creation is fine). */
+  private async ensurePolicy(businessId: string): Promise<void> {
+    const repo = this.d.db.manager.getRepository(SmsPolicy);
+    if (await repo.existsBy({ businessId })) return;
+    try {
+      await this.d.db.transaction((tx) =>
+        tx
+          .getRepository(SmsPolicy)
+          .insert(
+            tx.getRepository(SmsPolicy).create({ businessId, ...SMS_POLICY_DEFAULTS, allowedPrefixes: null, day: null, sentOnDay: 0, exhaustedAt: null }),
+          ),
+      );
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e;
+    }
+  }
+
+  private prefixesOf(policy: Pick<SmsPolicy, 'allowedPrefixes'>, currency: string): string[] | null {
+    return policy.allowedPrefixes ?? homePrefixes(currency);
+  }
+
+  /**
+   * Decides whether one more SMS may go out for the form, and records it. Everything is counted in
+   * the database under the business's policy row lock (`FOR UPDATE` on MySQL/MariaDB; SQLite has a
+   * single writer), so concurrent requests, on one hub or several, never overshoot a cap. The order
+   * of the checks does not depend on who the phone belongs to; the blacklist is looked at last and
+   * changes nothing in the answer. `code` null: a card-link SMS (nothing to verify).
+   */
+  private async admitSms(
+    f: { form: RegistrationForm; timezone: string; currency: string },
+    phone: string,
+    meta: RequestMeta,
+    code: string | null,
+  ): Promise<{ row: SmsCode; blacklisted: boolean }> {
+    const { form } = f;
+    const businessId = form.businessId;
+    await this.ensurePolicy(businessId);
+    const now = new Date();
+    const ip = meta.ip?.slice(0, 64) ?? null;
+    const guestCtx: Ctx = { businessId, actor: { type: 'guest', id: 'anonymous', label: maskPhone(phone), ip: meta.ip } };
+    type Decided =
+      | { row: SmsCode; blacklisted: boolean; refused?: undefined }
+      | { refused: 'country' }
+      | { refused: 'budget' | 'phone'; retryAfterSeconds: number }
+      | { refused: 'ip' | 'form'; retryAfterSeconds: number; cap: number };
+    const decided = await this.d.db.transaction(async (tx): Promise<Decided> => {
+      await tx.query(`SELECT id FROM engagement_sms_policies WHERE businessId = ?${this.d.db.forUpdate}`, [businessId]);
+      const policies = tx.getRepository(SmsPolicy);
+      const policy = (await policies.findOneBy({ businessId }))!;
+      if (!phoneAllowed(phone, this.prefixesOf(policy, f.currency))) return { refused: 'country' };
+      const budget = budgetDecision(policy, now, f.timezone);
+      if (!budget.ok) {
+        if (budget.firstRefusal) {
+          await policies.update({ id: policy.id }, { day: localDay(now, f.timezone), sentOnDay: policy.dailyBudget, exhaustedAt: now });
+          await this.d.audit.record({ businessId, actor: { type: 'system', id: 'engagement', label: 'SMS budget', ip: meta.ip } }, tx, {
+            action: 'sms.daily_budget_reached',
+            targetType: 'sms_policy',
+            targetId: policy.id,
+            after: { dailyBudget: policy.dailyBudget, day: localDay(now, f.timezone), formId: form.id },
+          });
+        }
+        return { refused: 'budget' as const, retryAfterSeconds: budget.retryAfterSeconds };
+      }
+      const codes = tx.getRepository(SmsCode);
+      const hourAgo = new Date(now.getTime() - 3600_000);
+      const newest = async (where: string, params: Record<string, unknown>, cap: number) =>
+        (
+          await codes
+            .createQueryBuilder('c')
+            .select(['c.id', 'c.createdAt'])
+            .where(`${where} AND c.createdAt > :since`, { ...params, since: hourAgo })
+            .orderBy('c.createdAt', 'DESC')
+            .limit(cap)
+            .getMany()
+        ).map((r) => r.createdAt);
+      if (ip) {
+        const byIp = slidingCap(
+          await newest('c.businessId = :b AND c.ip = :ip', { b: businessId, ip }, policy.codesPerIpPerHour),
+          policy.codesPerIpPerHour,
+          now,
+        );
+        if (!byIp.ok) return { refused: 'ip' as const, retryAfterSeconds: byIp.retryAfterSeconds, cap: policy.codesPerIpPerHour };
+      }
+      const byForm = slidingCap(await newest('c.formId = :f', { f: form.id }, policy.codesPerFormPerHour), policy.codesPerFormPerHour, now);
+      if (!byForm.ok) return { refused: 'form' as const, retryAfterSeconds: byForm.retryAfterSeconds, cap: policy.codesPerFormPerHour };
+      const byPhone = mayRequestCode(await newest('c.businessId = :b AND c.phone = :p', { b: businessId, p: phone }, SMS_LIMITS.codesPerHour), now);
+      if (!byPhone.ok) return { refused: 'phone' as const, retryAfterSeconds: byPhone.retryAfterSeconds };
+      const blacklisted = await this.d.guests.isBlacklisted(tx, businessId, phone);
+      const row = codes.create({
+        businessId,
+        formId: form.id,
+        phone,
+        // '-' never equals a 64-hex HMAC: a code that was not sent (blacklisted phone) or a card link can never be entered.
+        codeHash: '-',
+        attempts: 0,
+        expiresAt: new Date(now.getTime() + SMS_LIMITS.ttlMinutes * 60_000),
+        verifiedAt: null,
+        usedAt: code ? null : now,
+        ip,
+      });
+      if (code && !blacklisted) row.codeHash = this.hash(row.id, code);
+      await codes.insert(row);
+      await policies.update({ id: policy.id }, { day: localDay(now, f.timezone), sentOnDay: budget.sentToday + 1, exhaustedAt: null });
+      if (blacklisted)
+        await this.d.audit.record(guestCtx, tx, {
+          action: 'sms.blacklisted_phone',
+          targetType: 'form',
+          targetId: form.id,
+          after: { phone: maskPhone(phone), sent: false },
+        });
+      return { row, blacklisted };
+    });
+    if (!decided.refused) return decided;
+    switch (decided.refused) {
+      case 'country':
+        throw new Problem(422, 'phone_country_not_allowed', 'This page accepts phone numbers of the countries the business serves', [
+          { field: 'phone', message: 'Not a number of an allowed country' },
+        ]);
+      case 'budget':
+        throw tooMany('sms_budget_exhausted', 'Registration by SMS is paused for today: the business reached its daily SMS limit. Try again tomorrow.', {
+          retryAfterSeconds: decided.retryAfterSeconds,
+        });
+      case 'ip':
+      case 'form':
+        this.d.log.warn({ formId: form.id, ip, cap: decided.refused }, 'SMS cap reached');
+        throw tooMany(
+          decided.refused === 'ip' ? 'sms_ip_limit' : 'sms_form_limit',
+          `Too many codes were requested ${decided.refused === 'ip' ? 'from this network' : 'on this page'} in the last hour; try again in ${Math.ceil(decided.retryAfterSeconds / 60)} min`,
+          { retryAfterSeconds: decided.retryAfterSeconds },
+        );
+      case 'phone':
+        await this.d.audit.recordAlone(guestCtx, {
+          action: 'sms.code_limit_reached',
+          targetType: 'form',
+          targetId: form.id,
+          after: { phone: maskPhone(phone) },
+        });
+        throw tooMany(
+          'sms_limit',
+          `At most ${SMS_LIMITS.codesPerHour} codes per hour for one phone; try again in ${Math.ceil(decided.retryAfterSeconds / 60)} min`,
+          {
+            retryAfterSeconds: decided.retryAfterSeconds,
+          },
+        );
+    }
   }
 
   /** Checks the code: wrong attempts are counted (and committed) even though the call fails. */
@@ -281,22 +436,33 @@ export class EngagementService {
 
   /**
    * Registers a guest from a public form and issues the program's card (GuestsService and
-   * CardsService emit guest.registered and card.issued). A phone already registered gets its card
-   * back once the SMS code proved it; without SMS verification that is refused (409).
+   * CardsService emit guest.registered and card.issued).
+   *
+   * With SMS verification, the code proves the phone: a phone registered already gets its card
+   * back; a blacklisted phone never gets a code that matches, so it fails like any wrong code.
+   *
+   * Without SMS verification nobody has proved the phone, so the answer is the same for every
+   * phone (`link_sent`): the card link goes by SMS to the phone, never to whoever filled the form.
+   * A new phone is registered; a registered one keeps its profile untouched and is texted its card;
+   * a blacklisted one gets nothing (audited). So the form tells no one whether a phone is known and
+   * hands nobody another person's card.
    */
   async register(
     slug: string,
     body: PublicRegistration,
     meta: RequestMeta = {},
-  ): Promise<{ guestId: string; cardId: string; cardUrl: string; existing: boolean }> {
-    const { form, ctx } = await this.publicForm(slug);
+  ): Promise<{ guestId: string; cardId: string; cardUrl: string; existing: boolean } | z.infer<typeof linkSentResult>> {
+    const f = await this.publicForm(slug);
+    const { form, ctx } = f;
     ctx.actor.ip = meta.ip;
     const { problems, attributes } = checkAgainstForm(form, body);
     if (problems.length) throw badRequest('validation_failed', `The request is not valid: ${problems.map((p) => p.field).join(', ')}`, problems);
     const phone = this.d.guests.phone(body.phone);
+    if (!form.smsVerification) return this.registerByLink(f, body, phone, attributes, meta);
+    const codeId = await this.verifyCode(form, phone, body.requestId, body.code);
+    // Only someone who holds the phone gets here: telling them it is blacklisted reveals nothing new.
     if (await this.d.guests.isBlacklisted(this.d.db.manager, form.businessId, phone))
       throw new Problem(403, 'phone_blacklisted', 'This phone number cannot register');
-    const codeId = form.smsVerification ? await this.verifyCode(form, phone, body.requestId, body.code) : null;
     const consentAt = new Date();
     const utm = body.utm && Object.keys(body.utm).length ? (body.utm as Record<string, string>) : null;
 
@@ -305,51 +471,106 @@ export class EngagementService {
     let cardId: string;
     let existing = false;
     if (existingGuest && existingGuest.status === 'active') {
-      if (!codeId) throw conflict('guest_exists', 'This phone is registered already');
       existing = true;
       guestId = existingGuest.id;
-      const cards = await this.d.cards.listForGuest(ctx, guestId);
-      const mine = cards.find((c) => c.programId === form.programId && c.status === 'active');
-      cardId = mine ? mine.id : (await this.d.cards.issue(ctx, form.programId, guestId)).id;
+      cardId = await this.cardFor(ctx, form.programId, guestId);
       await this.d.db.transaction(async (tx) => {
-        if (codeId) await tx.getRepository(SmsCode).update({ id: codeId }, { usedAt: new Date() });
+        await tx.getRepository(SmsCode).update({ id: codeId }, { usedAt: new Date() });
         await this.recordRegistration(tx, form, { guestId, cardId, existingGuest: true, utm, referralCode: null, consentAt, meta });
       });
     } else {
-      const out = await this.d.db.transaction(async (tx) => {
-        const r = await this.d.guests.register(
-          { ...ctx, tx },
-          {
-            phone,
-            name: body.name ?? null,
-            birthday: body.birthday ?? null,
-            email: body.email ?? null,
-            gender: body.gender ?? null,
-            marketingConsent: form.marketingConsentText ? (body.marketingConsent ?? false) : false,
-            attributes: Object.keys(attributes).length ? attributes : undefined,
-            source: 'form',
-            utm: utm ?? undefined,
-            referralCode: body.referralCode || undefined,
-            programId: form.programId,
-          },
-        );
-        if (!r.card) throw new Error('registration issued no card');
-        if (codeId) await tx.getRepository(SmsCode).update({ id: codeId }, { usedAt: new Date() });
-        await this.recordRegistration(tx, form, {
-          guestId: r.guest.id,
-          cardId: r.card.id,
-          existingGuest: false,
-          utm,
-          referralCode: body.referralCode?.toUpperCase() || null,
-          consentAt,
-          meta,
-        });
-        return { guestId: r.guest.id, cardId: r.card.id };
-      });
-      ({ guestId, cardId } = out);
+      ({ guestId, cardId } = await this.createGuest(ctx, form, body, phone, attributes, utm, consentAt, meta, codeId));
     }
     this.d.kick();
     return { guestId, cardId, cardUrl: this.d.wallet.cardPageUrl(form.businessId, cardId), existing };
+  }
+
+  /** The guest's active card of the program, issued when they have none. */
+  private async cardFor(ctx: Ctx, programId: string, guestId: string): Promise<string> {
+    const cards = await this.d.cards.listForGuest(ctx, guestId);
+    const mine = cards.find((c) => c.programId === programId && c.status === 'active');
+    return mine ? mine.id : (await this.d.cards.issue(ctx, programId, guestId)).id;
+  }
+
+  private async createGuest(
+    ctx: Ctx,
+    form: RegistrationForm,
+    body: PublicRegistration,
+    phone: string,
+    attributes: Record<string, string | number | boolean | null>,
+    utm: Record<string, string> | null,
+    consentAt: Date,
+    meta: RequestMeta,
+    codeId: string | null,
+  ): Promise<{ guestId: string; cardId: string }> {
+    return this.d.db.transaction(async (tx) => {
+      const r = await this.d.guests.register(
+        { ...ctx, tx },
+        {
+          phone,
+          name: body.name ?? null,
+          birthday: body.birthday ?? null,
+          email: body.email ?? null,
+          gender: body.gender ?? null,
+          marketingConsent: form.marketingConsentText ? (body.marketingConsent ?? false) : false,
+          attributes: Object.keys(attributes).length ? attributes : undefined,
+          source: 'form',
+          utm: utm ?? undefined,
+          referralCode: body.referralCode || undefined,
+          programId: form.programId,
+        },
+      );
+      if (!r.card) throw new Error('registration issued no card');
+      if (codeId) await tx.getRepository(SmsCode).update({ id: codeId }, { usedAt: new Date() });
+      await this.recordRegistration(tx, form, {
+        guestId: r.guest.id,
+        cardId: r.card.id,
+        existingGuest: false,
+        utm,
+        referralCode: body.referralCode?.toUpperCase() || null,
+        consentAt,
+        meta,
+      });
+      return { guestId: r.guest.id, cardId: r.card.id };
+    });
+  }
+
+  /** Registration on a page without SMS verification: see `register`. */
+  private async registerByLink(
+    f: Awaited<ReturnType<EngagementService['publicForm']>>,
+    body: PublicRegistration,
+    phone: string,
+    attributes: Record<string, string | number | boolean | null>,
+    meta: RequestMeta,
+  ): Promise<z.infer<typeof linkSentResult>> {
+    const { form, ctx } = f;
+    const answer = { status: 'link_sent' as const, detail: 'Check your phone: the link to your card is sent by SMS.' };
+    // The same caps and budget as codes, checked before anything depends on the phone's state.
+    const { row, blacklisted } = await this.admitSms(f, phone, meta, null);
+    if (blacklisted) return answer;
+    const consentAt = new Date();
+    const utm = body.utm && Object.keys(body.utm).length ? (body.utm as Record<string, string>) : null;
+    let cardId: string;
+    const known = await this.d.guests.findByPhone(ctx, phone);
+    if (known && known.status === 'active') {
+      cardId = await this.cardFor(ctx, form.programId, known.id);
+      await this.d.db.transaction((tx) =>
+        this.recordRegistration(tx, form, { guestId: known.id, cardId, existingGuest: true, utm, referralCode: null, consentAt, meta }),
+      );
+    } else {
+      try {
+        ({ cardId } = await this.createGuest(ctx, form, body, phone, attributes, utm, consentAt, meta, null));
+      } catch (e) {
+        // Registered a moment ago by a concurrent request: text that guest's card like any known phone.
+        if (!(e instanceof Problem && e.code === 'guest_exists')) throw e;
+        const again = await this.d.guests.findByPhone(ctx, phone);
+        if (!again) throw e;
+        cardId = await this.cardFor(ctx, form.programId, again.id);
+      }
+    }
+    this.d.kick();
+    await this.send(row, phone, smsLinkText(this.d.wallet.cardPageUrl(form.businessId, cardId), f.businessName, f.locale), meta);
+    return answer;
   }
 
   private async recordRegistration(
@@ -380,6 +601,111 @@ export class EngagementService {
         userAgent: r.meta.userAgent?.slice(0, 300) ?? null,
       }),
     );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // SMS policy, console notices, privacy
+  // -------------------------------------------------------------------------------------------
+
+  private policyOut(
+    p: Pick<SmsPolicy, 'dailyBudget' | 'codesPerIpPerHour' | 'codesPerFormPerHour' | 'allowedPrefixes' | 'day' | 'sentOnDay' | 'exhaustedAt'>,
+    b: { timezone: string; currency: string },
+  ) {
+    const today = localDay(new Date(), b.timezone);
+    const current = p.day === today;
+    return {
+      dailyBudget: p.dailyBudget,
+      codesPerIpPerHour: p.codesPerIpPerHour,
+      codesPerFormPerHour: p.codesPerFormPerHour,
+      allowedPrefixes: p.allowedPrefixes,
+      effectivePrefixes: this.prefixesOf(p, b.currency),
+      today: { day: today, sent: current ? p.sentOnDay : 0, exhaustedAt: current ? p.exhaustedAt : null },
+    } satisfies z.infer<typeof smsPolicyView>;
+  }
+
+  /** The business's SMS policy and today's spending (defaults until it is first changed or used). */
+  async smsPolicy(ctx: Ctx): Promise<z.infer<typeof smsPolicyView>> {
+    const b = await this.d.tenants.getBusiness(ctx);
+    const row = await this.d.db.manager.getRepository(SmsPolicy).findOneBy({ businessId: ctx.businessId });
+    return this.policyOut(row ?? { ...SMS_POLICY_DEFAULTS, allowedPrefixes: null, day: null, sentOnDay: 0, exhaustedAt: null }, b);
+  }
+
+  /** Changes the SMS policy. Raising the budget after it ran out reopens registration at once. */
+  async updateSmsPolicy(ctx: Ctx, patch: z.infer<typeof smsPolicyPatch>): Promise<z.infer<typeof smsPolicyView>> {
+    await this.ensurePolicy(ctx.businessId);
+    const b = await this.d.tenants.getBusiness(ctx);
+    return inTx(this.d.db, ctx, async (tx) => {
+      await tx.query(`SELECT id FROM engagement_sms_policies WHERE businessId = ?${this.d.db.forUpdate}`, [ctx.businessId]);
+      const repo = tx.getRepository(SmsPolicy);
+      const p = (await repo.findOneBy({ businessId: ctx.businessId }))!;
+      const before = this.policyOut(p, b);
+      const next: Partial<SmsPolicy> = {
+        ...(patch.dailyBudget !== undefined ? { dailyBudget: patch.dailyBudget } : {}),
+        ...(patch.codesPerIpPerHour !== undefined ? { codesPerIpPerHour: patch.codesPerIpPerHour } : {}),
+        ...(patch.codesPerFormPerHour !== undefined ? { codesPerFormPerHour: patch.codesPerFormPerHour } : {}),
+        ...(patch.allowedPrefixes !== undefined ? { allowedPrefixes: patch.allowedPrefixes } : {}),
+      };
+      if (patch.dailyBudget !== undefined && patch.dailyBudget > p.sentOnDay) next.exhaustedAt = null;
+      Object.assign(p, next);
+      if (Object.keys(next).length) await repo.update({ id: p.id }, next);
+      const after = this.policyOut(p, b);
+      await this.d.audit.record(ctx, tx, { action: 'engagement.sms_policy_updated', targetType: 'sms_policy', targetId: p.id, before, after });
+      return after;
+    });
+  }
+
+  /**
+   * What the console should warn about: today's SMS budget ran out (registration by SMS is paused),
+   * and active pages that register without SMS verification.
+   */
+  async notices(ctx: Ctx): Promise<z.infer<typeof engagementNotice>[]> {
+    const out: z.infer<typeof engagementNotice>[] = [];
+    const policy = await this.smsPolicy(ctx);
+    if (policy.today.exhaustedAt)
+      out.push({
+        code: 'sms_budget_exhausted',
+        severity: 'error',
+        detail: `Today's SMS budget (${policy.dailyBudget}) is spent: guests cannot get codes until midnight. Raise the budget if this is real demand; a sudden spike is usually SMS pumping.`,
+      });
+    for (const f of await this.listForms(ctx)) {
+      if (f.active && !f.smsVerification)
+        out.push({
+          code: 'sms_verification_off',
+          severity: 'warning',
+          formId: f.id,
+          slug: f.slug,
+          detail: `The page /join/${f.slug} registers without SMS verification: anyone can enrol a phone that is not theirs (the card link still goes only to the phone by SMS).`,
+        });
+    }
+    return out;
+  }
+
+  /**
+   * Erasure of a guest (called by the guests module inside its erase transaction): the SMS codes
+   * sent to the phone (with the requesting IPs) are deleted, and the IP and browser kept with the
+   * guest's registrations as consent evidence are cleared.
+   */
+  async redactGuest(ctx: Ctx, tx: EntityManager, guest: { guestId: string; phone: string | null }): Promise<void> {
+    if (guest.phone) await tx.getRepository(SmsCode).delete({ businessId: ctx.businessId, phone: guest.phone });
+    await tx.getRepository(FormRegistration).update({ businessId: ctx.businessId, guestId: guest.guestId }, { ip: null, userAgent: null });
+  }
+
+  /**
+   * Retention: SMS codes (phone, IP) are deleted a day after they were sent. The caps count only
+   * the last hour; the day leaves support time to look into a complaint. Returns how many.
+   */
+  async purgeExpiredCodes(now = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - SMS_CODE_RETENTION_MS);
+    let total = 0;
+    for (;;) {
+      const ids = (await this.d.db.manager.getRepository(SmsCode).find({ select: { id: true }, where: { createdAt: LessThan(before) }, take: 1000 })).map(
+        (r) => r.id,
+      );
+      if (!ids.length) return total;
+      await this.d.db.transaction((tx) => tx.getRepository(SmsCode).delete({ id: In(ids) }));
+      total += ids.length;
+      if (ids.length < 1000) return total;
+    }
   }
 
   // -------------------------------------------------------------------------------------------

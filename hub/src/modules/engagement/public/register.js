@@ -107,6 +107,11 @@
       .then(function (r) {
         submitBtn.disabled = false;
         if (!r.ok) return show(problemText(r.data));
+        // Pages without SMS codes answer the same for every phone: the card link comes by SMS.
+        if (r.data && r.data.status === 'link_sent') {
+          form.reset();
+          return show(r.data.detail);
+        }
         // The card page is served by this same hub: stay on the origin the page came from.
         var u = new URL(r.data.cardUrl, window.location.href);
         window.location.assign(u.pathname + u.search);
