@@ -37,6 +37,8 @@ import { registerCheckoutJobs } from './modules/checkout/checkout.jobs';
 import { registerTenantsJobs } from './modules/tenants/tenants.jobs';
 import { registerImportJobs } from './modules/guests/import.jobs';
 import { registerIntegrationsJobs } from './modules/integrations/integrations.jobs';
+import { registerEngagementJobs } from './modules/engagement/engagement.jobs';
+import { registerOutboxJobs } from './bus/outbox.jobs';
 import { IntegrationsService } from './modules/integrations/integrations.service';
 import { ConnectorHost } from './modules/integrations/integrations.runtime';
 import { integrationsRoutes } from './modules/integrations/integrations.routes';
@@ -171,6 +173,8 @@ export class Hub {
     registerTenantsJobs(this.scheduler, tenants);
     registerImportJobs(this.scheduler, imports);
     registerIntegrationsJobs(this.scheduler, integrations.service);
+    registerEngagementJobs(this.scheduler, engagement);
+    registerOutboxJobs(this.scheduler, this.db);
 
     const { app, api, finish } = createHttpApp({
       log: this.log,
