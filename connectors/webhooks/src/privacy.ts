@@ -19,7 +19,7 @@ export function redactPayload(payload: string, guestId: string): string {
     if (Array.isArray(x)) return x.map((y) => walk(y, mine));
     if (x && typeof x === 'object') {
       const o = x as Record<string, unknown>;
-      const about = mine || o.guestId === guestId;
+      const about = typeof o.guestId === 'string' ? o.guestId === guestId : mine;
       return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, about && PERSONAL.has(k) && v !== null ? null : walk(v, about)]));
     }
     return x;

@@ -24,7 +24,8 @@ export function redactValue(v: unknown, g: GuestPii, aboutGuest: boolean, replac
     if (Array.isArray(x)) return x.map((y) => walk(y, about));
     if (x && typeof x === 'object' && !(x instanceof Date)) {
       const o = x as Record<string, unknown>;
-      const mine = about || o.guestId === g.guestId || o.id === g.guestId;
+      // An object naming a guest is about that guest only (a referrer nested in a guest row is not them).
+      const mine = typeof o.guestId === 'string' ? o.guestId === g.guestId : about || o.id === g.guestId;
       return Object.fromEntries(Object.entries(o).map(([k, y]) => [k, mine && PII_KEYS.has(k) && y !== null && y !== undefined ? replacement : walk(y, mine)]));
     }
     return x;

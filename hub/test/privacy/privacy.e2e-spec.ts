@@ -1,4 +1,8 @@
 import pino from 'pino';
+import type { EntitySchema, ObjectLiteral, Repository } from 'typeorm';
+import type { ConnectorStore } from '@loyalty/sdk';
+import { WebhookAttemptEntity, WebhookDeliveryEntity } from '@loyalty/connector-webhooks/src/entities';
+import { purgeOldDeliveries } from '@loyalty/connector-webhooks/src/privacy';
 import { loadConfig } from '../../src/config';
 import { Db } from '../../src/db/db';
 import { OutboxMessage } from '../../src/bus/outbox.entity';
@@ -144,6 +148,23 @@ describeEachDb('guest privacy', (backend) => {
     expect(await purgePublishedOutbox(t.hub.db)).toBe(1);
     expect(await outbox.countBy({ seq: rows[0]!.seq })).toBe(0);
     expect(await outbox.countBy({ seq: rows[1]!.seq })).toBe(1);
+
+    // The webhooks connector's delivery log: finished deliveries go after 30 days, with their attempts.
+    const db = t.hub.db;
+    const store = {
+      repository: <E extends ObjectLiteral>(e: EntitySchema<E>) => db.manager.getRepository(e),
+      transaction: <T>(fn: (tx: { repository: <E extends ObjectLiteral>(e: EntitySchema<E>) => Repository<E> }) => Promise<T>) =>
+        db.transaction((em) => fn({ repository: (e) => em.getRepository(e) })),
+    } as unknown as ConnectorStore;
+    const deliveries = db.manager.getRepository(WebhookDeliveryEntity);
+    const all = await deliveries.find({ where: { businessId: b.businessId } });
+    expect(all.length).toBeGreaterThan(1);
+    const aged = all.find((d) => d.status === 'succeeded')!;
+    await deliveries.update({ id: aged.id }, { updatedAt: new Date(Date.now() - 31 * 24 * 3600_000) });
+    expect(await db.manager.getRepository(WebhookAttemptEntity).countBy({ deliveryId: aged.id })).toBeGreaterThan(0);
+    expect(await purgeOldDeliveries(store, new Date())).toBe(1);
+    expect(await deliveries.countBy({ businessId: b.businessId })).toBe(all.length - 1);
+    expect(await db.manager.getRepository(WebhookAttemptEntity).countBy({ deliveryId: aged.id })).toBe(0);
   });
 });
 

@@ -1,4 +1,21 @@
-import { checkAgainstForm, checkCode, detectPlatform, escapeHtml, generateCode, maskPhone, mayRequestCode, utmFromQuery } from './engagement.rules';
+import {
+  budgetDecision,
+  checkAgainstForm,
+  checkCode,
+  detectPlatform,
+  escapeHtml,
+  generateCode,
+  homePrefixes,
+  linkSentText,
+  localDay,
+  maskPhone,
+  mayRequestCode,
+  phoneAllowed,
+  secondsToLocalMidnight,
+  slidingCap,
+  smsLinkText,
+  utmFromQuery,
+} from './engagement.rules';
 import { formFieldsSchema, publicRegistrationBody } from './engagement.schemas';
 
 describe('engagement rules', () => {
@@ -61,5 +78,46 @@ describe('engagement rules', () => {
     });
     expect(maskPhone('+79161234567')).toBe('+79*****4567');
     expect(escapeHtml('<a href="x">\'&')).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;');
+  });
+
+  it('caps over a sliding hour: the cap-th newest send decides the wait', () => {
+    const times = Array.from({ length: 10 }, (_, i) => ago(55 - i * 5));
+    expect(slidingCap(times.slice(1), 10, now)).toEqual({ ok: true });
+    expect(slidingCap(times, 10, now)).toEqual({ ok: false, retryAfterSeconds: 5 * 60 });
+    expect(slidingCap([...times, ago(70)], 10, now)).toEqual({ ok: false, retryAfterSeconds: 5 * 60 });
+    expect(slidingCap(times, 11, now)).toEqual({ ok: true });
+  });
+
+  it('allows the business’s own country by default, from its currency', () => {
+    expect(homePrefixes('RUB')).toEqual(['+7']);
+    expect(homePrefixes('KZT')).toEqual(['+7']);
+    expect(homePrefixes('BYN')).toEqual(['+375']);
+    expect(homePrefixes('USD')).toEqual(['+1']);
+    expect(homePrefixes('EUR')).toBeNull();
+    expect(phoneAllowed('+79161234567', ['+7'])).toBe(true);
+    expect(phoneAllowed('+12025550123', ['+7'])).toBe(false);
+    expect(phoneAllowed('+12025550123', ['+7', '+1'])).toBe(true);
+    expect(phoneAllowed('+12025550123', null)).toBe(true);
+  });
+
+  it('counts the SMS budget per business-local day; only the first refusal of a day is reported', () => {
+    const lateUtc = new Date('2025-06-01T22:30:00Z'); // 01:30 on 2 June in Moscow
+    expect(localDay(lateUtc, 'Europe/Moscow')).toBe('2025-06-02');
+    expect(localDay(lateUtc, 'UTC')).toBe('2025-06-01');
+    expect(secondsToLocalMidnight(lateUtc, 'Europe/Moscow')).toBe(22.5 * 3600);
+    const state = { day: '2025-06-01', sentOnDay: 5, exhaustedAt: null, dailyBudget: 5 };
+    expect(budgetDecision(state, now, 'UTC')).toEqual({ ok: false, firstRefusal: true, retryAfterSeconds: 12 * 3600 });
+    expect(budgetDecision({ ...state, exhaustedAt: ago(1) }, now, 'UTC')).toMatchObject({ ok: false, firstRefusal: false });
+    expect(budgetDecision({ ...state, sentOnDay: 4 }, now, 'UTC')).toEqual({ ok: true, sentToday: 4 });
+    // A new day starts from zero.
+    expect(budgetDecision({ ...state, exhaustedAt: ago(60 * 13) }, lateUtc, 'Europe/Moscow')).toEqual({ ok: true, sentToday: 0 });
+    expect(budgetDecision({ ...state, dailyBudget: 0 }, now, 'UTC')).toMatchObject({ ok: false });
+  });
+
+  it('words the card-link SMS in the business’s language', () => {
+    expect(smsLinkText('https://x.test/card/1', 'Café', 'ru')).toBe('Ваша карта Café: https://x.test/card/1');
+    expect(smsLinkText('https://x.test/card/1', 'Café', 'en')).toBe('Your Café card: https://x.test/card/1');
+    expect(linkSentText('ru')).toMatch(/^Проверьте телефон/);
+    expect(linkSentText('en')).toMatch(/^Check your phone/);
   });
 });

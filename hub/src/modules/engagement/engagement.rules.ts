@@ -119,6 +119,13 @@ export function smsLinkText(url: string, businessName: string, locale: string): 
   return locale.toLowerCase().startsWith('ru') ? `Ваша карта ${name}: ${url}` : `Your ${name} card: ${url}`;
 }
 
+/** What a page without SMS verification answers for every phone, in the business's language. */
+export function linkSentText(locale: string): string {
+  return locale.toLowerCase().startsWith('ru')
+    ? 'Проверьте телефон: ссылка на вашу карту отправлена в SMS.'
+    : 'Check your phone: the link to your card is sent by SMS.';
+}
+
 /** E.164 with all but the last four digits masked (logs). */
 export { maskPhone } from '../../shared/privacy';
 

@@ -21,6 +21,7 @@ import {
   checkCode,
   generateCode,
   homePrefixes,
+  linkSentText,
   localDay,
   maskPhone,
   mayRequestCode,
@@ -544,7 +545,7 @@ export class EngagementService {
     meta: RequestMeta,
   ): Promise<z.infer<typeof linkSentResult>> {
     const { form, ctx } = f;
-    const answer = { status: 'link_sent' as const, detail: 'Check your phone: the link to your card is sent by SMS.' };
+    const answer = { status: 'link_sent' as const, detail: linkSentText(f.locale) };
     // The same caps and budget as codes, checked before anything depends on the phone's state.
     const { row, blacklisted } = await this.admitSms(f, phone, meta, null);
     if (blacklisted) return answer;
