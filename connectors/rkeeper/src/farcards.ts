@@ -244,10 +244,13 @@ const sale: Runner = async (d, plan, req) => {
     }
   }
   const values: Record<number, number> = {};
-  const accruedMinor = co.pointsAccrued * (card.pointValueMinor ?? 0);
-  // r_keeper's own bonus figure (Kind 2) is replaced by what the hub accrued, in money.
-  const bonusTs = plan.transactions.filter((t) => t.kind === 2);
-  bonusTs.forEach((t, i) => (values[t.num] = i === 0 ? accruedMinor : 0));
+  // r_keeper's own bonus figure (Kind 2) is replaced by what the hub accrued, in money — when the
+  // point's value is known (from the card, or from what this sale's points were worth).
+  const pointValue = card.pointValueMinor ?? (co.pointsRedeemed > 0 ? co.redeemValueMinor / co.pointsRedeemed : undefined);
+  if (pointValue !== undefined) {
+    const accruedMinor = Math.round(co.pointsAccrued * pointValue);
+    plan.transactions.filter((t) => t.kind === 2).forEach((t, i) => (values[t.num] = i === 0 ? accruedMinor : 0));
+  }
   return { extId: co.id, values };
 };
 
