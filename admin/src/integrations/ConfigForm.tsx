@@ -1,6 +1,6 @@
-import { Form, Input, InputNumber, Select, Switch } from 'antd';
+import { Flex, Form, Input, InputNumber, Select, Switch, Tag, Typography } from 'antd';
 import { useI18n } from '../app/i18n';
-import type { JsonSchema, JsonSchemaProp } from './types';
+import type { InboundRoute, JsonSchema, JsonSchemaProp } from './types';
 
 const typeOf = (p: JsonSchemaProp) => (Array.isArray(p.type) ? p.type.find((x) => x !== 'null') : p.type);
 
@@ -58,4 +58,30 @@ export function initialConfig(schema: JsonSchema, installed?: Record<string, unk
     else if (p.default !== undefined) out[k] = p.default;
   }
   return out;
+}
+
+/**
+ * The URLs a vendor calls (the connector's inbound routes for this business: PUBLIC_URL, the
+ * connector, the business id), each ready to copy into the vendor's settings.
+ */
+export function InboundUrls({ name, routes }: { name: string; routes: InboundRoute[] }) {
+  const { t } = useI18n();
+  if (!routes.length) return null;
+  return (
+    <Flex vertical gap={4} data-testid="inbound-urls" style={{ marginBottom: 16 }}>
+      <Typography.Text strong>{t('integrations.inbound', { name })}</Typography.Text>
+      <Typography.Text type="secondary">{t('integrations.inbound.hint', { name })}</Typography.Text>
+      {routes.map((r) => (
+        <Flex key={`${r.method} ${r.path}`} vertical>
+          <span>
+            <Tag>{r.method.toUpperCase()}</Tag>
+            <Typography.Text code copyable={{ text: r.url }}>
+              {r.url}
+            </Typography.Text>
+          </span>
+          <Typography.Text type="secondary">{r.summary}</Typography.Text>
+        </Flex>
+      ))}
+    </Flex>
+  );
 }

@@ -20,7 +20,7 @@ import { ErrorState, PageHeader, PageSpinner, ProblemAlert } from '../app/ui';
 import { formatDateTime } from '../app/format';
 import type { Items } from '../app/types';
 import type { CatalogEntry, Installation, Parked } from './types';
-import { ConfigFields, initialConfig } from './ConfigForm';
+import { ConfigFields, InboundUrls, initialConfig } from './ConfigForm';
 import { Webhooks } from './Webhooks';
 
 interface Check {
@@ -94,6 +94,7 @@ function ConfigModal({
       }
     >
       <Typography.Paragraph type="secondary">{entry.description}</Typography.Paragraph>
+      <InboundUrls name={entry.name} routes={installed?.inbound ?? []} />
       <ProblemAlert message={problem} />
       {check ? (
         <Alert
@@ -289,6 +290,7 @@ export function IntegrationsPage() {
                       {t('integrations.lastSuccess')}: {i.lastSuccessAt ? formatDateTime(i.lastSuccessAt, lang, business.timezone) : t('common.never')}
                     </span>
                     {i.lastError ? <Typography.Text type="danger">{t('integrations.lastError', { error: i.lastError })}</Typography.Text> : null}
+                    <InboundUrls name={i.name} routes={i.inbound ?? []} />
                     {check && check !== 'busy' ? (
                       <Alert
                         type={check.ok ? 'success' : 'error'}

@@ -43,6 +43,15 @@ export interface Installation {
   lastError: string | null;
   createdAt: string;
   updatedAt: string;
+  /** The connector's inbound routes, with the full URL to give the vendor for this business. */
+  inbound?: InboundRoute[];
+}
+
+export interface InboundRoute {
+  method: string;
+  path: string;
+  summary: string;
+  url: string;
 }
 
 export interface Parked {
