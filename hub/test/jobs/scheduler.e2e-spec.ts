@@ -165,7 +165,16 @@ describeEachDb('scheduler', (backend) => {
 
   it('gets its jobs from the modules that own them when the hub is composed', () => {
     expect([...dbs.t.hub.scheduler.names].sort()).toEqual(
-      expect.arrayContaining(['connector-dedupe-purge', 'guest-imports', 'hold-expiry', 'level-review', 'points-expiry', 'session-purge']),
+      expect.arrayContaining([
+        'connector-dedupe-purge',
+        'guest-imports',
+        'hold-expiry',
+        'level-review',
+        'outbox-retention',
+        'points-expiry',
+        'session-purge',
+        'sms-code-retention',
+      ]),
     );
   });
 
