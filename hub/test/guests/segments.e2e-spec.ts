@@ -277,6 +277,20 @@ describeEachDb('guest segments', (backend) => {
       await l.admin('patch', `/v1/admin/guests/${ids.dina}`).send({ birthday: '1985-01-06' }).expect(200);
     }
   });
+  it('finds imported guests by birthday: new rows and birthdays an import adds to existing guests', async () => {
+    const other = await t.business('Importer');
+    const admin = (method: 'get' | 'post', path: string) => t.http[method](path).set('Cookie', other.ownerCookie);
+    await admin('post', '/v1/admin/guests').send({ phone: '+79120000002', name: 'Known' }).expect(201);
+    const csv = 'phone,name,birthday\n+79120000001,New,14.02.1990\n+79120000002,Known,1991-02-15\n+79120000003,Other,1992-07-01\n';
+    const up = await admin('post', '/v1/admin/imports').set('content-type', 'text/csv').send(csv).expect(202);
+    for (let i = 0; i < 600; i++) {
+      if (!(await t.hub.services.imports.work(5000, up.body.id))) await new Promise((r) => setTimeout(r, 50));
+      const r = await admin('get', `/v1/admin/imports/${up.body.id}`).expect(200);
+      if (['done', 'failed', 'canceled'].includes(r.body.state)) break;
+    }
+    const found = await admin('get', '/v1/admin/guests').query({ birthdayFrom: '02-14', birthdayTo: '02-15' }).expect(200);
+    expect(found.body.items.map((g: { name: string }) => g.name).sort()).toEqual(['Known', 'New']);
+  });
 });
 
 describeEachDb('guest segments migration', (backend) => {
