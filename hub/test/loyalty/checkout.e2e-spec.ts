@@ -56,6 +56,32 @@ describeEachDb('POS checkout', (backend) => {
     ]);
   });
 
+  it('redeems by money: whole points for the amount asked, trimmed to the balance and the share; lookup and quote say what points are worth', async () => {
+    const { card } = await l.guestWithCard(bonus.id);
+    const found = await l.pos('get', '/v1/pos/cards/lookup').query({ number: card.number }).expect(200);
+    // 200 points at 1.00 each are worth 200.00.
+    expect(found.body).toMatchObject({ pointValueMinor: 100, maxRedeemValueMinor: 20000 });
+    const q = await l.pos('post', '/v1/pos/checkouts/quote').send({ card: { number: card.number }, basket: l.basket(30000), redeemValueMinor: 12345 }).expect(200);
+    // 123.45 asked: 123 points pay 123.00 (never a fraction of a point); the check's cap is 50 % of 300.00.
+    expect(q.body).toMatchObject({ pointsRedeemed: 123, redeemValueMinor: 12300, payableMinor: 17700, pointValueMinor: 100, maxRedeemablePoints: 150, maxRedeemValueMinor: 15000 });
+    const capped = await l.commit({ card: { number: card.number }, basket: l.basket(30000), redeemValueMinor: 99900 }).expect(201);
+    expect(capped.body).toMatchObject({ pointsRedeemed: 150, redeemValueMinor: 15000, payableMinor: 15000 });
+    // More money than the balance (the 50 points left and that sale's accrual) takes the balance.
+    const left = (await l.card(card.id)).pointsAvailable as number;
+    const all = await l.commit({ card: { number: card.number }, basket: l.basket(100000), redeemValueMinor: 90000 }).expect(201);
+    expect(all.body).toMatchObject({ pointsRedeemed: left, redeemValueMinor: left * 100 });
+    const both = await l.commit({ card: { number: card.number }, basket: l.basket(1000), redeemValueMinor: 500, redeemPoints: 5 }).expect(400);
+    expect(both.body.errors.map((e: { field: string }) => e.field)).toContain('redeemValueMinor');
+    const frac = await l.pos('post', '/v1/pos/checkouts/quote').send({ card: { number: card.number }, basket: l.basket(1000), redeemValueMinor: 10.5 }).expect(400);
+    expect(frac.body.errors[0].field).toBe('redeemValueMinor');
+    const coupons = await l.program({ name: 'No points', rules: { kind: 'discount', discountPercent: 5 } });
+    const other = await l.guestWithCard(coupons.id);
+    const none = await l.pos('get', '/v1/pos/cards/lookup').query({ number: other.card.number }).expect(200);
+    expect(none.body).toMatchObject({ pointValueMinor: 0, maxRedeemValueMinor: 0 });
+    const refused = await l.commit({ card: { number: other.card.number }, basket: l.basket(1000), redeemValueMinor: 500 }).expect(422);
+    expect(refused.body.code).toBe('operation_not_supported');
+  });
+
   it('refuses over-cap, over-balance, negative and fractional amounts with readable problems', async () => {
     const { card } = await l.guestWithCard(bonus.id);
     const over = await l.commit({ card: { number: card.number }, basket: l.basket(20000), redeemPoints: 150 }).expect(422);

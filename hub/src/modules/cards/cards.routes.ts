@@ -2,10 +2,9 @@ import { z } from 'zod';
 import type { Api } from '../../http/api';
 import { ROLE_SETS } from '../../http/auth';
 import { idParam } from '../tenants/tenants.schemas';
-import { guestView } from '../guests/guests.schemas';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { CardsService } from './cards.service';
-import { adjustBody, cardListQuery, cardStatusBody, cardView, issueCardBody, ledgerQuery, ledgerView, levelBody, lookupQuery } from './cards.schemas';
+import { adjustBody, cardListQuery, cardLookupView, cardStatusBody, cardView, issueCardBody, ledgerQuery, ledgerView, levelBody, lookupQuery } from './cards.schemas';
 
 export function cardsRoutes(api: Api, cards: CardsService, ledger: LedgerService): void {
   const tags = ['Cards'];
@@ -64,7 +63,7 @@ export function cardsRoutes(api: Api, cards: CardsService, ledger: LedgerService
       auth: 'terminal',
       scope: 'pos',
       query: lookupQuery,
-      response: z.object({ card: cardView, guest: guestView.nullable() }),
+      response: cardLookupView,
       errors: [404],
     },
     async (req) => cards.lookupView(req.ctx, req.valid.query),

@@ -160,11 +160,19 @@ export class CardsService {
     return card;
   }
 
-  /** The card a till presents, with its guest, as both the POS and the web scanner show it. */
+  /**
+   * The card a till presents, with its guest, as both the POS and the web scanner show it, and what
+   * its points are worth for tills that redeem by money: `pointValueMinor` (0 when the card carries
+   * no points) and `maxRedeemValueMinor`, the value of the points usable now (a check's own cap
+   * comes with its quote).
+   */
   async lookupView(ctx: Ctx, by: { number?: string; qr?: string; phone?: string; programId?: string }) {
     const card = await this.lookup(ctx, by);
+    const program = await this.programs.get(ctx, card.programId);
     const guest = card.guestId ? await this.guests.get(ctx, card.guestId) : null;
-    return { card: await this.view(ctx, card), guest: guest ? guestOut(guest) : null };
+    const view = await this.view(ctx, card, program);
+    const pointValueMinor: number = program.kind === 'bonus' ? program.rules.pointValueMinor : 0;
+    return { card: view, guest: guest ? guestOut(guest) : null, pointValueMinor, maxRedeemValueMinor: view.pointsAvailable * pointValueMinor };
   }
 
   /**

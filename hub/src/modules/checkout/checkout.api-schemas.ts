@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { basketSchema, checkoutRequestSchema } from './checkout.schemas';
+import { basketSchema, checkoutRequestSchema, oneWayToRedeem } from './checkout.schemas';
 
 /** How the till identifies the card: exactly one of number, QR payload, phone or id. */
 export const cardRef = z
@@ -26,11 +26,13 @@ export const receiptSchema = z.strictObject({
   till: z.string().trim().min(1).max(64).optional(),
 });
 
-export const quoteBody = z.strictObject({
-  card: cardRef.optional(),
-  basket: basketSchema,
-  ...checkoutRequestSchema.shape,
-});
+export const quoteBody = z
+  .strictObject({
+    card: cardRef.optional(),
+    basket: basketSchema,
+    ...checkoutRequestSchema.shape,
+  })
+  .superRefine(oneWayToRedeem);
 
 /**
  * Body of `POST /v1/pos/checkouts`.
@@ -101,7 +103,11 @@ export const quoteView = z.object({
   couponDiscountMinor: z.number().int(),
   pointsRedeemed: z.number().int(),
   maxRedeemablePoints: z.number().int(),
-  redeemValueMinor: z.number().int(),
+  /** Minor units one point pays for (0: the card carries no points). */
+  pointValueMinor: z.number().int().describe('Minor units one point pays for (0: the card carries no points)'),
+  /** The most money points may pay on this basket: `maxRedeemablePoints × pointValueMinor`. */
+  maxRedeemValueMinor: z.number().int().describe('The most money points may pay on this basket (maxRedeemablePoints × pointValueMinor)'),
+  redeemValueMinor: z.number().int().describe('Money paid by points: pointsRedeemed × pointValueMinor'),
   giftSpentMinor: z.number().int(),
   payableMinor: z.number().int(),
   pointsAccrued: z.number().int(),

@@ -15,6 +15,7 @@ import {
   DECIDE_REFUSAL_CODES,
   decide,
   mulDiv,
+  pointsForValue,
   stampProgress,
   type CardState,
   type CouponState,
@@ -79,6 +80,7 @@ function expectInvariants(input: DecideInput, d: Decision) {
   expect(d.payableMinor).toBeGreaterThanOrEqual(0);
   expect(d.payableMinor).toBe(d.totalMinor - d.discountMinor - d.redeemValueMinor - d.giftSpentMinor);
   expect(d.redeemValueMinor).toBe(d.pointsRedeemed * d.pointValueMinor);
+  expect(d.maxRedeemValueMinor).toBe(d.maxRedeemablePoints * d.pointValueMinor);
   const sum = (f: (l: Decision['lines'][number]) => number) => d.lines.reduce((s, l) => s + f(l), 0);
   expect(sum((l) => l.discountMinor)).toBe(d.discountMinor);
   expect(sum((l) => l.couponDiscountMinor)).toBe(d.couponDiscountMinor);
@@ -692,6 +694,81 @@ describe('decide — properties', () => {
         if (!r.ok) expect(r.code).toBe('invalid_amount');
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('redeem by money (pointsForValue)', () => {
+  it('takes whole points for the money asked, capped by what may be redeemed', () => {
+    expect(pointsForValue(25_050, 100, 1_000)).toBe(250);
+    expect(pointsForValue(25_000, 100, 120)).toBe(120);
+    expect(pointsForValue(99, 100, 1_000)).toBe(0);
+    expect(pointsForValue(5_000, 0, 1_000)).toBe(0);
+    expect(pointsForValue(0, 100, 1_000)).toBe(0);
+  });
+
+  it('never more money than asked, never more points than allowed, never a fraction of a point; as much as allowed otherwise', () => {
+    fc.assert(
+      fc.property(fc.nat(10_000_000), fc.integer({ min: 1, max: 10_000 }), fc.nat(1_000_000), (value, pointValue, max) => {
+        const points = pointsForValue(value, pointValue, max);
+        expect(Number.isSafeInteger(points)).toBe(true);
+        expect(points).toBeGreaterThanOrEqual(0);
+        expect(points).toBeLessThanOrEqual(max);
+        expect(points * pointValue).toBeLessThanOrEqual(value);
+        // Maximal: one more point would overshoot the money asked or the cap.
+        expect((points + 1) * pointValue > value || points + 1 > max).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('decide: trims the money to the balance and the share, and says what was taken', () => {
+    const p = bonus({ maxRedeemPercent: 50, pointValueMinor: 100 });
+    const basket = { items: [item('A', 60_000), item('B', 40_000)] };
+    // 300.50 asked, 1 000 points: 300 points pay 300.00.
+    expect(ok(run({ program: p, basket, card: card({ pointsAvailable: 1_000 }), request: { redeemValueMinor: 30_050 } }))).toMatchObject({
+      pointsRedeemed: 300,
+      redeemValueMinor: 30_000,
+      payableMinor: 70_000,
+      maxRedeemablePoints: 500,
+      maxRedeemValueMinor: 50_000,
+    });
+    // More than the balance: the balance.
+    expect(ok(run({ program: p, basket, card: card({ pointsAvailable: 120 }), request: { redeemValueMinor: 30_000 } }))).toMatchObject({ pointsRedeemed: 120, redeemValueMinor: 12_000 });
+    // More than the share (50 % of 1 000.00): the share.
+    expect(ok(run({ program: p, basket, card: card({ pointsAvailable: 5_000 }), request: { redeemValueMinor: 90_000 } }))).toMatchObject({ pointsRedeemed: 500, redeemValueMinor: 50_000 });
+    // Below the minimum check nothing may be redeemed: nothing is.
+    expect(ok(run({ program: bonus({ minCheckMinor: 200_000 }), basket, card: card({ pointsAvailable: 5_000 }), request: { redeemValueMinor: 1_000 } }))).toMatchObject({ pointsRedeemed: 0, redeemValueMinor: 0 });
+  });
+
+  it('decide: refuses money without a card, on a card without points, with redeemPoints, or fractional', () => {
+    expect(refusal(run({ card: null, request: { redeemValueMinor: 1_000 } })).code).toBe('card_required');
+    expect(refusal(run({ program: program<'stamp'>({ kind: 'stamp', earn: { mode: 'per_visit' }, stampsRequired: 6, reward: { type: 'points', points: 1 } }), request: { redeemValueMinor: 1_000 } })).code).toBe(
+      'operation_not_supported',
+    );
+    expect(refusal(run({ card: card({ pointsAvailable: 500 }), request: { redeemValueMinor: 1_000, redeemPoints: 5 } })).code).toBe('invalid_amount');
+    expect(refusal(run({ card: card({ pointsAvailable: 500 }), request: { redeemValueMinor: 10.5 } })).details).toMatchObject({ field: 'redeemValueMinor' });
+    expect(ok(run({ card: null, request: { redeemValueMinor: 0 } })).pointsRedeemed).toBe(0);
+  });
+
+  it('decide (property): the points taken for money are pointsForValue of the most that may be redeemed', () => {
+    fc.assert(
+      fc.property(bonusArb, fc.option(cardArb, { nil: null }), basketArb, fc.nat(3_000_000), (p, c, basket, value) => {
+        const input: DecideInput = { program: p, levels: [], card: c, basket, request: { redeemValueMinor: value }, now: NOW };
+        const r = decide(input);
+        if (!r.ok) {
+          expect(r.code).toBe('card_required');
+          expect(c).toBeNull();
+          return;
+        }
+        const d = r.decision;
+        expectInvariants(input, d);
+        expect(d.pointsRedeemed).toBe(pointsForValue(value, p.pointValueMinor, d.maxRedeemablePoints));
+        expect(d.redeemValueMinor).toBeLessThanOrEqual(value);
+        expect(d.redeemValueMinor).toBeLessThanOrEqual(d.maxRedeemValueMinor);
+        if (c) expect(d.pointsRedeemed).toBeLessThanOrEqual(c.pointsAvailable);
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -211,6 +211,8 @@ export interface Decision {
   pointValueMinor: number;
   /** Most points the till may offer: min(balance, cap); 0 below the minimum check. */
   maxRedeemablePoints: number;
+  /** `maxRedeemablePoints × pointValueMinor`: the most money points may pay for this basket. */
+  maxRedeemValueMinor: number;
   pointsRedeemed: number;
   /** `pointsRedeemed × pointValueMinor`. */
   redeemValueMinor: number;
@@ -250,7 +252,9 @@ export type DecideResult = { ok: true; decision: Decision } | Refusal<RefusalCod
  *
  * A request the rules cannot honour exactly (more points than the balance or the cap, an expired
  * coupon…) is refused rather than trimmed, so the till never charges something else than it
- * asked for; `"max"` asks for as much as allowed and is never refused for its size.
+ * asked for; `"max"` asks for as much as allowed and is never refused for its size, and
+ * `redeemValueMinor` (money asked of points) is trimmed by `pointsForValue`, the decision's
+ * `redeemValueMinor` saying what was taken.
  *
  * @example
  * decide({ program: bonus5pct, levels: [], card, basket, request: { redeemPoints: 'max' }, now })
@@ -305,7 +309,12 @@ export function decide(input: DecideInput): DecideResult {
     const balance = card?.pointsAvailable ?? 0;
     maxRedeemablePoints = card && minOk ? Math.min(balance, capPoints) : 0;
     const asked = request.redeemPoints;
-    if (asked === 'max') {
+    const askedValue = request.redeemValueMinor;
+    if (askedValue !== undefined && askedValue > 0) {
+      // Money asked of points is trimmed, not refused: the reply's redeemValueMinor is what was taken.
+      if (!card) return refuse('card_required', 'Points can be redeemed only with a card', { requestedMinor: askedValue });
+      pointsRedeemed = pointsForValue(askedValue, pointValueMinor, maxRedeemablePoints);
+    } else if (asked === 'max') {
       pointsRedeemed = maxRedeemablePoints;
     } else if (asked !== undefined && asked > 0) {
       const figures = { requested: asked, pointsAvailable: balance, capPoints, maxRedeemablePoints };
@@ -324,7 +333,7 @@ export function decide(input: DecideInput): DecideResult {
       pointsRedeemed = asked;
     }
     pointsValue = allocateProportionally(pointsRedeemed * pointValueMinor, redeemable);
-  } else if (typeof request.redeemPoints === 'number' && request.redeemPoints > 0) {
+  } else if ((typeof request.redeemPoints === 'number' && request.redeemPoints > 0) || (request.redeemValueMinor ?? 0) > 0) {
     return refuse('operation_not_supported', 'This card does not carry points', { kind: program.kind });
   }
   const redeemValueMinor = pointsRedeemed * pointValueMinor;
@@ -435,6 +444,7 @@ export function decide(input: DecideInput): DecideResult {
       spendMinor: totalMinor - discountMinor,
       pointValueMinor,
       maxRedeemablePoints,
+      maxRedeemValueMinor: maxRedeemablePoints * pointValueMinor,
       pointsRedeemed,
       redeemValueMinor,
       giftSpentMinor,
@@ -450,6 +460,27 @@ export function decide(input: DecideInput): DecideResult {
       lines,
     },
   };
+}
+
+/**
+ * How many points pay for `valueMinor` of money asked by a till that sends amounts, not points
+ * (r_keeper kopecks, iiko and 1C roubles).
+ *
+ * The rule, in order:
+ * 1. `points = floor(valueMinor / pointValueMinor)` — never a fraction of a point, so the money
+ *    taken (`points × pointValueMinor`) is never more than the money asked;
+ * 2. capped at `maxRedeemablePoints` — the usable balance and the program's maximum share of this
+ *    check (`decide` computes it), so never more than the balance.
+ *
+ * The request is trimmed, not refused: the till reads back `redeemValueMinor` (what was actually
+ * taken) and charges the rest in money. A program without points (`pointValueMinor` 0) takes none.
+ *
+ * @example pointsForValue(25_050, 100, 1_000) === 250   // 250.50 ₽ at 1 ₽ a point: 250 points, 250 ₽
+ * @example pointsForValue(25_000, 100, 120) === 120     // only 120 points may pay this check
+ */
+export function pointsForValue(valueMinor: number, pointValueMinor: number, maxRedeemablePoints: number): number {
+  if (!(pointValueMinor > 0) || !(valueMinor > 0) || !(maxRedeemablePoints > 0)) return 0;
+  return Math.min(Math.floor(valueMinor / pointValueMinor), maxRedeemablePoints);
 }
 
 /**
@@ -493,8 +524,12 @@ function checkInput(input: DecideInput): Refusal<RefusalCode> | null {
       return refuse('invalid_basket', 'The basket total does not match its lines', { totalMinor: stated, sumOfLinesMinor: total });
     }
   }
-  const { redeemPoints, giftAmountMinor, addStamps } = input.request;
+  const { redeemPoints, redeemValueMinor, giftAmountMinor, addStamps } = input.request;
   if (redeemPoints !== undefined && redeemPoints !== 'max' && !isCount(redeemPoints)) return bad('redeemPoints', redeemPoints);
+  if (redeemValueMinor !== undefined && !isCount(redeemValueMinor)) return bad('redeemValueMinor', redeemValueMinor);
+  if (redeemPoints !== undefined && redeemValueMinor !== undefined) {
+    return refuse('invalid_amount', 'Give redeemPoints or redeemValueMinor, not both', { field: 'redeemValueMinor', value: redeemValueMinor });
+  }
   if (giftAmountMinor !== undefined && giftAmountMinor !== 'max' && !isCount(giftAmountMinor)) return bad('giftAmountMinor', giftAmountMinor);
   if (addStamps !== undefined && !isCount(addStamps)) return bad('addStamps', addStamps);
   const card = input.card;

@@ -36,6 +36,7 @@ describe('checkoutRequestSchema', () => {
       addStamps: 1,
     });
     expect(checkoutRequestSchema.parse({})).toEqual({});
+    expect(checkoutRequestSchema.parse({ redeemValueMinor: 25_050 })).toEqual({ redeemValueMinor: 25_050 });
   });
 
   it.each([
@@ -47,6 +48,10 @@ describe('checkoutRequestSchema', () => {
     [{ couponCode: 'SUMMER 10' }, 'couponCode'],
     [{ addStamps: 0.5 }, 'addStamps'],
     [{ tip: 100 }, ''],
+    [{ redeemValueMinor: -1 }, 'redeemValueMinor'],
+    [{ redeemValueMinor: 10.5 }, 'redeemValueMinor'],
+    [{ redeemValueMinor: 1000, redeemPoints: 10 }, 'redeemValueMinor'],
+    [{ redeemValueMinor: 1000, redeemPoints: 'max' }, 'redeemValueMinor'],
   ])('refuses %j', (body, path) => {
     expect(paths(checkoutRequestSchema.safeParse(body))).toContain(path);
   });

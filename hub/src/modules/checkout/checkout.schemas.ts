@@ -51,6 +51,10 @@ export const couponCode = z
 /**
  * What the cashier asks for on top of the basket.
  * - `redeemPoints`: points to pay with, or `"max"` for as many as allowed;
+ * - `redeemValueMinor`: money to pay with points, in minor units, for tills that send amounts
+ *   (r_keeper kopecks, iiko and 1C roubles). Converted by `pointsForValue` (checkout.rules.ts):
+ *   whole points only, at most the balance and the program's share; the reply's
+ *   `redeemValueMinor` is what was actually taken. Give it or `redeemPoints`, not both;
  * - `giftAmountMinor`: certificate money to pay with, or `"max"`;
  * - `couponCode`: a coupon to apply;
  * - `addStamps`: stamps set by hand, replacing the computed count (stamp cards, e.g. per-visit
@@ -58,10 +62,20 @@ export const couponCode = z
  *
  * @example { "redeemPoints": "max", "couponCode": "SUMMER-7KQ2M9XD" }
  */
-export const checkoutRequestSchema = z.strictObject({
-  redeemPoints: z.union([pointsAmount, z.literal('max')]).optional(),
-  giftAmountMinor: z.union([moneyMinor, z.literal('max')]).optional(),
-  couponCode: couponCode.optional(),
-  addStamps: z.number().int('Stamps are whole numbers').min(0).max(1000).optional(),
-});
+export const checkoutRequestSchema = z
+  .strictObject({
+    redeemPoints: z.union([pointsAmount, z.literal('max')]).optional(),
+    redeemValueMinor: moneyMinor.optional(),
+    giftAmountMinor: z.union([moneyMinor, z.literal('max')]).optional(),
+    couponCode: couponCode.optional(),
+    addStamps: z.number().int('Stamps are whole numbers').min(0).max(1000).optional(),
+  })
+  .superRefine(oneWayToRedeem);
 export type CheckoutRequest = z.infer<typeof checkoutRequestSchema>;
+
+/** Points are asked for either as points or as money, never both (which one would win is a guess). */
+export function oneWayToRedeem(v: { redeemPoints?: unknown; redeemValueMinor?: unknown }, ctx: z.RefinementCtx): void {
+  if (v.redeemPoints !== undefined && v.redeemValueMinor !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['redeemValueMinor'], message: 'Give redeemPoints or redeemValueMinor, not both' });
+  }
+}

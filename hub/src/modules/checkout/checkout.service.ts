@@ -124,7 +124,7 @@ export class CheckoutService {
       levels: (program.levels ?? []) as Level[],
       card: card ? this.cardState(card, this.ledger.usable(lots, now)) : null,
       basket: body.basket,
-      request: { redeemPoints: body.redeemPoints, giftAmountMinor: body.giftAmountMinor, couponCode: body.couponCode, addStamps: body.addStamps },
+      request: { redeemPoints: body.redeemPoints, redeemValueMinor: body.redeemValueMinor, giftAmountMinor: body.giftAmountMinor, couponCode: body.couponCode, addStamps: body.addStamps },
       coupon: couponState,
       now,
     });
@@ -146,6 +146,8 @@ export class CheckoutService {
       couponDiscountMinor: decision.couponDiscountMinor,
       pointsRedeemed: decision.pointsRedeemed,
       maxRedeemablePoints: decision.maxRedeemablePoints,
+      pointValueMinor: decision.pointValueMinor,
+      maxRedeemValueMinor: decision.maxRedeemValueMinor,
       redeemValueMinor: decision.redeemValueMinor,
       giftSpentMinor: decision.giftSpentMinor,
       payableMinor: decision.payableMinor,
@@ -295,7 +297,8 @@ export class CheckoutService {
         .getCount();
       if (ops >= limits.opsPerCardPerHour) throw new FraudRefusal('opsPerCardPerHour', limits.opsPerCardPerHour, card.id);
     }
-    const redeems = (body.redeemPoints !== undefined && body.redeemPoints !== 0) || (body.giftAmountMinor !== undefined && body.giftAmountMinor !== 0);
+    const redeems =
+      (body.redeemPoints !== undefined && body.redeemPoints !== 0) || (body.redeemValueMinor ?? 0) > 0 || (body.giftAmountMinor !== undefined && body.giftAmountMinor !== 0);
     if (redeems && limits.redemptionsPerCardPerDay !== null) {
       const n = await tx
         .getRepository(Checkout)

@@ -5,9 +5,8 @@ import { tooMany } from '../../shared/errors';
 import { idParam } from '../tenants/tenants.schemas';
 import type { TenantsService } from '../tenants/tenants.service';
 import type { AuditService } from '../audit/audit.service';
-import { guestView } from '../guests/guests.schemas';
 import type { CardsService } from '../cards/cards.service';
-import { cardView, lookupQuery } from '../cards/cards.schemas';
+import { cardLookupView, lookupQuery } from '../cards/cards.schemas';
 import { moneyMinor, pointsAmount } from '../programs/programs.schemas';
 import { couponCode } from './checkout.schemas';
 import { cardRef, checkoutView, idempotencyHeaders, quoteView } from './checkout.api-schemas';
@@ -47,7 +46,7 @@ export function scannerRoutes(api: Api, deps: { checkout: CheckoutService; cards
       tags,
       auth: { roles: ROLE_SETS.staff },
       query: lookupQuery,
-      response: z.object({ card: cardView, guest: guestView.nullable() }),
+      response: cardLookupView,
       errors: [404],
     },
     async (req) => cards.lookupView(req.ctx, req.valid.query),
