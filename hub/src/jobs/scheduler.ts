@@ -180,7 +180,9 @@ export class Scheduler {
               this.log.warn({ job: job.name, businessId: b.id, timezone: b.timezone, err: (e as Error).message }, 'job skipped: unusable time zone');
               continue;
             }
-            const slot = this.dueSlot(`${job.name}:${b.id}`, cron, now, job.catchUpMs ?? HOUR);
+            // Keyed by zone too: after a business changes its time zone, its next slot is read in the new one
+            // (the lease, still named per business, keeps a slot already run today from running twice).
+            const slot = this.dueSlot(`${job.name}:${b.id}:${b.timezone}`, cron, now, job.catchUpMs ?? HOUR);
             if (slot)
               runs.push(
                 this.launchSlot(`cron:${job.name}:${b.id}`, job.name, cron, slot, (at) =>
