@@ -24,7 +24,8 @@ export const configSchema = z.object({
     .optional(),
   HUB_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SEED_DEMO: bool.default(true),
+  /** Seed the demo business on an empty database; default on, except in production (there only when set to true). */
+  SEED_DEMO: bool.optional(),
   SESSION_TTL_HOURS: z.coerce
     .number()
     .int()
@@ -46,7 +47,10 @@ export const configSchema = z.object({
   TRUST_PROXY: z
     .string()
     .trim()
-    .refine((v) => v !== 'true' && v !== 'yes', 'a number of proxy hops (e.g. 1 behind one load balancer), not true: trusting every hop lets clients forge their address')
+    .refine(
+      (v) => v !== 'true' && v !== 'yes',
+      'a number of proxy hops (e.g. 1 behind one load balancer), not true: trusting every hop lets clients forge their address',
+    )
     .transform((v) => (v === 'false' || v === 'no' ? 0 : Number(v)))
     .pipe(z.number().int('a whole number of proxy hops').min(0).max(10))
     .default(0),
@@ -88,14 +92,23 @@ export const configSchema = z.object({
   APNS_CA_FILE: z.string().min(1).optional(),
   /** Hub-wide APNs token-auth key (.p8) and its ids, used for businesses that did not upload their own. */
   APNS_KEY_FILE: z.string().min(1).optional(),
-  APNS_KEY_ID: z.string().regex(/^[A-Z0-9]{10}$/, 'a 10-character key id').optional(),
-  APNS_TEAM_ID: z.string().regex(/^[A-Z0-9]{10}$/, 'a 10-character team id').optional(),
+  APNS_KEY_ID: z
+    .string()
+    .regex(/^[A-Z0-9]{10}$/, 'a 10-character key id')
+    .optional(),
+  APNS_TEAM_ID: z
+    .string()
+    .regex(/^[A-Z0-9]{10}$/, 'a 10-character team id')
+    .optional(),
   /** Most pushes in flight on the one HTTP/2 connection (also capped by the server's SETTINGS). */
   APNS_CONCURRENCY: z.coerce.number().int().min(1).max(5000).default(500),
   /** Google Wallet REST API base URL. */
   GOOGLE_WALLET_API_URL: z.url().default('https://walletobjects.googleapis.com/walletobjects/v1'),
   /** Hub-wide Google Wallet issuer and service account (JSON key file), for businesses without their own. */
-  GOOGLE_WALLET_ISSUER_ID: z.string().regex(/^[0-9]{6,25}$/, 'the numeric issuer id').optional(),
+  GOOGLE_WALLET_ISSUER_ID: z
+    .string()
+    .regex(/^[0-9]{6,25}$/, 'the numeric issuer id')
+    .optional(),
   GOOGLE_WALLET_SERVICE_ACCOUNT_FILE: z.string().min(1).optional(),
   // ---- engagement (registration pages, SMS) ----
   /** SMS provider for verification codes: `console` logs the code (development), `smsru` sends through SMS.ru. */
@@ -106,9 +119,18 @@ export const configSchema = z.object({
   SMSRU_FROM: z.string().min(1).max(11).optional(),
   /** SMS.ru test mode: accepted and billed as free, not delivered. */
   SMSRU_TEST: bool.default(false),
+  /** Let a production hub run with SMS_PROVIDER=console (codes in clear text in the log): a staging box, never a real one. */
+  SMS_CONSOLE_ALLOWED: bool.default(false),
+  // ---- metrics ----
+  /** Bearer token Prometheus must send for /metrics (24+ characters). Production needs this or METRICS_PORT. */
+  METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  /** Serve /metrics on its own listener (this port) instead of the public one; production needs this or METRICS_TOKEN. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Listen address of the METRICS_PORT listener (default: HOST). */
+  METRICS_HOST: z.string().min(1).optional(),
 });
 
-export type Config = z.infer<typeof configSchema> & { dataDir: string; publicUrl: string; secureCookies: boolean };
+export type Config = Omit<z.infer<typeof configSchema>, 'SEED_DEMO'> & { SEED_DEMO: boolean; dataDir: string; publicUrl: string; secureCookies: boolean };
 
 export class ConfigError extends Error {}
 
@@ -135,8 +157,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const publicUrl = c.PUBLIC_URL ?? `http://localhost:${c.PORT}`;
   return {
     ...c,
+    SEED_DEMO: c.SEED_DEMO ?? c.NODE_ENV !== 'production',
     dataDir: path.resolve(c.DATA_DIR),
     publicUrl: publicUrl.replace(/\/$/, ''),
     secureCookies: c.COOKIE_SECURE ?? publicUrl.startsWith('https://'),
   };
+}
+
+/**
+ * What a production hub refuses to start with (checked by `npm start`, not by tools and benches
+ * that load the same settings): verification codes written to the log, and Prometheus metrics
+ * open to anyone who can reach the public port. Throws ConfigError naming the setting.
+ */
+export function assertSafeForProduction(c: Config): void {
+  if (c.NODE_ENV !== 'production') return;
+  if (c.SMS_PROVIDER === 'console' && !c.SMS_CONSOLE_ALLOWED) {
+    throw new ConfigError(
+      'Invalid setting SMS_PROVIDER: console writes verification codes to the log in clear text; use SMS_PROVIDER=smsru in production (or set SMS_CONSOLE_ALLOWED=true on a staging box)',
+    );
+  }
+  if (!c.METRICS_TOKEN && c.METRICS_PORT === undefined) {
+    throw new ConfigError(
+      'Invalid setting METRICS_TOKEN: in production /metrics needs a bearer token (METRICS_TOKEN, 24+ characters) or its own listener (METRICS_PORT)',
+    );
+  }
+  if (c.METRICS_PORT !== undefined && c.METRICS_PORT === c.PORT) {
+    throw new ConfigError('Invalid setting METRICS_PORT: must differ from PORT');
+  }
 }

@@ -183,6 +183,7 @@ export class Hub {
       version: VERSION,
       trustProxy: config.TRUST_PROXY,
       metrics: this.metrics,
+      metricsAccess: { token: config.METRICS_TOKEN, separate: config.METRICS_PORT !== undefined },
       adminDir: path.resolve(__dirname, '../../admin/dist'),
       health: () => this.health(),
     });

@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import pino from 'pino';
-import { ConfigError, loadConfig } from './config';
+import { assertSafeForProduction, ConfigError, loadConfig } from './config';
+import { metricsApp } from './http/app';
 import { Db } from './db/db';
 import { Hub } from './hub';
 import { randomToken } from './shared/crypto';
@@ -19,10 +21,29 @@ function hubSecret(dataDir: string, fromEnv?: string): string {
   return s;
 }
 
+/**
+ * DATA_DIR holds the database, the generated hub secret and the demo logins: only the hub's own
+ * user may read it. A directory that already existed keeps its mode but is reported when open.
+ */
+function privateDataDir(dir: string, log: pino.Logger): void {
+  if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const mode = fs.statSync(dir).mode & 0o777;
+  if (mode & 0o077) log.warn({ dataDir: dir, mode: mode.toString(8) }, 'DATA_DIR is readable by other users; chmod 700 it');
+}
+
+/** The SQLite file (and its WAL and shared-memory files) readable and writable by the hub's user only. */
+function privateSqliteFiles(file: string): void {
+  if (!fs.existsSync(file)) fs.writeFileSync(file, '', { mode: 0o600 }); // an empty file is an empty database
+  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) if (fs.existsSync(f)) fs.chmodSync(f, 0o600);
+}
+
 export async function main(): Promise<void> {
+  // Everything the hub writes (database, secrets, demo logins) is private to its user.
+  process.umask(0o077);
   let config;
   try {
     config = loadConfig();
+    assertSafeForProduction(config);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);
@@ -31,13 +52,15 @@ export async function main(): Promise<void> {
     throw e;
   }
   const log = pino({ level: config.LOG_LEVEL });
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  privateDataDir(config.dataDir, log);
+  const sqlitePath = path.join(config.dataDir, 'loyalty.sqlite');
+  if (!config.DATABASE_URL) privateSqliteFiles(sqlitePath);
   const secret = hubSecret(config.dataDir, config.HUB_SECRET);
   // Connectors first: the database maps and migrates the tables of those it loads.
   const catalog = Hub.loadConnectors({ config, hubSecret: secret, log });
   const db = await Db.open({
     url: config.DATABASE_URL,
-    sqlitePath: path.join(config.dataDir, 'loyalty.sqlite'),
+    sqlitePath,
     poolSize: config.DATABASE_POOL_SIZE,
     connectors: catalog.storage,
   });
@@ -47,7 +70,24 @@ export async function main(): Promise<void> {
   const demo = config.SEED_DEMO ? await seedDemo(hub, config.publicUrl) : undefined;
   const port = await hub.start();
   log.info({ port, database: db.kind, bus: bus.kind }, 'hub listening');
-  if (demo) {
+  if (!config.DATABASE_URL) privateSqliteFiles(sqlitePath);
+  let metricsServer: http.Server | undefined;
+  const metricsPort = config.METRICS_PORT;
+  if (metricsPort !== undefined) {
+    const host = config.METRICS_HOST ?? config.HOST;
+    metricsServer = await new Promise<http.Server>((resolve, reject) => {
+      const s = metricsApp(hub.metrics, config.METRICS_TOKEN).listen(metricsPort, host, () => resolve(s));
+      s.on('error', reject);
+    });
+    log.info({ port: metricsPort, host }, 'metrics listening');
+  }
+  if (demo && config.NODE_ENV === 'production') {
+    // Never credentials on stdout in production (logs are shipped and kept): only where to find them.
+    const file = writeDemoFile(config.dataDir, demo);
+    process.stdout.write(
+      `\n  Loyalty hub is running at ${config.publicUrl} (admin: ${config.publicUrl}/admin); demo business seeded (SEED_DEMO=true), its logins are in ${file} (readable by this user only)\n\n`,
+    );
+  } else if (demo) {
     const file = writeDemoFile(config.dataDir, demo);
     process.stdout.write(
       [
@@ -75,6 +115,7 @@ export async function main(): Promise<void> {
     log.info({ sig }, 'shutting down');
     const t = setTimeout(() => process.exit(1), 15000);
     t.unref();
+    if (metricsServer) await new Promise<void>((r) => metricsServer!.close(() => r()));
     await hub.stop();
     process.exit(0);
   };

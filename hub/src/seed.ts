@@ -66,6 +66,7 @@ export async function seedDemo(hub: Hub, publicUrl: string): Promise<DemoInfo | 
 export function writeDemoFile(dataDir: string, info: DemoInfo): string {
   const file = path.join(dataDir, 'demo.json');
   fs.writeFileSync(file, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
+  fs.chmodSync(file, 0o600); // `mode` applies only when the file is created
   return file;
 }
 

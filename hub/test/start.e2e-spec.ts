@@ -57,7 +57,11 @@ describe('npm start (embedded mode, as the README says)', () => {
       expect(first.out()).toContain(demo.terminalKey);
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(health.status).toBe(200);
-      const login = await fetch(`http://127.0.0.1:${port}/v1/admin/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: demo.ownerEmail, password: demo.ownerPassword }) });
+      const login = await fetch(`http://127.0.0.1:${port}/v1/admin/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: demo.ownerEmail, password: demo.ownerPassword }),
+      });
       expect(login.status).toBe(200);
       // The printed curl line works.
       const curl = spawnSync('sh', ['-c', demo.curl], { encoding: 'utf8' });
@@ -70,7 +74,11 @@ describe('npm start (embedded mode, as the README says)', () => {
     try {
       expect(second.out()).not.toContain('demo business seeded');
       const demo = JSON.parse(fs.readFileSync(path.join(dataDir, 'demo.json'), 'utf8'));
-      const login = await fetch(`http://127.0.0.1:${port}/v1/admin/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: demo.ownerEmail, password: demo.ownerPassword }) });
+      const login = await fetch(`http://127.0.0.1:${port}/v1/admin/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: demo.ownerEmail, password: demo.ownerPassword }),
+      });
       expect(login.status).toBe(200);
     } finally {
       await stop(second.child);
@@ -97,6 +105,67 @@ describe('npm start (embedded mode, as the README says)', () => {
       fs.rmSync(dir, { recursive: true, force: true });
       await fresh.drop();
     }
+  });
+
+  describe('NODE_ENV=production (issue 19: safe defaults)', () => {
+    const prod = { NODE_ENV: 'production', HUB_SECRET: 'p'.repeat(40) };
+
+    it('refuses to start with the console SMS provider, then without a guard on /metrics, naming the setting', () => {
+      const run = (env: Record<string, string>) =>
+        spawnSync(process.execPath, [BIN], { env: { ...process.env, DATA_DIR: path.join(dataDir, 'refused'), PORT: '0', ...prod, ...env }, encoding: 'utf8' });
+      const sms = run({});
+      expect(sms.status).toBe(1);
+      expect(sms.stderr.trim()).toMatch(
+        /^Invalid setting SMS_PROVIDER: console writes verification codes to the log in clear text;[^\n]*SMS_CONSOLE_ALLOWED=true[^\n]*$/,
+      );
+      const metrics = run({ SMS_CONSOLE_ALLOWED: 'true' });
+      expect(metrics.status).toBe(1);
+      expect(metrics.stderr.trim()).toMatch(/^Invalid setting METRICS_TOKEN: in production \/metrics needs a bearer token[^\n]*METRICS_PORT[^\n]*$/);
+      expect(fs.existsSync(path.join(dataDir, 'refused', 'loyalty.sqlite'))).toBe(false);
+    });
+
+    it('seeds no demo unless SEED_DEMO=true, never prints credentials, keeps DATA_DIR and its files private, serves metrics only on METRICS_PORT', async () => {
+      const dir = path.join(dataDir, 'prod'); // created by the hub
+      const [port, metricsPort] = [await freePort(), await freePort()];
+      const env = {
+        ...prod,
+        SMS_CONSOLE_ALLOWED: 'true',
+        METRICS_PORT: String(metricsPort),
+        DATA_DIR: dir,
+        PORT: String(port),
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+      };
+      const bare = await start(env);
+      try {
+        expect(fs.existsSync(path.join(dir, 'demo.json'))).toBe(false);
+        expect(bare.out()).not.toMatch(/Login|Terminal key|lk_/);
+        expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
+        for (const f of fs.readdirSync(dir).filter((n) => n.startsWith('loyalty.sqlite')))
+          expect([f, fs.statSync(path.join(dir, f)).mode & 0o777]).toEqual([f, 0o600]);
+        expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
+        const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+        expect(metrics.status).toBe(200);
+        expect(await metrics.text()).toContain('http_request_duration_seconds');
+      } finally {
+        expect(await stop(bare.child)).toBe(0);
+      }
+      const seeded = await start({ ...env, SEED_DEMO: 'true' });
+      try {
+        const demo = JSON.parse(fs.readFileSync(path.join(dir, 'demo.json'), 'utf8'));
+        expect(seeded.out()).toContain('demo.json');
+        expect(seeded.out()).not.toContain(demo.ownerPassword);
+        expect(seeded.out()).not.toContain(demo.terminalKey);
+        expect(fs.statSync(path.join(dir, 'demo.json')).mode & 0o777).toBe(0o600);
+        const login = await fetch(`http://127.0.0.1:${port}/v1/admin/session`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: demo.ownerEmail, password: demo.ownerPassword }),
+        });
+        expect(login.status).toBe(200);
+      } finally {
+        expect(await stop(seeded.child)).toBe(0);
+      }
+    });
   });
 
   it('stops with one line naming a bad setting', () => {

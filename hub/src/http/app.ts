@@ -1,6 +1,7 @@
 import express, { NextFunction, Request, Response } from 'express';
 import cookieParser from 'cookie-parser';
 import path from 'node:path';
+import { timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
@@ -10,6 +11,7 @@ import { Problem } from '../shared/errors';
 import { errorHandler, sendProblem } from './problem';
 import { Api, openApiDocument } from './api';
 import { authFactory } from './auth';
+import { csrfGuard } from './csrf';
 import type { TenantsService } from '../modules/tenants/tenants.service';
 
 export interface HttpDeps {
@@ -22,12 +24,69 @@ export interface HttpDeps {
   health: () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
   metrics: client.Registry;
   adminDir?: string;
+  /**
+   * Who may read /metrics on this (public) listener: with `token`, only `Authorization: Bearer
+   * <token>`; with `separate` (METRICS_PORT), nobody here (404) — the other listener serves it.
+   * Neither (development): open.
+   */
+  metricsAccess?: { token?: string; separate?: boolean };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** Security headers for every answer; the console and API docs load only our own scripts. */
-function securityHeaders(_req: Request, res: Response, next: NextFunction) {
+function securityHeaders(hsts: boolean) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (hsts) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    // Answers to credentialed or console/till requests hold tenant data: never stored by a browser or proxy cache.
+    if (credentialed(req)) res.setHeader('Cache-Control', 'no-store');
+    staticHeaders(req, res, next);
+  };
+}
+
+const PRIVATE_API = /^\/v1\/(admin|pos|scanner)(\/|$)/;
+
+/** A request that carries a credential (session cookie, API key, Apple pass token) or addresses an authenticated API. */
+function credentialed(req: Request): boolean {
+  const cookie = req.headers.cookie;
+  return (
+    PRIVATE_API.test(req.path) ||
+    !!req.headers.authorization ||
+    req.headers['x-api-key'] !== undefined ||
+    (typeof cookie === 'string' && /(^|;\s*)(__Host-)?lh_session=/.test(cookie))
+  );
+}
+
+/**
+ * /metrics guarded as configured: a bearer token compared in constant time, or 404 when it is
+ * served on its own listener.
+ */
+export function metricsHandler(registry: client.Registry, access: { token?: string; separate?: boolean } = {}) {
+  const want = access.token ? Buffer.from(`Bearer ${access.token}`) : undefined;
+  return async (req: Request, res: Response, next: NextFunction) => {
+    if (access.separate) return next();
+    if (want) {
+      const got = Buffer.from(String(req.headers.authorization ?? ''));
+      if (got.length !== want.length || !timingSafeEqual(got, want)) {
+        res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+        return sendProblem(res, req, new Problem(401, 'unauthorized', 'Metrics need Authorization: Bearer <METRICS_TOKEN>'));
+      }
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    res.type(registry.contentType).send(await registry.metrics());
+  };
+}
+
+/** The METRICS_PORT listener's app: /metrics only (with the token too when one is set). */
+export function metricsApp(registry: client.Registry, token?: string): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', metricsHandler(registry, { token }));
+  app.use((_req, res) => res.status(404).end());
+  return app;
+}
+
+function staticHeaders(_req: Request, res: Response, next: NextFunction) {
   res.setHeader(
     'Content-Security-Policy',
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
@@ -76,8 +135,9 @@ export function createHttpApp(deps: HttpDeps): { app: express.Express; api: Api;
     res.on('finish', () => end({ method: req.method, route: (req.route?.path as string | undefined) ?? 'unmatched', status: String(res.statusCode) }));
     next();
   });
-  app.use(securityHeaders);
+  app.use(securityHeaders(deps.publicUrl.startsWith('https://')));
   app.use(cookieParser());
+  app.use(csrfGuard(deps.publicUrl));
   // The exact bytes are kept for connectors' inbound routes, which verify vendor signatures over them.
   app.use(
     express.json({
@@ -104,9 +164,7 @@ export function createHttpApp(deps: HttpDeps): { app: express.Express; api: Api;
     const h = await deps.health();
     res.status(h.ok ? 200 : 503).json({ status: h.ok ? 'ok' : 'degraded', version: deps.version, ...h.checks });
   });
-  app.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
-  });
+  app.get('/metrics', metricsHandler(deps.metrics, deps.metricsAccess));
 
   const router = express.Router();
   const api = new Api(router, authFactory(deps.tenants));

@@ -21,6 +21,8 @@ const BATCH_ROWS = 500;
 const MAX_ROWS = 2_000_000;
 /** Largest CSV accepted (bytes): checked against Content-Length first, then counted while streaming. */
 export const MAX_IMPORT_BYTES = 100 * 1024 * 1024;
+/** Largest CSV accepted (bytes): checked against Content-Length first, then counted while streaming. */
+export const MAX_IMPORT_BYTES = 100 * 1024 * 1024;
 const MAX_ERRORS = 200;
 const DAY = 86_400_000;
 
@@ -88,6 +90,8 @@ export class GuestImportService {
     });
     input.on('error', (e) => counter.destroy(e));
     const parser = input.pipe(counter).pipe(parse({ bom: true, skip_empty_lines: true, trim: true, relax_column_count: true, delimiter: [',', ';', '\t'], max_record_size: 64 * 1024 }));
+    // pipe() does not carry errors forward: a refusal by the counter must end the parser's iteration.
+    counter.on('error', (e) => parser.destroy(e));
     let header: string[] | null = null;
     let buf: string[][] = [];
     let seq = 0;
@@ -114,6 +118,7 @@ export class GuestImportService {
       }
     } catch (e) {
       if (header) await this.discard(imp.id);
+      if (seen > maxBytes) throw tooLarge();
       if (seen > maxBytes) throw tooLarge();
       if ((e as { code?: string }).code?.startsWith?.('CSV_')) throw badRequest('malformed_csv', `The file is not valid CSV: ${(e as Error).message}`, [{ field: 'body', message: 'Malformed CSV' }]);
       throw e;

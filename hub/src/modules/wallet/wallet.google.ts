@@ -1,6 +1,6 @@
 import { createPrivateKey, KeyObject, sign } from 'node:crypto';
 import { guardedHttp } from '@loyalty/sdk';
-import type { AxiosError, AxiosInstance } from 'axios';
+import type { AxiosError } from 'axios';
 import type { GoogleType } from './wallet.rules';
 import type { ServiceAccountKey } from './wallet.schemas';
 
@@ -64,7 +64,7 @@ export class GoogleWalletClient {
   private token?: { value: string; until: number };
   private pending?: Promise<string>;
   private readonly key: KeyObject;
-  private readonly http: AxiosInstance;
+  private readonly http: ReturnType<typeof guardedHttp>;
 
   /**
    * @param apiUrl the Google Wallet REST API (an operator setting, never a tenant's)

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
 import { PNG } from 'pngjs';
 import { installNativeRsa } from './wallet.apple';
-import { checkImage, passFileName, sniffImage, stampsStrip } from './wallet.images';
+import { checkImage, checkImageHeader, passFileName, sniffImage, stampsStrip } from './wallet.images';
 
 const png = (w: number, h: number) => PNG.sync.write(new PNG({ width: w, height: h }));
 
@@ -17,15 +17,37 @@ describe('wallet images', () => {
     expect(sniffImage(Buffer.from('<svg/>'))).toBeNull();
   });
 
-  it('checks each slot’s limits and refuses damaged files', () => {
-    expect(checkImage(png(29, 29), 'icon')).toMatchObject({ ok: true });
-    expect(checkImage(png(29, 60), 'icon')).toMatchObject({ ok: false, code: 'bad_dimensions' });
-    expect(checkImage(png(2000, 100), 'logo')).toMatchObject({ ok: false, code: 'bad_dimensions' });
+  it('checks each slot’s limits and refuses damaged files', async () => {
+    expect(await checkImage(png(29, 29), 'icon')).toMatchObject({ ok: true });
+    expect(await checkImage(png(29, 60), 'icon')).toMatchObject({ ok: false, code: 'bad_dimensions' });
+    expect(await checkImage(png(2000, 100), 'logo')).toMatchObject({ ok: false, code: 'bad_dimensions' });
     const p = png(750, 246);
-    expect(checkImage(p.subarray(0, p.length - 20), 'strip')).toMatchObject({ ok: false, code: 'corrupt_image' });
-    expect(checkImage(Buffer.from('hello'), 'logo')).toMatchObject({ ok: false, code: 'not_an_image' });
+    expect(await checkImage(p.subarray(0, p.length - 20), 'strip')).toMatchObject({ ok: false, code: 'corrupt_image' });
+    expect(await checkImage(Buffer.from('hello'), 'logo')).toMatchObject({ ok: false, code: 'not_an_image' });
     expect(passFileName('logo', 480)).toBe('logo@3x.png');
     expect(passFileName('strip', 375)).toBe('strip.png');
+  });
+
+  it('refuses an image declaring more than 4096×4096 / 16 MP from its header alone, before any decoding', () => {
+    // Only a signature and an IHDR: nothing to decode, so a refusal proves the header decided.
+    const ihdr = (w: number, h: number) => {
+      const b = Buffer.alloc(33);
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
+      b.writeUInt32BE(13, 8);
+      b.write('IHDR', 12, 'latin1');
+      b.writeUInt32BE(w, 16);
+      b.writeUInt32BE(h, 20);
+      b[24] = 8;
+      return b;
+    };
+    for (const [w, h] of [
+      [11000, 11000],
+      [4097, 10],
+      [4096, 4097],
+    ] as const) {
+      expect(checkImageHeader(ihdr(w, h), 'strip')).toMatchObject({ ok: false, code: 'image_too_many_pixels', message: expect.stringContaining(`${w}×${h}`) });
+    }
+    expect(checkImageHeader(ihdr(750, 246), 'strip')).toMatchObject({ ok: true, width: 750, height: 246 });
   });
 
   it('draws the stamps strip at Apple’s @2x size', () => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import { PNG } from 'pngjs';
 import type { ImageSlot } from './wallet.schemas';
 
@@ -9,7 +10,7 @@ import type { ImageSlot } from './wallet.schemas';
 
 export type ImageCheck =
   | { ok: true; mime: 'image/png' | 'image/jpeg'; width: number; height: number }
-  | { ok: false; code: 'not_an_image' | 'corrupt_image' | 'bad_dimensions'; message: string };
+  | { ok: false; code: 'not_an_image' | 'corrupt_image' | 'bad_dimensions' | 'image_too_many_pixels'; message: string };
 
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -50,21 +51,30 @@ export const SLOT_LIMITS: Record<ImageSlot, { minW: number; minH: number; maxW: 
 
 export const MAX_IMAGE_BYTES = 512 * 1024;
 
-/** Checks an upload for a slot: magic bytes, a decodable PNG, dimensions within the slot's limits. */
-export function checkImage(buf: Buffer, slot: ImageSlot): ImageCheck {
+/**
+ * Hard caps on what any uploaded image may declare, checked from the header before anything is
+ * decoded: a few hundred KB of compressed PNG can declare 11000×11000 pixels, i.e. 480 MB of RGBA
+ * once inflated (a decompression bomb). Slot limits are far smaller; these hold for every upload.
+ */
+export const MAX_IMAGE_SIDE = 4096;
+export const MAX_IMAGE_PIXELS = 16 * 1024 * 1024;
+
+/**
+ * Checks the header of an upload for a slot without decoding it: magic bytes, then the declared
+ * dimensions against the hard caps and the slot's limits. Cheap and synchronous.
+ */
+export function checkImageHeader(buf: Buffer, slot: ImageSlot): ImageCheck {
   const sniff = sniffImage(buf);
   if (!sniff) return { ok: false, code: 'not_an_image', message: 'The file is not a PNG or JPEG image' };
-  if (sniff.mime === 'image/png') {
-    try {
-      PNG.sync.read(buf);
-    } catch {
-      return { ok: false, code: 'corrupt_image', message: 'The PNG file is damaged and cannot be read' };
-    }
-  } else if (buf[buf.length - 2] !== 0xff || buf[buf.length - 1] !== 0xd9) {
-    return { ok: false, code: 'corrupt_image', message: 'The JPEG file is truncated' };
+  const { width: w, height: h } = sniff;
+  if (w > MAX_IMAGE_SIDE || h > MAX_IMAGE_SIDE || w * h > MAX_IMAGE_PIXELS) {
+    return {
+      ok: false,
+      code: 'image_too_many_pixels',
+      message: `The image declares ${w}×${h} pixels; images above ${MAX_IMAGE_SIDE}×${MAX_IMAGE_SIDE} (16 megapixels) are refused before decoding`,
+    };
   }
   const lim = SLOT_LIMITS[slot];
-  const { width: w, height: h } = sniff;
   if (w < lim.minW || h < lim.minH || w > lim.maxW || h > lim.maxH) {
     return {
       ok: false,
@@ -76,6 +86,64 @@ export function checkImage(buf: Buffer, slot: ImageSlot): ImageCheck {
     return { ok: false, code: 'bad_dimensions', message: `A ${slot} must be square; this one is ${w}×${h}` };
   }
   return { ok: true, ...sniff };
+}
+
+/**
+ * Checks an upload for a slot: the header first ({@link checkImageHeader}: nothing oversized is
+ * ever decoded), then — for a PNG — a full decode in a worker thread, so a slow or damaged file
+ * never stalls the event loop; a JPEG must end with its EOI marker.
+ */
+export async function checkImage(buf: Buffer, slot: ImageSlot): Promise<ImageCheck> {
+  const head = checkImageHeader(buf, slot);
+  if (!head.ok) return head;
+  if (head.mime === 'image/png') {
+    if (!(await decodesInWorker(buf))) return { ok: false, code: 'corrupt_image', message: 'The PNG file is damaged and cannot be read' };
+  } else if (buf[buf.length - 2] !== 0xff || buf[buf.length - 1] !== 0xd9) {
+    return { ok: false, code: 'corrupt_image', message: 'The JPEG file is truncated' };
+  }
+  return head;
+}
+
+// The worker gets pngjs's resolved path: an eval'd worker resolves modules from the process's
+// working directory, not from this file.
+const DECODE_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { PNG } = require(workerData.pngjs);
+let ok = false;
+try { PNG.sync.read(Buffer.from(workerData.bytes)); ok = true; } catch { ok = false; }
+parentPort.postMessage(ok);
+`;
+const DECODE_TIMEOUT_MS = 10_000;
+const MAX_DECODERS = 2;
+let decoders = 0;
+const waiting: (() => void)[] = [];
+
+/** Decodes a PNG in a worker thread (at most two at a time, each bounded in memory and time); true when it decodes. */
+async function decodesInWorker(buf: Buffer): Promise<boolean> {
+  if (decoders >= MAX_DECODERS) await new Promise<void>((r) => waiting.push(r));
+  decoders++;
+  try {
+    return await new Promise<boolean>((resolve) => {
+      const bytes = new Uint8Array(buf); // a copy: pooled Buffers cannot be transferred
+      const w = new Worker(DECODE_SOURCE, {
+        eval: true,
+        workerData: { pngjs: require.resolve('pngjs'), bytes },
+        transferList: [bytes.buffer],
+        resourceLimits: { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 32 },
+      });
+      const timer = setTimeout(() => void w.terminate(), DECODE_TIMEOUT_MS);
+      let answer = false;
+      w.once('message', (ok: boolean) => (answer = ok));
+      w.once('error', () => (answer = false));
+      w.once('exit', () => {
+        clearTimeout(timer);
+        resolve(answer);
+      });
+    });
+  } finally {
+    decoders--;
+    waiting.shift()?.();
+  }
 }
 
 export const sha1Hex = (b: Buffer) => createHash('sha1').update(b).digest('hex');

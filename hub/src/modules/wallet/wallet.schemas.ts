@@ -151,7 +151,10 @@ export type ServiceAccountKey = z.infer<typeof serviceAccountKey>;
 
 export const googleAccountBody = z.strictObject({
   issuerId: z.string().regex(/^[0-9]{6,25}$/, 'The numeric issuer id from the Google Wallet console'),
-  serviceAccount: z.union([serviceAccountKey, z.string().max(10_000)]),
+  /** The key file as JSON or as its text; a real one is about 2.3 KB, more than 10 KB is refused. */
+  serviceAccount: z
+    .union([serviceAccountKey, z.string().max(10_000, 'The key file is too large (at most 10 KB)')])
+    .refine((v) => typeof v === 'string' || JSON.stringify(v).length <= 10_000, 'The key file is too large (at most 10 KB)'),
 });
 
 export const googleAccountView = z.object({

@@ -262,7 +262,7 @@ export class WalletService {
     const program = await this.program(ctx, programId);
     const buf = Buffer.from(base64.replace(/\s+/g, ''), 'base64');
     if (buf.length > MAX_IMAGE_BYTES) throw new Problem(413, 'image_too_large', `An image may be at most ${MAX_IMAGE_BYTES / 1024} KB`);
-    const check = checkImage(buf, slot);
+    const check = await checkImage(buf, slot);
     if (!check.ok)
       throw new Problem(check.code === 'not_an_image' ? 415 : 422, check.code, check.message, [{ field: 'contentBase64', message: check.message }]);
     const row = await inTx(this.d.db, ctx, async (tx) => {
