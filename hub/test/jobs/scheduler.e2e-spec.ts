@@ -3,6 +3,7 @@ import pino from 'pino';
 import { Db } from '../../src/db/db';
 import { FakeClock } from '../../src/jobs/clock';
 import { Scheduler } from '../../src/jobs/scheduler';
+import { systemActor } from '../../src/shared/context';
 import { createTestHub, describeEachDb, type DbBackend, type TestHub } from '../harness';
 
 const silent = pino({ level: 'silent' });
@@ -79,6 +80,31 @@ describeEachDb('scheduler', (backend) => {
       { businessId: vladivostok, slot: '2030-03-04T23:00:00.000Z', now: '2030-03-04T23:00:00.000Z' },
     ]);
     await s.stop();
+  });
+
+  it('follows a business that changes its time zone', async () => {
+    const mover = await business('Europe/Moscow');
+    const clock = new FakeClock('2030-08-01T04:00:00.000Z');
+    const fired: string[] = [];
+    const s = new Scheduler({ db: dbs.a, log: silent, clock, holder: 'hub-a', businesses: () => tenants.businessZones() });
+    s.register({
+      name: 'zone-digest',
+      cron: '0 9 * * *',
+      perBusiness: true,
+      run: async (r) => void (r.businessId === mover && fired.push(r.slot.toISOString())),
+    });
+    const until = async (iso: string) => {
+      while (clock.now().toISOString() < iso) {
+        await clock.advance(5 * MINUTE);
+        await s.tick();
+      }
+    };
+    await until('2030-08-01T07:00:00.000Z');
+    expect(fired).toEqual(['2030-08-01T06:00:00.000Z']); // 09:00 in Moscow
+    await tenants.updateBusiness({ businessId: mover, actor: systemActor('test') }, { timezone: 'Asia/Vladivostok' });
+    await until('2030-08-02T07:00:00.000Z');
+    // The next 09:00 is Vladivostok's (23:00 UTC), not Moscow's of the next day.
+    expect(fired).toEqual(['2030-08-01T06:00:00.000Z', '2030-08-01T23:00:00.000Z']);
   });
 
   it('runs a slot missed by less than the catch-up window once, late; an older one not at all', async () => {
