@@ -95,7 +95,7 @@ export const connector = defineConnector({
       if (!order.success) return void res.status(422).json({ error: 'invalid_order', message: order.error.issues.map((i) => i.path.join('.')).join(', ') });
       try {
         const { card } = await ctx.hub.request('card.lookup', { phone: order.data.customer.phone, ...(ctx.config.programId ? { programId: ctx.config.programId } : {}) });
-        const q = await ctx.hub.request('checkout.quote', { card: { id: card.id }, basket: orderBasket({ ...order.data, paidAt: '' }), redeemValueMinor: 'max' });
+        const q = await ctx.hub.request('checkout.quote', { card: { id: card.id }, basket: orderBasket({ ...order.data, paidAt: '' }), redeemPoints: 'max' });
         res.json({ cardNumber: card.number, maxPayWithPointsMinor: q.redeemValueMinor, pointsToAccrue: q.pointsAccrued, balancePoints: card.pointsAvailable });
       } catch (e) {
         answerError(res, e);

@@ -11,7 +11,6 @@ import {
   type FarCardsRequest,
   type FindAccountsRequest,
   type TransactionsRequest,
-  type TrTransaction,
 } from './translate/farcards';
 import { fromHubError, NOTES, refusal, rub, type Refusal } from './translate/messages';
 import { checkMoney } from './translate/batch';
@@ -97,7 +96,7 @@ async function answerCardInfo(d: FarCardsDeps, req: CardInfoRequest): Promise<st
     const plan = basketOf(d, req);
     if (plan) {
       try {
-        const q = await d.hub.request('checkout.quote', { card: { number: req.card }, basket: plan, redeemValueMinor: 'max' });
+        const q = await d.hub.request('checkout.quote', { card: { number: req.card }, basket: plan, redeemPoints: 'max' });
         payableCapMinor = q.maxRedeemValueMinor ?? q.redeemValueMinor;
       } catch (e) {
         d.log.warn({ code: failure(e).code }, 'rkeeper: quote for the payment screen failed; the card balance is shown instead');
@@ -305,4 +304,3 @@ const returnRollback: Runner = async (d, plan) => {
 
 const RUNNERS: Record<BatchPlan['op'], Runner> = { sale, rollback, return: giveBack, return_rollback: returnRollback };
 
-export type { TrTransaction };

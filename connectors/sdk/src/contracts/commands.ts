@@ -86,11 +86,12 @@ export const receiptSchema = z.strictObject({
  * What the cashier asks for on top of the basket. Tills that think in money (r_keeper kopecks,
  * iiko and 1C roubles) send `redeemValueMinor`; the hub converts it to whole points
  * (`floor(value / pointValueMinor)`, capped by the balance and the program's maximum share) and
- * answers with the value actually taken. `redeemPoints` and `redeemValueMinor` are exclusive.
+ * answers with the value actually taken. `redeemPoints` and `redeemValueMinor` are exclusive; for
+ * "as much as allowed" send `redeemPoints: "max"` (the reply's `redeemValueMinor` is its money).
  */
 const checkoutRequestFields = {
   redeemPoints: z.union([points, z.literal('max')]).optional(),
-  redeemValueMinor: z.union([moneyMinor, z.literal('max')]).optional(),
+  redeemValueMinor: moneyMinor.optional(),
   giftAmountMinor: z.union([moneyMinor, z.literal('max')]).optional(),
   couponCode: z.string().trim().min(1).max(64).optional(),
   addStamps: z.number().int().min(0).max(1000).optional(),
@@ -246,7 +247,14 @@ export const cardLookupRequest = z
     programId: id.optional(),
   })
   .refine((q) => [q.number, q.qr, q.phone].filter(Boolean).length === 1, { message: 'Give exactly one of number, qr, phone', path: ['number'] });
-export const cardLookupReply = z.object({ card: cardViewSchema, guest: guestViewSchema.nullable() });
+export const cardLookupReply = z.object({
+  card: cardViewSchema,
+  guest: guestViewSchema.nullable(),
+  /** Minor units one point pays for (0: the card carries no points); also on `card`. */
+  pointValueMinor: int,
+  /** Value of the points usable now; a basket's own cap comes with its quote. Also on `card`. */
+  maxRedeemValueMinor: int,
+});
 
 /**
  * Compute discount, points and stamps for a basket; writes nothing.

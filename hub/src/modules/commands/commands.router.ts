@@ -60,7 +60,11 @@ export class CommandRouter {
     const { checkout, cards, guests, tenants } = d;
     const currency = (ctx: Ctx) => tenants.currency(ctx);
     this.handlers = {
-      'card.lookup': async (ctx, q) => cards.lookupView(ctx, q),
+      'card.lookup': async (ctx, q) => {
+        const r = await cards.lookupView(ctx, q);
+        // The point's value also rides on the card, where a till's translator reads the balance.
+        return { ...r, card: { ...r.card, pointValueMinor: r.pointValueMinor, maxRedeemValueMinor: r.maxRedeemValueMinor } };
+      },
       'checkout.quote': async (ctx, q) => {
         const { locationId: _location, ...body } = q;
         return checkout.quote(ctx, asHttp(quoteBody, body));
