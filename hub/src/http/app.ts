@@ -138,6 +138,8 @@ export function createHttpApp(deps: HttpDeps): { app: express.Express; api: Api;
   app.use(securityHeaders(deps.publicUrl.startsWith('https://')));
   app.use(cookieParser());
   app.use(csrfGuard(deps.publicUrl));
+  // Unauthenticated device logs get a small body limit of their own (parsed here, so the general parser skips them).
+  app.use('/v1/wallet/apple/v1/log', express.json({ limit: '16kb', strict: true, type: ['application/json', 'application/*+json'] }));
   // The exact bytes are kept for connectors' inbound routes, which verify vendor signatures over them.
   app.use(
     express.json({

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Api } from '../../http/api';
 import { ROLE_SETS } from '../../http/auth';
+import { WindowLimiter } from '../../http/rate-limit';
+import { tooMany } from '../../shared/errors';
 import { idParam } from '../tenants/tenants.schemas';
 import { PKPASS_MIME } from './wallet.apple';
 import type { WalletService } from './wallet.service';
@@ -28,6 +30,8 @@ const programParam = z.strictObject({ programId: z.uuid() });
 const imageParams = z.strictObject({ programId: z.uuid(), slot: z.enum(IMAGE_SLOTS) });
 const publicCardParams = z.strictObject({ businessId: z.uuid(), cardId: z.uuid() });
 const tokenQuery = z.object({ t: z.string().min(10).max(64) });
+/** Apple device-log requests accepted per minute from one address. */
+export const DEVICE_LOGS_PER_MINUTE = 20;
 
 /** Routes of the wallet module: console (designs, credentials), public downloads, Apple's web service. */
 export function walletRoutes(api: Api, wallet: WalletService): void {
@@ -332,9 +336,28 @@ export function walletRoutes(api: Api, wallet: WalletService): void {
       res.status(200).type(PKPASS_MIME).send(out.body);
     },
   );
+  // Unauthenticated: rate-limited per IP (each device logs rarely), size-capped (logBody and a 16 KB body limit), logged at debug.
+  const deviceLogs = new WindowLimiter({ max: DEVICE_LOGS_PER_MINUTE, windowMs: 60_000 });
   api.route(
-    { method: 'post', path: `${base}/log`, summary: 'Log messages from devices', tags: apple, auth: 'public', body: logBody, status: 200 },
+    {
+      method: 'post',
+      path: `${base}/log`,
+      summary: 'Log messages from devices',
+      description: `At most ${DEVICE_LOGS_PER_MINUTE} requests per minute from one address (429 with Retry-After beyond), 20 messages of 1,000 characters, a 16 KB body.`,
+      tags: apple,
+      auth: 'public',
+      body: logBody,
+      status: 200,
+      errors: [413, 429],
+    },
     async (req, res) => {
+      const hit = deviceLogs.hit(req.ip ?? 'unknown');
+      if (!hit.ok) {
+        res.set('Retry-After', String(hit.retryAfterSeconds));
+        throw tooMany('rate_limited', `Too many device logs from this address; try again in ${hit.retryAfterSeconds} s`, {
+          retryAfterSeconds: hit.retryAfterSeconds,
+        });
+      }
       wallet.deviceLog(req.valid.body.logs);
       res.status(200).end();
     },

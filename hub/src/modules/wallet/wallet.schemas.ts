@@ -196,4 +196,4 @@ export const registrationBody = z.object({
 });
 export const serialsQuery = z.object({ passesUpdatedSince: z.string().max(40).optional() });
 export const serialsView = z.object({ serialNumbers: z.array(z.string()), lastUpdated: z.string() });
-export const logBody = z.object({ logs: z.array(z.string().max(2000)).max(100) });
+export const logBody = z.object({ logs: z.array(z.string().max(1000)).max(20) });

@@ -779,7 +779,8 @@ export class WalletService {
   }
 
   deviceLog(logs: string[]): void {
-    for (const l of logs.slice(0, 20)) this.d.log.info({ component: 'apple-wallet-device' }, l.slice(0, 500));
+    // Debug only: anyone can post here, so these lines must not flood the info log.
+    for (const l of logs.slice(0, 20)) this.d.log.debug({ component: 'apple-wallet-device' }, l.slice(0, 500));
   }
 
   // -------------------------------------------------------------------------------------------
