@@ -16,8 +16,9 @@
  * BENCH_DATABASE_URL (server part; a fresh `loyalty_test_bench_*` database, dropped at the end) and
  * RabbitMQ with BENCH_AMQP_URL (its own namespace, deleted at the end).
  *
- * Options: --cards=2000 (demo guests with a card), --concurrency=4 (clients per load), --rounds=3,
- * --duration=4 (seconds per round), --quick (short rounds: a smoke run).
+ * Options: --cards=2000 (demo guests with a card), --concurrency=4 (clients per load), --rounds=6,
+ * --duration=2.5 (seconds per round), --quick (short rounds: a smoke run), --only=rkeeper|pos (one side
+ * alone, e.g. under --cpu-prof; no result line).
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -175,8 +176,8 @@ export async function main(argv: string[]): Promise<number> {
   const quick = flags.quick === true;
   const cards = numFlag(flags, 'cards', quick ? 500 : 2000);
   const concurrency = numFlag(flags, 'concurrency', 4);
-  const rounds = numFlag(flags, 'rounds', quick ? 1 : 3);
-  const durationMs = numFlag(flags, 'duration', quick ? 1.5 : 4) * 1000;
+  const rounds = numFlag(flags, 'rounds', quick ? 1 : 6);
+  const durationMs = numFlag(flags, 'duration', quick ? 1.5 : 2.5) * 1000;
   const results = new Results('pos');
   const env = await openEnv(cards);
   const stop = () => void env.close().finally(() => process.exit(130));
@@ -195,12 +196,29 @@ export async function main(argv: string[]): Promise<number> {
       });
     const ours: LoadResult[] = [];
     const direct: LoadResult[] = [];
+    // CPU of this process (the hub and the load thread) per successful lookup: steadier than
+    // latency on a shared machine, and what the connector's extra work costs.
+    const cpu = { ours: 0, direct: 0 };
+    const timed = async (exp: 'getCardInfoRequests' | 'posLookupRequests') => {
+      const c0 = process.cpuUsage();
+      const r = await load(exp);
+      const c = process.cpuUsage(c0);
+      cpu[exp === 'getCardInfoRequests' ? 'ours' : 'direct'] += (c.user + c.system) / 1000;
+      return r;
+    };
+    const only = typeof flags.only === 'string' ? flags.only : undefined;
     for (let r = 0; r < rounds; r++) {
-      ours.push(await load('getCardInfoRequests'));
-      log(`  round ${r + 1} rkeeper GetCardInfoEx: ${describeLoad(ours[r]!)}`);
-      direct.push(await load('posLookupRequests'));
-      log(`  round ${r + 1} POS API lookup:       ${describeLoad(direct[r]!)}`);
+      if (only !== 'pos') {
+        ours.push(await timed('getCardInfoRequests'));
+        log(`  round ${r + 1} rkeeper GetCardInfoEx: ${describeLoad(ours.at(-1)!)}`);
+      }
+      if (only !== 'rkeeper') {
+        direct.push(await timed('posLookupRequests'));
+        log(`  round ${r + 1} POS API lookup:       ${describeLoad(direct.at(-1)!)}`);
+      }
     }
+    // --only=rkeeper|pos profiles one side; no result line then.
+    if (only) return 0;
     await verify(env, 'after the load');
     const o = mergeResults(ours);
     const d = mergeResults(direct);
@@ -219,6 +237,8 @@ export async function main(argv: string[]): Promise<number> {
       p99ms: round(o.p99, 2),
       rps: round(o.rps),
       baselineRps: round(d.rps),
+      cpuMsPerOp: round(cpu.ours / o.ok, 2),
+      baselineCpuMsPerOp: round(cpu.direct / d.ok, 2),
       backend: env.label,
       concurrency,
       targetP95ms: 100,

@@ -137,6 +137,14 @@ for (const db of dbBackends()) {
         if (c.expect.checkouts !== undefined) expect(await salesOf(card.id)).toHaveLength(c.expect.checkouts);
       });
 
+      it('logs the path of every FarCards call but never its key', async () => {
+        const card = await freshCard();
+        await new FakeFarCards(transport(KEY)).getCardInfo(card.number, { restaurant: '1', unit: '3' });
+        const lines = t.logs.filter((l) => l.includes(`/connectors/rkeeper/${b.businessId}/farcards`));
+        expect(lines.length).toBeGreaterThan(0);
+        expect(t.logs.join('\n')).not.toContain(KEY);
+      });
+
       it('records the sale at the mapped location and till, as the connector, with the hub figures reported back', async () => {
         const card = await freshCard();
         const today = new Date().toISOString().slice(0, 10);
