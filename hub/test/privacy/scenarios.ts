@@ -24,16 +24,14 @@ export const privacyEnv = {
 export async function makeForm(t: TestHub, b: TestBusiness, slug: string, extra: Record<string, unknown> = {}): Promise<{ id: string; programId: string }> {
   const l = loyalty(t, b);
   const p = await l.program({ name: `Program ${slug}`, rules: { kind: 'bonus', accrualPercent: 5 } });
-  const res = await l
-    .admin('post', '/v1/admin/engagement/forms')
-    .send({
-      programId: p.id,
-      slug,
-      title: 'Join',
-      fields: { name: 'optional', birthday: 'hidden', email: 'optional' },
-      consentText: 'I agree to the processing of my personal data.',
-      ...extra,
-    });
+  const res = await l.admin('post', '/v1/admin/engagement/forms').send({
+    programId: p.id,
+    slug,
+    title: 'Join',
+    fields: { name: 'optional', birthday: 'hidden', email: 'optional' },
+    consentText: 'I agree to the processing of my personal data.',
+    ...extra,
+  });
   if (res.status !== 201) throw new Error(`form: ${res.status} ${JSON.stringify(res.body)}`);
   return { id: res.body.id, programId: p.id };
 }
@@ -106,16 +104,22 @@ export async function probeEnumeration(t: TestHub, b: TestBusiness, noSmsSlug: s
   let distinguishable = 0;
   let linksLeaked = 0;
   // Page without SMS: registration itself.
-  const reg = (phone: string) =>
-    t.http.post(`/v1/public/forms/${noSmsSlug}/registrations`).set('X-Forwarded-For', '192.0.2.10').send({ phone, name: 'Mallory', consent: true });
+  const reg = (phone: string, extra: Record<string, unknown> = {}) =>
+    t.http
+      .post(`/v1/public/forms/${noSmsSlug}/registrations`)
+      .set('X-Forwarded-For', '192.0.2.10')
+      .send({ phone, name: 'Mallory', consent: true, ...extra });
   const fresh = await reg('+79281110003');
-  for (const [label, phone] of [
-    ['registered', registered],
-    ['blacklisted', blacklisted],
-    ['registered again', registered],
-    ['fresh', '+79281110004'],
+  for (const [label, phone, extra] of [
+    ['registered', registered, {}],
+    ['blacklisted', blacklisted, {}],
+    ['registered again', registered, {}],
+    ['fresh', '+79281110004', {}],
+    // An unknown referral code must not answer differently for a new phone than for a known one.
+    ['fresh, unknown referral code', '+79281110006', { referralCode: 'NOSUCH12' }],
+    ['blacklisted, unknown referral code', blacklisted, { referralCode: 'NOSUCH12' }],
   ] as const) {
-    const r = await reg(phone);
+    const r = await reg(phone, extra);
     probes++;
     if (shape(r) !== shape(fresh)) {
       distinguishable++;

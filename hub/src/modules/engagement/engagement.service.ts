@@ -544,7 +544,7 @@ export class EngagementService {
     attributes: Record<string, string | number | boolean | null>,
     meta: RequestMeta,
   ): Promise<z.infer<typeof linkSentResult>> {
-    const { form, ctx } = f;
+    const { form } = f;
     const answer = { status: 'link_sent' as const, detail: linkSentText(f.locale) };
     // The same caps and budget as codes, checked before anything depends on the phone's state.
     const { row, blacklisted } = await this.admitSms(f, phone, meta, null);
@@ -552,26 +552,51 @@ export class EngagementService {
     const consentAt = new Date();
     const utm = body.utm && Object.keys(body.utm).length ? (body.utm as Record<string, string>) : null;
     let cardId: string;
-    const known = await this.d.guests.findByPhone(ctx, phone);
-    if (known && known.status === 'active') {
-      cardId = await this.cardFor(ctx, form.programId, known.id);
-      await this.d.db.transaction((tx) =>
-        this.recordRegistration(tx, form, { guestId: known.id, cardId, existingGuest: true, utm, referralCode: null, consentAt, meta }),
-      );
-    } else {
-      try {
-        ({ cardId } = await this.createGuest(ctx, form, body, phone, attributes, utm, consentAt, meta, null));
-      } catch (e) {
-        // Registered a moment ago by a concurrent request: text that guest's card like any known phone.
-        if (!(e instanceof Problem && e.code === 'guest_exists')) throw e;
-        const again = await this.d.guests.findByPhone(ctx, phone);
-        if (!again) throw e;
-        cardId = await this.cardFor(ctx, form.programId, again.id);
-      }
+    try {
+      cardId = await this.linkCard(f, body, phone, attributes, utm, consentAt, meta);
+    } catch (e) {
+      // Whatever refuses it (a referral code, a card state) must not tell the sender about the phone.
+      if (!(e instanceof Problem)) throw e;
+      this.d.log.warn({ formId: form.id, to: maskPhone(phone), code: e.code }, 'registration by link refused; nothing sent');
+      return answer;
     }
     this.d.kick();
     await this.send(row, phone, smsLinkText(this.d.wallet.cardPageUrl(form.businessId, cardId), f.businessName, f.locale), meta);
     return answer;
+  }
+
+  /** The card a link registration texts: the known guest's (profile untouched) or a new guest's. */
+  private async linkCard(
+    f: Awaited<ReturnType<EngagementService['publicForm']>>,
+    body: PublicRegistration,
+    phone: string,
+    attributes: Record<string, string | number | boolean | null>,
+    utm: Record<string, string> | null,
+    consentAt: Date,
+    meta: RequestMeta,
+  ): Promise<string> {
+    const { form, ctx } = f;
+    const known = await this.d.guests.findByPhone(ctx, phone);
+    if (known && known.status === 'active') {
+      const cardId = await this.cardFor(ctx, form.programId, known.id);
+      await this.d.db.transaction((tx) =>
+        this.recordRegistration(tx, form, { guestId: known.id, cardId, existingGuest: true, utm, referralCode: null, consentAt, meta }),
+      );
+      return cardId;
+    }
+    try {
+      return (await this.createGuest(ctx, form, body, phone, attributes, utm, consentAt, meta, null)).cardId;
+    } catch (e) {
+      if (!(e instanceof Problem)) throw e;
+      // A referral code that is unknown (or the phone's own) would answer differently for a new phone: register without it.
+      if (body.referralCode && (e.code === 'unknown_referral_code' || e.code === 'self_referral'))
+        return (await this.createGuest(ctx, form, { ...body, referralCode: undefined }, phone, attributes, utm, consentAt, meta, null)).cardId;
+      // Registered a moment ago by a concurrent request: text that guest's card like any known phone.
+      if (e.code !== 'guest_exists') throw e;
+      const again = await this.d.guests.findByPhone(ctx, phone);
+      if (!again) throw e;
+      return this.cardFor(ctx, form.programId, again.id);
+    }
   }
 
   private async recordRegistration(
