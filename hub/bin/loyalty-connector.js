@@ -4,7 +4,7 @@
 require('./register');
 const id = process.argv[2];
 if (!id || id === '--help' || id === '-h') {
-  process.stderr.write('Usage: loyalty-connector <id>\n  Env: AMQP_URL, DATABASE_URL, HUB_SECRET (same as the hub), PORT (inbound routes, default 8080)\n');
+  process.stderr.write('Usage: loyalty-connector <id>\n  Env: AMQP_URL, DATABASE_URL, HUB_SECRET (same as the hub), CONNECTOR_PATHS (a package outside the repo), PORT (inbound routes, default 8080)\n');
   process.exit(id ? 0 : 2);
 }
 const { startConnectorWorker } = require('../src/modules/integrations/worker');

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findConnectorPackages } from './connector-paths';
+import { findConnectorPackages, requireConnectorPackage } from './connector-paths';
 
 describe('CONNECTOR_PATHS', () => {
   let root: string;
@@ -45,5 +45,11 @@ describe('CONNECTOR_PATHS', () => {
     const one = pkg('one', { name: 'loyalty-connector-same' });
     const two = pkg('two', { name: '@loyalty/connector-same' });
     expect(() => findConnectorPackages(`${one},${two}`)).toThrow(/connector same is in both/);
+  });
+
+  it('says to build a package whose main module is missing', () => {
+    const dir = pkg('unbuilt', { name: 'loyalty-connector-unbuilt', main: 'dist/index.js' });
+    const found = findConnectorPackages(dir);
+    expect(() => requireConnectorPackage(found.get('unbuilt')!)).toThrow(/CONNECTOR_PATHS: cannot load loyalty-connector-unbuilt from .* build it first/);
   });
 });

@@ -108,8 +108,23 @@ function shareHostModules(dir: string): void {
 /** Requires a connector package found by {@link findConnectorPackages} (its main module, with the host's shared modules). */
 export function requireConnectorPackage(pkg: ConnectorPackage): ConnectorModule {
   shareHostModules(pkg.dir);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a package found at run time
-  return require(pkg.dir) as ConnectorModule;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a package found at run time
+    return require(pkg.dir) as ConnectorModule;
+  } catch (e) {
+    const why =
+      (e as { code?: string }).code === 'MODULE_NOT_FOUND' && !fs.existsSync(mainOf(pkg.dir))
+        ? ' (its main module is missing: build it first, e.g. npm run build)'
+        : '';
+    throw new Error(`CONNECTOR_PATHS: cannot load ${pkg.name || pkg.id} from ${pkg.dir}${why}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** The file a package's `main` names (index.js by default). */
+function mainOf(dir: string): string {
+  const main = (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { main?: string }).main ?? 'index.js';
+  const file = path.join(dir, main);
+  return fs.existsSync(file) || path.extname(file) ? file : `${file}.js`;
 }
 
 /**
