@@ -26,6 +26,7 @@ describe('privacy helpers', () => {
     });
     expect(redactValue({ phone: '+79160000000', name: 'Boris' }, g, true, null)).toEqual({ phone: null, name: null });
     expect(redactValue({ phone: '+79160000000', name: 'Boris' }, g, false)).toEqual({ phone: '+79160000000', name: 'Boris' });
+    expect(redactValue({ phone: '+79*****4567' }, g, false, '[erased]', [maskPhone(g.phone)])).toEqual({ phone: '[erased]' });
   });
 
   it('escapes LIKE wildcards and masks phones', () => {

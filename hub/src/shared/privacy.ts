@@ -16,9 +16,10 @@ export const ERASED = '[erased]';
  * Replaces the guest's personal values anywhere in a JSON value: strings equal to the phone, the
  * e-mail or the name, and personal fields (`phone`, `name`, `email`, `birthday`) of an object that
  * is about the guest (`guestId` or `id` equal to theirs, or the whole row when `aboutGuest`).
+ * `alsoValues`: more strings that identify the guest (their masked phone in refusal records).
  */
-export function redactValue(v: unknown, g: GuestPii, aboutGuest: boolean, replacement: unknown = ERASED): unknown {
-  const values = new Set([g.phone, g.email, g.name].filter((x): x is string => !!x));
+export function redactValue(v: unknown, g: GuestPii, aboutGuest: boolean, replacement: unknown = ERASED, alsoValues: string[] = []): unknown {
+  const values = new Set([g.phone, g.email, g.name, ...alsoValues].filter((x): x is string => !!x));
   const walk = (x: unknown, about: boolean): unknown => {
     if (typeof x === 'string') return values.has(x) ? replacement : x;
     if (Array.isArray(x)) return x.map((y) => walk(y, about));

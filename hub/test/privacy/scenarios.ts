@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuditEntry } from '../../src/modules/audit/audit.entity';
+import { maskPhone } from '../../src/shared/privacy';
 import type { Db } from '../../src/db/db';
 import type { FakeSmsRu } from '../../../fixtures/src/sms/fake-smsru';
 import type { TestBusiness, TestHub } from '../harness';
@@ -249,7 +250,7 @@ export interface ErasureFigures {
 /**
  * A guest registers by SMS (name, e-mail), a staff member corrects the name, the guest buys
  * something, a webhook receiver gets the events; then the guest is erased and every text column of
- * every table is searched for the phone, the names and the e-mail.
+ * every table is searched for the phone (whole and masked), the names and the e-mail.
  */
 export async function eraseAndScan(t: TestHub, b: TestBusiness, sms: FakeSmsRu, slug: string): Promise<ErasureFigures> {
   const l = loyalty(t, b);
@@ -262,7 +263,11 @@ export async function eraseAndScan(t: TestHub, b: TestBusiness, sms: FakeSmsRu, 
     await l.admin('post', '/v1/admin/integrations').send({ connectorId: 'webhooks' }).expect(201);
     await l.admin('post', '/v1/admin/integrations/webhooks/endpoints').send({ url: rx.url, description: 'CRM' }).expect(201);
     const api = `/v1/public/forms/${slug}`;
+    // Three codes, then a fourth refused: the refusal is audited under the masked phone.
+    await t.http.post(`${api}/sms-codes`).set('X-Forwarded-For', '192.0.2.50').send({ phone }).expect(201);
+    await t.http.post(`${api}/sms-codes`).set('X-Forwarded-For', '192.0.2.50').send({ phone }).expect(201);
     const code = await t.http.post(`${api}/sms-codes`).set('X-Forwarded-For', '192.0.2.50').send({ phone }).expect(201);
+    await t.http.post(`${api}/sms-codes`).set('X-Forwarded-For', '192.0.2.50').send({ phone }).expect(429);
     const reg = await t.http
       .post(`${api}/registrations`)
       .set('X-Forwarded-For', '192.0.2.50')
@@ -274,7 +279,7 @@ export async function eraseAndScan(t: TestHub, b: TestBusiness, sms: FakeSmsRu, 
     await l.commit({ card: { number: card.number }, basket: l.basket(150000) }).expect(201);
     await t.hub.relay.runOnce();
     await until('the webhook with the phone', async () => rx.bodies.some((x) => x.includes(phone)));
-    const before = await findTraces(t.hub.db, [phone, name, renamed, email]);
+    const before = await findTraces(t.hub.db, [phone, name, renamed, email, maskPhone(phone)]);
     await l.admin('post', `/v1/admin/guests/${reg.body.guestId}/erase`).expect(200);
     await t.hub.relay.runOnce();
     // The webhooks connector drops the guest's data from its delivery log when guest.erased reaches it.
@@ -283,7 +288,7 @@ export async function eraseAndScan(t: TestHub, b: TestBusiness, sms: FakeSmsRu, 
       'no trace left',
       async () => {
         await t.hub.relay.runOnce();
-        last = await findTraces(t.hub.db, [phone, name, renamed, email]);
+        last = await findTraces(t.hub.db, [phone, name, renamed, email, maskPhone(phone)]);
         return last.hits.length === 0;
       },
       15_000,

@@ -88,8 +88,9 @@ export class AuditService {
     let changed = 0;
     for (const r of rows) {
       const about = r.targetId === g.guestId;
-      const before = r.before === null ? null : redactValue(r.before, g, about);
-      const after = r.after === null ? null : redactValue(r.after, g, about);
+      const masked = g.phone ? [maskPhone(g.phone)] : [];
+      const before = r.before === null ? null : redactValue(r.before, g, about, ERASED, masked);
+      const after = r.after === null ? null : redactValue(r.after, g, about, ERASED, masked);
       const label = g.phone && r.actorLabel === maskPhone(g.phone) ? ERASED : r.actorLabel;
       if (JSON.stringify([before, after, label]) === JSON.stringify([r.before, r.after, r.actorLabel])) continue;
       await tx.getRepository(AuditEntry).update({ id: r.id }, { before: before as object, after: after as object, actorLabel: label });
