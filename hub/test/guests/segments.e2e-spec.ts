@@ -113,7 +113,7 @@ describeEachDb('guest segments', (backend) => {
     await counters('gleb', { visits: 12, spendMinor: 1200000, lastPurchaseAt: new Date(now - 10 * DAY), createdAt: new Date('2025-06-10T09:00:00Z') });
 
     // dina: born Jan 6, imported, VK autumn link; bought early on the first day of the 30-day window.
-    await register('dina', { gender: 'female', birthday: '1985-01-06', source: 'import', utm: { source: 'vk', campaign: 'autumn' } });
+    await register('dina', { gender: 'female', birthday: '1985-01-06', source: 'import', utm: { source: 'VK', campaign: 'autumn' } });
     await counters('dina', {
       visits: 3,
       spendMinor: 30000,
@@ -203,6 +203,7 @@ describeEachDb('guest segments', (backend) => {
     expect(await segment({ utmSource: 'vk' })).toBe('boris,dina');
     expect(await segment({ utmCampaign: 'winter' })).toBe('vera');
     expect(await segment({ utmSource: 'vk', utmCampaign: 'spring,winter' })).toBe('boris');
+    expect(await segment({ utmSource: 'Vk' })).toBe('boris,dina');
   });
 
   it('visits and spend', async () => {
@@ -301,7 +302,7 @@ describeEachDb('guest segments migration', (backend) => {
       const m = new GuestSegments1764057600007();
       await m.down(qr);
       const rows: [string, string | null, string | null][] = [
-        ['+79990000001', '{"source":"vk","campaign":"spring","medium":"cpc"}', '1990-12-30'],
+        ['+79990000001', '{"source":"VK","campaign":"spring","medium":"cpc"}', '1990-12-30'],
         ['+79990000002', '{"source":"  "}', null],
         ['+79990000003', 'not json', '2000-02-29'],
         ['+79990000004', null, 'garbage'],

@@ -14,7 +14,7 @@ const INDEXES: [string, string, string[]][] = [
 
 /**
  * Guest segments: the UTM source and campaign leave the JSON text of `guests.utm` for their own
- * columns, and the birthday's `MM-DD` gets one, so segment filters compare indexed columns (no JSON
+ * columns (lower-cased, so `VK` and `vk` match alike on SQLite and MariaDB), and the birthday's `MM-DD` gets one, so segment filters compare indexed columns (no JSON
  * functions, no per-row date arithmetic). Existing rows are filled in here. Plain columns, not
  * generated ones: TypeORM rebuilds SQLite tables on some later ALTERs and would lose a generated
  * column's expression.
@@ -32,8 +32,8 @@ export class GuestSegments1764057600007 implements MigrationInterface {
       );
       await qr.query(
         `UPDATE guests SET
-           utmSource = NULLIF(TRIM(SUBSTRING(JSON_UNQUOTE(JSON_EXTRACT(utm, '$.source')), 1, 100)), ''),
-           utmCampaign = NULLIF(TRIM(SUBSTRING(JSON_UNQUOTE(JSON_EXTRACT(utm, '$.campaign')), 1, 100)), '')
+           utmSource = NULLIF(LOWER(TRIM(SUBSTRING(JSON_UNQUOTE(JSON_EXTRACT(utm, '$.source')), 1, 100))), ''),
+           utmCampaign = NULLIF(LOWER(TRIM(SUBSTRING(JSON_UNQUOTE(JSON_EXTRACT(utm, '$.campaign')), 1, 100))), '')
          WHERE utm IS NOT NULL AND JSON_VALID(utm)`,
       );
     } else {
@@ -46,8 +46,8 @@ export class GuestSegments1764057600007 implements MigrationInterface {
         await qr.query(`ALTER TABLE guests ADD COLUMN ${q(c)} varchar(${len}) NULL`);
       await qr.query(
         `UPDATE guests SET
-           utmSource = NULLIF(TRIM(SUBSTR(json_extract(utm, '$.source'), 1, 100)), ''),
-           utmCampaign = NULLIF(TRIM(SUBSTR(json_extract(utm, '$.campaign'), 1, 100)), '')
+           utmSource = NULLIF(LOWER(TRIM(SUBSTR(json_extract(utm, '$.source'), 1, 100))), ''),
+           utmCampaign = NULLIF(LOWER(TRIM(SUBSTR(json_extract(utm, '$.campaign'), 1, 100))), '')
          WHERE utm IS NOT NULL AND json_valid(utm)`,
       );
     }

@@ -45,6 +45,7 @@ describe('segment filter schema', () => {
       gender: ['female', 'unknown'],
     });
     expect(parse({ source: '', utmSource: ' , ' })).toEqual({ source: undefined, utmSource: undefined });
+    expect(parse({ utmSource: 'VK,Instagram', utmCampaign: ['Spring'] })).toEqual({ utmSource: ['vk', 'instagram'], utmCampaign: ['spring'] });
     expect(parse({ ageFrom: '25', visitsMin: '0', walletInstalled: 'false', blacklisted: 'true', consent: '1' })).toEqual({
       ageFrom: 25,
       visitsMin: 0,
@@ -220,7 +221,7 @@ describe('denormalized columns', () => {
     expect(birthdayMonthDay('1990-02-29')).toBe('02-29');
     expect(birthdayMonthDay(null)).toBeNull();
     expect(birthdayMonthDay('garbage')).toBeNull();
-    expect(utmColumns({ source: ' vk ', medium: 'cpc', campaign: 'x'.repeat(150) })).toEqual({ utmSource: 'vk', utmCampaign: 'x'.repeat(100) });
+    expect(utmColumns({ source: ' VK ', medium: 'cpc', campaign: 'x'.repeat(150) })).toEqual({ utmSource: 'vk', utmCampaign: 'x'.repeat(100) });
     expect(utmColumns(null)).toEqual({ utmSource: null, utmCampaign: null });
     expect(utmColumns({ source: '  ' })).toEqual({ utmSource: null, utmCampaign: null });
   });

@@ -25,6 +25,11 @@ function list<T extends z.ZodType<unknown, string>>(item: T, max = 50) {
     .optional();
 }
 
+/** UTM values are matched without regard to letter case (`VK` = `vk`) on every database: both sides lower-cased. */
+const utmValue = z
+  .string()
+  .max(100)
+  .transform((s) => s.toLowerCase());
 const count = (max: number) => z.coerce.number().int().min(0).max(max);
 const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 /** A day of the year without the year: `12-28`. February 29 is a valid day. */
@@ -53,8 +58,8 @@ export const segmentFields = {
   birthdayFrom: monthDay.optional().describe('Birthday from this day of the year (MM-DD), with birthdayTo; Dec 28 to Jan 5 wraps the new year'),
   birthdayTo: monthDay.optional().describe('Birthday up to this day of the year (MM-DD), inclusive'),
   source: list(z.string().max(40)).describe('Where the guest came from: pos, form, console, import, referral or a connector id; comma-separated'),
-  utmSource: list(z.string().max(100)).describe('utm_source of the registration link; comma-separated'),
-  utmCampaign: list(z.string().max(100)).describe('utm_campaign of the registration link; comma-separated'),
+  utmSource: list(utmValue).describe('utm_source of the registration link, any letter case; comma-separated'),
+  utmCampaign: list(utmValue).describe('utm_campaign of the registration link, any letter case; comma-separated'),
   visitsMin: count(1_000_000_000).optional().describe('At least this many purchases'),
   visitsMax: count(1_000_000_000).optional().describe('At most this many purchases'),
   spendMinMinor: count(Number.MAX_SAFE_INTEGER).optional().describe('Total spend at least this, in minor units'),
@@ -279,8 +284,8 @@ export function compileSegment(f: SegmentFilter, o: CompileOptions): SqlConditio
 export const birthdayMonthDay = (birthday: string | null | undefined): string | null =>
   birthday && /^\d{4}-\d{2}-\d{2}$/.test(birthday) ? birthday.slice(5) : null;
 
-/** The UTM values kept in their own (indexed) columns, cut to the columns' width. */
+/** The UTM values kept in their own (indexed) columns: trimmed, lower-cased, cut to the columns' width. */
 export function utmColumns(utm: Record<string, string> | null | undefined): { utmSource: string | null; utmCampaign: string | null } {
-  const cut = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim().slice(0, 100) : null);
+  const cut = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim().toLowerCase().slice(0, 100) : null);
   return { utmSource: cut(utm?.source), utmCampaign: cut(utm?.campaign) };
 }
