@@ -20,6 +20,7 @@ import { AppleAccount, GoogleAccount, WalletDesignRow, WalletImage, WalletInbox,
 import { FormRegistration, RegistrationForm, SmsCode, SmsPolicy } from '../modules/engagement/engagement.entity';
 import { GuestPrivacy1764057600008 } from './migrations/0008-guest-privacy';
 import { GuestSegments1764057600007 } from './migrations/0007-guest-segments';
+import { RefundVoids1764057600010 } from './migrations/0010-refund-voids';
 
 /**
  * Every entity of every hub module; a module adds its own here. Connectors' tables are not listed:
@@ -35,4 +36,4 @@ export const allEntities = [
 ];
 
 /** Migrations in order; never edit one that has shipped, add the next. */
-export const allMigrations = [Foundation1764057600001, LoyaltyCore1764057600002, Integrations1764057600003, WalletEngagement1764057600004, GuestImports1764057600005, StaffAccounts1764057600006, GuestSegments1764057600007, GuestPrivacy1764057600008, ConnectorKvVersions1764057600009];
+export const allMigrations = [Foundation1764057600001, LoyaltyCore1764057600002, Integrations1764057600003, WalletEngagement1764057600004, GuestImports1764057600005, StaffAccounts1764057600006, GuestSegments1764057600007, GuestPrivacy1764057600008, ConnectorKvVersions1764057600009, RefundVoids1764057600010];

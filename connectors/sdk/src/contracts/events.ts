@@ -120,6 +120,28 @@ export const checkoutRefunded = z.object({
   full: z.boolean(),
 });
 
+/**
+ * A refund was voided (r_keeper's "return rollback"): every effect of the refund was reversed —
+ * the points it gave back were taken again (`pointsTaken`), the accrued points it took back were
+ * credited again (`pointsRestored`), certificate money and stamps likewise — and the sale can be
+ * refunded again.
+ * @since contract 1.1
+ * @example { "checkoutId": "…", "refundId": "…", "cardId": "…", "locationId": null, "programId": "…", "amountMinor": 50000, "pointsTaken": 100, "pointsRestored": 20, "giftTakenMinor": 0, "stampsRestored": 0 }
+ */
+export const checkoutRefundVoided = z.object({
+  checkoutId: id,
+  refundId: id,
+  cardId: id.nullable(),
+  locationId: id.nullable(),
+  programId: id.nullable(),
+  /** The paid amount the refund had given back, now counted as sold again. */
+  amountMinor: int,
+  pointsTaken: int,
+  pointsRestored: int,
+  giftTakenMinor: int,
+  stampsRestored: int,
+});
+
 /** Two-phase sale events. */
 export const checkoutHeld = z.object({ checkoutId: id, cardId: id.nullable(), pointsHeld: int, expiresAt: z.string() });
 export const checkoutCanceled = z.object({ checkoutId: id, cardId: id.nullable(), reason: z.string() });
@@ -153,6 +175,7 @@ export const eventSchemas = {
   'card.uninstalled': cardUninstalled,
   'checkout.committed': checkoutCommitted,
   'checkout.refunded': checkoutRefunded,
+  'checkout.refund_voided': checkoutRefundVoided,
   'checkout.held': checkoutHeld,
   'checkout.canceled': checkoutCanceled,
 } as const;

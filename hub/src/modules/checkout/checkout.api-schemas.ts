@@ -127,5 +127,6 @@ export const refundView = z.object({
   giftReturnedMinor: z.number().int(),
   stampsReversed: z.number().int(),
   full: z.boolean(),
+  voidedAt: z.date().nullable().describe('When the refund was voided (all its effects reversed); null while it stands'),
   createdAt: z.date(),
 });

@@ -110,6 +110,7 @@ export class Checkout extends TenantEntity {
 @Entity('checkout_refunds')
 @Index('ux_refunds_idem', ['businessId', 'idempotencyKey'], { unique: true })
 @Index('ix_refunds_checkout', ['businessId', 'checkoutId'])
+@Index('ux_refunds_void_idem', ['businessId', 'voidIdempotencyKey'], { unique: true })
 export class CheckoutRefund extends TenantEntity {
   @RefColumn()
   checkoutId: string;
@@ -143,8 +144,20 @@ export class CheckoutRefund extends TenantEntity {
   @Column({ type: 'int', default: 0 })
   stampsReversed: number;
 
+  /** Stamps the plan asked to take back but the card no longer had. */
+  @IntColumn()
+  stampsShortfall: number;
+
   @Column({ type: 'boolean', default: false })
   full: boolean;
+
+  /** When the refund was voided (r_keeper "return rollback"): all its effects reversed. */
+  @TimeColumn({ nullable: true })
+  voidedAt: Date | null;
+
+  /** The Idempotency-Key of the void; a retried void with it is a replay. */
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  voidIdempotencyKey: string | null;
 
   @Column({ type: 'varchar', length: 16 })
   actorType: string;

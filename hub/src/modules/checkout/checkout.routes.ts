@@ -53,6 +53,7 @@ export const refundOut = (r: CheckoutRefund, replayed?: boolean) => ({
   giftReturnedMinor: r.giftReturnedMinor,
   stampsReversed: r.stampsReversed,
   full: r.full,
+  voidedAt: r.voidedAt ?? null,
   createdAt: r.createdAt,
 });
 
@@ -146,6 +147,35 @@ export function checkoutRoutes(api: Api, checkout: CheckoutService, currencyOf: 
         return;
       }
       return refundOut(refund);
+    },
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/v1/pos/checkouts/:id/refunds/:refundId/void',
+      summary: 'Void a refund (return rollback): undo it exactly, or refuse (idempotent on Idempotency-Key)',
+      description: [
+        'For tills that roll a return back (r_keeper chmode 4). Every effect of the refund is reversed exactly: the points it gave back to the guest are taken again,',
+        'the accrued points it took back are credited again (into the lots they came from), certificate money and stamps likewise, and the sale’s refunded sums',
+        'lose the refund’s figures, so the sale can be refunded again. Each ledger entry of the void is linked to the refund’s entry it undoes, and',
+        '`checkout.refund_voided` is published.',
+        '\n\nWhen the reversal cannot be exact nothing moves and the void is refused: 422 `refund_void_insufficient_points` when the guest has already spent',
+        'the points the refund gave back, 422 `refund_void_insufficient_gift` for spent certificate money. 404 `refund_not_found` when the refund is not one',
+        'of this sale’s. 409 `refund_already_voided` when it was voided under another Idempotency-Key; the same key answers the stored result again',
+        '(`replayed: true`, header `Idempotent-Replayed`).',
+      ].join(' '),
+      tags,
+      auth: 'terminal',
+      scope: 'pos:refund',
+      params: idParam.extend({ refundId: z.uuid() }),
+      headers: idempotencyHeaders,
+      response: refundView,
+      errors: [404, 409, 422],
+    },
+    async (req, res) => {
+      const { refund, replayed } = await checkout.voidRefund(req.ctx, req.valid.params.id, req.valid.params.refundId, req.valid.headers['idempotency-key']);
+      if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+      return refundOut(refund, replayed);
     },
   );
 

@@ -21,7 +21,7 @@ import { CommitBody, QuoteBody, RefundBody } from './checkout.api-schemas';
 import { Checkout, CheckoutRefund, CouponRedemption } from './checkout.entity';
 import { CardState, CouponState, decide, Decision, stampProgress } from './checkout.rules';
 import { levelAfterCommit, levelWindowStart, nextLevelAfterDowngradeCheck } from './ledger.rules';
-import { planRefund } from './refund.rules';
+import { planRefund, planRefundVoid } from './refund.rules';
 import { checkoutSource } from './checkout.source';
 
 const HOUR = 3600 * 1000;
@@ -535,6 +535,14 @@ export class CheckoutService {
     return c;
   }
 
+  private async lockRefund(tx: EntityManager, ctx: Ctx, checkoutId: string, refundId: string): Promise<CheckoutRefund> {
+    const qb = tx.getRepository(CheckoutRefund).createQueryBuilder('r').where('r.id = :id AND r.businessId = :b AND r.checkoutId = :c', { id: refundId, b: ctx.businessId, c: checkoutId });
+    if (this.db.kind === 'mysql') qb.setLock('pessimistic_write');
+    const r = await qb.getOne();
+    if (!r) throw notFound('Refund', 'refund_not_found');
+    return r;
+  }
+
   private async lockCheckout(tx: EntityManager, ctx: Ctx, id: string): Promise<Checkout> {
     const qb = tx.getRepository(Checkout).createQueryBuilder('c').where('c.id = :id AND c.businessId = :b', { id, b: ctx.businessId });
     if (this.db.kind === 'mysql') qb.setLock('pessimistic_write');
@@ -676,7 +684,10 @@ export class CheckoutService {
           pointsShortfall: 0,
           giftReturnedMinor: p.giftReturnedMinor,
           stampsReversed: 0,
+          stampsShortfall: 0,
           full: p.final,
+          voidedAt: null,
+          voidIdempotencyKey: null,
           actorType: ctx.actor.type,
           actorId: ctx.actor.id,
         });
@@ -707,6 +718,7 @@ export class CheckoutService {
             const take = Math.min(p.stampsReversed, card.stamps);
             if (take > 0) await this.ledger.change(tx, cctx, card, 'stamps', -take, 'refund', refs);
             r.stampsReversed = take;
+            r.stampsShortfall = p.stampsReversed - take;
           }
           card.spendMinor = Math.max(0, card.spendMinor - p.amountMinor);
           await this.ledger.saveCard(tx, card);
@@ -715,7 +727,7 @@ export class CheckoutService {
             if (g) await tx.getRepository(Guest).update({ id: g.id }, { spendMinor: Math.max(0, g.spendMinor - p.amountMinor) });
           }
         }
-        await repo.update({ id: r.id }, { pointsReversed: r.pointsReversed, pointsShortfall: r.pointsShortfall, stampsReversed: r.stampsReversed });
+        await repo.update({ id: r.id }, { pointsReversed: r.pointsReversed, pointsShortfall: r.pointsShortfall, stampsReversed: r.stampsReversed, stampsShortfall: r.stampsShortfall });
         await tx.getRepository(Checkout).update(
           { id: checkoutId },
           {
@@ -754,6 +766,133 @@ export class CheckoutService {
         const again = await this.db.manager.getRepository(CheckoutRefund).findOneBy({ businessId: ctx.businessId, idempotencyKey });
         if (again && again.requestHash === requestHash) return { refund: again, replayed: true };
         if (again) throw conflict('idempotency_key_reused', 'This Idempotency-Key was used with a different request');
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Voids a refund (r_keeper chmode 4, "return rollback"): every effect of the refund is reversed
+   * exactly — the points it gave back are taken again, the accrued points it took back are credited
+   * again into the lots they came from, certificate money and stamps likewise, the sale's refunded
+   * sums lose the refund's figures, and each ledger entry is linked to the refund's entry it undoes.
+   * When that cannot be exact (the guest has spent the points or money the refund gave back) the
+   * void is refused (`refund_void_insufficient_points` / `_gift`, 422) and nothing moves.
+   *
+   * Once per Idempotency-Key: the same key for the same refund replays; a refund already voided
+   * under another key is 409 `refund_already_voided`.
+   */
+  async voidRefund(ctx: Ctx, checkoutId: string, refundId: string, idempotencyKey: string): Promise<{ refund: CheckoutRefund; replayed: boolean }> {
+    const byKey = async () => {
+      const prior = await this.db.manager.getRepository(CheckoutRefund).findOneBy({ businessId: ctx.businessId, voidIdempotencyKey: idempotencyKey });
+      if (!prior) return null;
+      if (prior.id !== refundId || prior.checkoutId !== checkoutId) throw conflict('idempotency_key_reused', 'This Idempotency-Key was used to void another refund', { refundId: prior.id });
+      return { refund: prior, replayed: true };
+    };
+    const prior = await byKey();
+    if (prior) return prior;
+    try {
+      const done = await this.db.transaction(async (tx) => {
+        const existing = await this.get(ctx, checkoutId, tx);
+        const card = existing.cardId ? await this.ledger.lockCard(tx, ctx.businessId, existing.cardId) : null;
+        const co = await this.lockCheckout(tx, ctx, checkoutId);
+        const r = await this.lockRefund(tx, ctx, checkoutId, refundId);
+        if (r.voidedAt) {
+          if (r.voidIdempotencyKey === idempotencyKey) return { refund: r, replayed: true };
+          throw conflict('refund_already_voided', 'This refund has already been voided', { refundId, voidedAt: r.voidedAt.toISOString() });
+        }
+        const cctx: Ctx = { ...ctx, tx };
+        const now = new Date();
+        const refs = { checkoutId, refundId, reason: 'refund voided' };
+        const entries = card ? await tx.getRepository(LedgerEntry).findBy({ businessId: ctx.businessId, refundId, cardId: card.id }) : [];
+        const entry = (unit: LedgerEntry['unit'], sign: 1 | -1) => entries.find((e) => e.unit === unit && e.kind === 'refund' && Math.sign(e.amount) === sign) ?? null;
+        // Accrued points the refund took back go back into the lots they were taken from first, so a
+        // void never needs points the refund itself removed.
+        const reversed = entry('points', -1);
+        if (card && reversed && r.pointsReversed > 0) await this.ledger.restoreDebit(tx, cctx, card, reversed, r.pointsReversed, 'void', refs);
+        const plan = planRefundVoid(
+          r,
+          {
+            amountMinor: co.refundedMinor,
+            payableReturnedMinor: co.refundedPayableMinor,
+            pointsReturned: co.refundedPointsReturned,
+            pointsReversed: co.refundedPointsReversed,
+            giftReturnedMinor: co.refundedGiftMinor,
+            stampsReversed: co.refundedStamps,
+          },
+          card ? { pointsUsable: this.ledger.usable(await this.ledger.openLots(tx, card), now), giftBalanceMinor: card.giftBalanceMinor } : null,
+        );
+        if (!plan.ok) throw new Problem(422, plan.code, plan.message, undefined, plan.details);
+        const v = plan.plan;
+        if (card) {
+          if (v.pointsRestored > 0) await this.ledger.balanceEvent(tx, card, 'points', v.pointsRestored, 'refund_voided', checkoutId);
+          if (v.pointsTaken > 0) {
+            await this.ledger.debitPoints(tx, cctx, card, v.pointsTaken, 'void', now, { ...refs, linkedEntryId: entry('points', 1)?.id ?? null });
+            await this.ledger.balanceEvent(tx, card, 'points', -v.pointsTaken, 'refund_voided', checkoutId);
+          }
+          if (v.giftTakenMinor > 0) {
+            await this.ledger.change(tx, cctx, card, 'minor', -v.giftTakenMinor, 'void', { ...refs, linkedEntryId: entry('minor', 1)?.id ?? null });
+            await this.ledger.balanceEvent(tx, card, 'minor', -v.giftTakenMinor, 'refund_voided', checkoutId);
+          }
+          if (v.stampsRestored > 0) {
+            await this.ledger.change(tx, cctx, card, 'stamps', v.stampsRestored, 'void', { ...refs, linkedEntryId: entry('stamps', -1)?.id ?? null });
+            await this.ledger.balanceEvent(tx, card, 'stamps', v.stampsRestored, 'refund_voided', checkoutId);
+          }
+          // The sale counts as spent again.
+          card.spendMinor += r.amountMinor;
+          await this.ledger.saveCard(tx, card);
+          if (card.guestId) {
+            await tx
+              .getRepository(Guest)
+              .createQueryBuilder()
+              .update()
+              .set({ spendMinor: () => 'spendMinor + :spend' })
+              .setParameters({ spend: r.amountMinor })
+              .where('id = :id AND businessId = :b', { id: card.guestId, b: ctx.businessId })
+              .execute();
+          }
+        }
+        const after = v.refundedAfter;
+        await tx.getRepository(Checkout).update(
+          { id: checkoutId },
+          {
+            refundedMinor: after.amountMinor,
+            refundedPayableMinor: after.payableReturnedMinor,
+            refundedPointsReturned: after.pointsReturned,
+            refundedPointsReversed: after.pointsReversed,
+            refundedGiftMinor: after.giftReturnedMinor,
+            refundedStamps: after.stampsReversed,
+          },
+        );
+        r.voidedAt = now;
+        r.voidIdempotencyKey = idempotencyKey;
+        await tx.getRepository(CheckoutRefund).update({ id: r.id }, { voidedAt: now, voidIdempotencyKey: idempotencyKey });
+        await emit(
+          tx,
+          ctx.businessId,
+          'checkout.refund_voided',
+          {
+            checkoutId,
+            refundId,
+            cardId: co.cardId,
+            locationId: co.locationId,
+            programId: co.programId,
+            amountMinor: r.amountMinor,
+            pointsTaken: v.pointsTaken,
+            pointsRestored: v.pointsRestored,
+            giftTakenMinor: v.giftTakenMinor,
+            stampsRestored: v.stampsRestored,
+          },
+          checkoutId,
+        );
+        return { refund: r, replayed: false };
+      });
+      if (!done.replayed) this.onCommitted();
+      return done;
+    } catch (e) {
+      if (isUniqueViolation(e)) {
+        const again = await byKey();
+        if (again) return again;
       }
       throw e;
     }

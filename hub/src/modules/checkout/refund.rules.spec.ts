@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { programRulesSchema, type ProgramRulesOf } from '../programs/programs.schemas';
 import { decide, type Decision } from './checkout.rules';
-import { planRefund, type RefundedSoFar, type RefundOriginal, type RefundPlan, type RefundRequest, type RefundResult, type SkuQty } from './refund.rules';
+import { planRefund, planRefundVoid, type RefundDone, type RefundedSoFar, type RefundOriginal, type RefundPlan, type RefundRequest, type RefundResult, type SkuQty } from './refund.rules';
 
 const NOW = new Date('2026-06-15T12:00:00Z');
 const NOTHING: RefundedSoFar = {
@@ -299,6 +299,83 @@ describe('planRefund — properties', () => {
         expect(so.amountMinor).toBe(o.totalMinor - o.discountMinor);
         expect(so.pointsReversed).toBe(o.pointsAccrued);
         for (const [got, had] of MEASURES) expect(so[got]).toBe(o[had]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('planRefundVoid', () => {
+  const done = (p: RefundPlan, over: Partial<RefundDone> = {}): RefundDone => ({
+    amountMinor: p.amountMinor,
+    payableReturnedMinor: p.payableReturnedMinor,
+    pointsReturned: p.pointsReturned,
+    pointsReversed: p.pointsReversed,
+    pointsShortfall: 0,
+    giftReturnedMinor: p.giftReturnedMinor,
+    stampsReversed: p.stampsReversed,
+    stampsShortfall: 0,
+    ...over,
+  });
+  const rich = { pointsUsable: 1_000_000, giftBalanceMinor: 10_000_000 };
+
+  it('undoes every effect of the refund, or refuses when the guest spent what it gave back', () => {
+    const p = ok(planRefund(purchase(), NOTHING, { amountMinor: 50_000 }));
+    const so = add(NOTHING, p);
+    const v = planRefundVoid(done(p), so, { pointsUsable: p.pointsReturned, giftBalanceMinor: 0 });
+    if (!v.ok) throw new Error(v.code);
+    expect(v.plan).toMatchObject({ pointsTaken: p.pointsReturned, pointsRestored: p.pointsReversed, giftTakenMinor: 0, stampsRestored: 0 });
+    expect(v.plan.refundedAfter).toEqual({ amountMinor: 0, payableReturnedMinor: 0, pointsReturned: 0, pointsReversed: 0, giftReturnedMinor: 0, stampsReversed: 0 });
+    const spent = planRefundVoid(done(p), so, { pointsUsable: p.pointsReturned - 1, giftBalanceMinor: 0 });
+    expect(spent).toMatchObject({ ok: false, code: 'refund_void_insufficient_points', details: { pointsNeeded: p.pointsReturned, pointsUsable: p.pointsReturned - 1 } });
+    const gift = planRefundVoid(done(p, { giftReturnedMinor: 500 }), so, { pointsUsable: 1000, giftBalanceMinor: 499 });
+    expect(gift).toMatchObject({ ok: false, code: 'refund_void_insufficient_gift' });
+  });
+
+  it('restores only the accrued points and stamps actually taken, but removes the shortfalls from the sums', () => {
+    const p = ok(planRefund(purchase(), NOTHING, { full: true }));
+    const so = add(NOTHING, p);
+    const v = planRefundVoid(done(p, { pointsReversed: p.pointsReversed - 3, pointsShortfall: 3 }), so, rich);
+    if (!v.ok) throw new Error(v.code);
+    expect(v.plan.pointsRestored).toBe(p.pointsReversed - 3);
+    expect(v.plan.refundedAfter.pointsReversed).toBe(0);
+  });
+
+  it('moves nothing on a sale without a card, only the sums', () => {
+    const p = ok(planRefund(purchase(), NOTHING, { amountMinor: 10_000 }));
+    const v = planRefundVoid(done(p), add(NOTHING, p), null);
+    if (!v.ok) throw new Error(v.code);
+    expect(v.plan).toMatchObject({ pointsTaken: 0, pointsRestored: 0, giftTakenMinor: 0, stampsRestored: 0 });
+    expect(v.plan.refundedAfter.amountMinor).toBe(0);
+  });
+
+  it('(property) voiding one refund of a series leaves the sums of the others, and the purchase refunds to exactly what was taken', () => {
+    fc.assert(
+      fc.property(originalArb, fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 5 }), fc.nat(), (o, fractions, pick) => {
+        const paidTotal = o.totalMinor - o.discountMinor;
+        const plans: RefundPlan[] = [];
+        let so: RefundedSoFar = NOTHING;
+        for (const f of fractions) {
+          const left = paidTotal - so.amountMinor;
+          if (left <= 0) break;
+          const r = planRefund(o, so, { amountMinor: Math.max(1, Math.round(left * f)) });
+          if (!r.ok) continue;
+          plans.push(r.plan);
+          so = add(so, r.plan);
+        }
+        if (!plans.length) return;
+        const i = pick % plans.length;
+        const v = planRefundVoid(done(plans[i]), so, rich);
+        if (!v.ok) throw new Error(v.code);
+        const others = plans.filter((_, j) => j !== i).reduce(add, NOTHING);
+        const { lines: _lines, ...expected } = others;
+        expect(v.plan.refundedAfter).toEqual(expected);
+        // After the void the rest of the purchase can still be refunded, never past what was taken.
+        const rest = planRefund(o, { ...v.plan.refundedAfter, lines: [] }, { full: true });
+        if (v.plan.refundedAfter.amountMinor < paidTotal) {
+          const total = add({ ...v.plan.refundedAfter, lines: [] }, ok(rest));
+          for (const [got, had] of MEASURES) expect(total[got]).toBe(o[had]);
+        }
       }),
       { numRuns: 200 },
     );

@@ -268,3 +268,102 @@ function checkCounts(original: RefundOriginal, already: RefundedSoFar): Refusal<
   }
   return null;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Refund void (r_keeper chmode 4, "return rollback")
+// ---------------------------------------------------------------------------------------------
+
+/** What a committed refund did, as its row records it. */
+export interface RefundDone {
+  amountMinor: number;
+  payableReturnedMinor: number;
+  /** Redeemed points given back to the guest. */
+  pointsReturned: number;
+  /** Accrued points actually taken back. */
+  pointsReversed: number;
+  /** Accrued points the plan asked to take back but the guest had already spent. */
+  pointsShortfall: number;
+  giftReturnedMinor: number;
+  /** Stamps actually taken back. */
+  stampsReversed: number;
+  /** Stamps the plan asked to take back but the card no longer had. */
+  stampsShortfall: number;
+}
+
+/** What the card holds when the void runs (after the reversed accrual is credited back). */
+export interface VoidCardState {
+  /** Points usable now. */
+  pointsUsable: number;
+  giftBalanceMinor: number;
+}
+
+/** How to undo a refund: what moves on the card, and the purchase's refunded sums afterwards. */
+export interface RefundVoidPlan {
+  /** Points the refund gave back, taken from the guest again. */
+  pointsTaken: number;
+  /** Accrued points the refund took back, credited again. */
+  pointsRestored: number;
+  /** Certificate money the refund gave back, taken again. */
+  giftTakenMinor: number;
+  /** Stamps the refund took, given back. */
+  stampsRestored: number;
+  /** The purchase's refunded sums without this refund (as if it had never happened). */
+  refundedAfter: Omit<RefundedSoFar, 'lines'>;
+}
+
+export const REFUND_VOID_REFUSAL_CODES = ['refund_void_insufficient_points', 'refund_void_insufficient_gift'] as const;
+export type RefundVoidRefusalCode = (typeof REFUND_VOID_REFUSAL_CODES)[number];
+
+/**
+ * Plans the void of a refund: every effect of the refund reversed exactly, or a refusal — never a
+ * partial undo, because the till prints the rollback receipt from the figures it gets back.
+ *
+ * - points the refund gave back to the guest are taken again; when the guest has spent them
+ *   (`pointsUsable` is lower), the void is refused with `refund_void_insufficient_points`;
+ * - certificate money given back is taken again, or `refund_void_insufficient_gift`;
+ * - accrued points the refund took back are credited again (only those taken: the shortfall was
+ *   never taken), and stamps it took are given back;
+ * - the purchase's refunded sums lose this refund's figures, shortfalls included (the refund added
+ *   the planned figures so later plans stay exact), so the purchase can be refunded again.
+ *
+ * `card` is null for a sale without a card (only the sums move).
+ *
+ * @example planRefundVoid({ amountMinor: 50000, payableReturnedMinor: 40000, pointsReturned: 100, pointsReversed: 20, … }, soFar, { pointsUsable: 300, giftBalanceMinor: 0 })
+ * // → { ok: true, plan: { pointsTaken: 100, pointsRestored: 20, giftTakenMinor: 0, stampsRestored: 0, refundedAfter: … } }
+ */
+export function planRefundVoid(
+  refund: RefundDone,
+  soFar: Omit<RefundedSoFar, 'lines'>,
+  card: VoidCardState | null,
+): { ok: true; plan: RefundVoidPlan } | Refusal<RefundVoidRefusalCode> {
+  if (card && refund.pointsReturned > card.pointsUsable) {
+    return refuse('refund_void_insufficient_points', `The guest has already spent the points this refund gave back (needs ${refund.pointsReturned}, has ${card.pointsUsable})`, {
+      pointsNeeded: refund.pointsReturned,
+      pointsUsable: card.pointsUsable,
+    });
+  }
+  if (card && refund.giftReturnedMinor > card.giftBalanceMinor) {
+    return refuse('refund_void_insufficient_gift', 'The certificate money this refund gave back has already been spent', {
+      giftNeededMinor: refund.giftReturnedMinor,
+      giftBalanceMinor: card.giftBalanceMinor,
+    });
+  }
+  const less = (a: number, b: number) => Math.max(0, a - b);
+  return {
+    ok: true,
+    plan: {
+      pointsTaken: card ? refund.pointsReturned : 0,
+      pointsRestored: card ? refund.pointsReversed : 0,
+      giftTakenMinor: card ? refund.giftReturnedMinor : 0,
+      stampsRestored: card ? refund.stampsReversed : 0,
+      refundedAfter: {
+        amountMinor: less(soFar.amountMinor, refund.amountMinor),
+        payableReturnedMinor: less(soFar.payableReturnedMinor, refund.payableReturnedMinor),
+        pointsReturned: less(soFar.pointsReturned, refund.pointsReturned),
+        pointsReversed: less(soFar.pointsReversed, refund.pointsReversed + refund.pointsShortfall),
+        giftReturnedMinor: less(soFar.giftReturnedMinor, refund.giftReturnedMinor),
+        stampsReversed: less(soFar.stampsReversed, refund.stampsReversed + refund.stampsShortfall),
+      },
+    },
+  };
+}

@@ -1,7 +1,8 @@
 import { Column, Entity, Index } from 'typeorm';
 import { IntColumn, RefColumn, TenantEntity, TimeColumn } from '../../db/columns';
 
-export type EntryKind = 'accrue' | 'redeem' | 'expire' | 'adjust' | 'refund' | 'reward' | 'release' | 'issue' | 'spend' | 'stamp';
+/** `void`: undoes a refund's entry (a voided refund, r_keeper's "return rollback"), linked to it. */
+export type EntryKind = 'accrue' | 'redeem' | 'expire' | 'adjust' | 'refund' | 'reward' | 'release' | 'issue' | 'spend' | 'stamp' | 'void';
 export type EntryUnit = 'points' | 'minor' | 'stamps';
 
 /** Immutable ledger entry: a signed change of one balance of one card. */
