@@ -94,11 +94,11 @@ const saleXml = (pay = -10000, chmode = 1) =>
 function memoryHub(run: ConnectorRun<unknown>, opts: { captureFails?: () => boolean; take?: (asked: number) => number } = {}) {
   const byKey = new Map<string, ReturnType<typeof checkout>>();
   const byId = new Map<string, ReturnType<typeof checkout>>();
-  run.commands.on('card.lookup', () => ({ card: cardView(), guest }));
+  run.commands.on('card.lookup', () => ({ card: cardView(), guest, pointValueMinor: 100, maxRedeemValueMinor: 20000 }));
   run.commands.on('checkout.commit', (d) => {
     const prior = byKey.get(d.idempotencyKey);
     if (prior) return { ...prior, replayed: true };
-    const asked = d.redeemValueMinor === 'max' ? 20000 : (d.redeemValueMinor ?? 0);
+    const asked = d.redeemValueMinor ?? 0;
     const took = opts.take ? opts.take(asked) : asked;
     const co = checkout({ id: `co-${byId.size + 1}`, status: d.mode === 'hold' ? 'held' : 'committed', redeemValueMinor: took, pointsRedeemed: took / 100 });
     byKey.set(d.idempotencyKey, co);

@@ -245,7 +245,7 @@ const sale: Runner = async (d, plan, req) => {
   const values: Record<number, number> = {};
   // r_keeper's own bonus figure (Kind 2) is replaced by what the hub accrued, in money — when the
   // point's value is known (from the card, or from what this sale's points were worth).
-  const pointValue = card.pointValueMinor ?? (co.pointsRedeemed > 0 ? co.redeemValueMinor / co.pointsRedeemed : undefined);
+  const pointValue = found.pointValueMinor ?? card.pointValueMinor ?? (co.pointsRedeemed > 0 ? co.redeemValueMinor / co.pointsRedeemed : undefined);
   if (pointValue !== undefined) {
     const accruedMinor = Math.round(co.pointsAccrued * pointValue);
     plan.transactions.filter((t) => t.kind === 2).forEach((t, i) => (values[t.num] = i === 0 ? accruedMinor : 0));
@@ -303,4 +303,3 @@ const returnRollback: Runner = async (d, plan) => {
 };
 
 const RUNNERS: Record<BatchPlan['op'], Runner> = { sale, rollback, return: giveBack, return_rollback: returnRollback };
-

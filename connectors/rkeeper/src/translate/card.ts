@@ -34,7 +34,8 @@ export function cardInfoFromLookup(found: Lookup, s: CardInfoSettings, opts: { n
   const giftExpired = isGift && card.giftExpiresAt !== null && Date.parse(card.giftExpiresAt) <= now.getTime();
   const usable = card.status === 'active' && !giftExpired;
   let summa = 0;
-  if (usable && isBonus) summa = card.maxRedeemValueMinor ?? card.pointsAvailable * (card.pointValueMinor ?? 0);
+  const pointValue = found.pointValueMinor ?? card.pointValueMinor ?? 0;
+  if (usable && isBonus) summa = found.maxRedeemValueMinor ?? card.maxRedeemValueMinor ?? card.pointsAvailable * pointValue;
   if (usable && isGift) summa = card.giftBalanceMinor;
   if (opts.payableCapMinor !== undefined) summa = Math.max(0, Math.min(summa, opts.payableCapMinor));
 
