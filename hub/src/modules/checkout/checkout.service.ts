@@ -489,10 +489,11 @@ export class CheckoutService {
   /**
    * Periodic level review (DESIGN: downgrade policy evaluated periodically): for programs whose
    * policy says `downgrade: periodic`, each active card takes the level its window figures reach.
-   * Returns the number of cards whose level changed.
+   * With `businessId`, only that business's programs (the nightly job runs per business, at 04:00
+   * in its time zone). Returns the number of cards whose level changed.
    */
-  async reviewLevels(now = new Date(), batch = 500): Promise<number> {
-    const programs = await this.db.manager.getRepository(Program).find({ where: { active: true } });
+  async reviewLevels(now = new Date(), batch = 500, businessId?: string): Promise<number> {
+    const programs = await this.db.manager.getRepository(Program).find({ where: { active: true, ...(businessId ? { businessId } : {}) } });
     let changed = 0;
     for (const program of programs) {
       const policy = (program.levelPolicy ?? defaultLevelPolicy()) as LevelPolicy;
