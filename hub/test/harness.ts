@@ -5,6 +5,7 @@ import supertest from 'supertest';
 import pino from 'pino';
 import { loadConfig } from '../src/config';
 import { Db } from '../src/db/db';
+import type { ConnectorStorageSpec } from '../src/db/connector-migrations';
 import { Hub } from '../src/hub';
 import type { Bus } from '../src/bus/bus';
 import { MemoryBus } from '../src/bus/memory-bus';
@@ -55,13 +56,14 @@ export async function freshMariaDb(): Promise<{ url: string; drop: () => Promise
   };
 }
 
-export async function openTestDb(backend: DbBackend): Promise<{ db: Db; drop: () => Promise<void> }> {
+/** A fresh database (hub migrations, plus the tables of `connectors`: a hub's `catalog.storage`). */
+export async function openTestDb(backend: DbBackend, connectors: ConnectorStorageSpec[] = []): Promise<{ db: Db; drop: () => Promise<void> }> {
   if (backend === 'sqlite') {
-    const db = await Db.open({ sqlitePath: ':memory:' });
+    const db = await Db.open({ sqlitePath: ':memory:', connectors });
     return { db, drop: async () => undefined };
   }
   const fresh = await freshMariaDb();
-  const db = await Db.open({ url: fresh.url, poolSize: 60 });
+  const db = await Db.open({ url: fresh.url, poolSize: 60, connectors });
   return { db, drop: fresh.drop };
 }
 
@@ -96,10 +98,13 @@ export async function createTestHub(
   opts: { db?: DbBackend; bus?: Bus; env?: Record<string, string>; open?: { db: Db; drop: () => Promise<void> }; log?: pino.Logger } = {},
 ): Promise<TestHub> {
   const backend = opts.db ?? 'sqlite';
-  const { db, drop } = opts.open ?? (await openTestDb(backend));
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'false', OUTBOX_POLL_MS: '50', ...(opts.env ?? {}) });
   const log = opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const hub = new Hub({ config, db, bus: opts.bus ?? new MemoryBus(), log, hubSecret: 'test-secret-'.padEnd(48, 'x') });
+  const hubSecret = 'test-secret-'.padEnd(48, 'x');
+  // As main.ts: connectors first, then the database with their tables.
+  const catalog = Hub.loadConnectors({ config, hubSecret, log });
+  const { db, drop } = opts.open ?? (await openTestDb(backend, catalog.storage));
+  const hub = new Hub({ config, db, bus: opts.bus ?? new MemoryBus(), log, hubSecret, catalog });
   await hub.bus.start();
   const http = supertest(hub.app);
   let server: Server | undefined;

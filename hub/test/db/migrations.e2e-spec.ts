@@ -1,18 +1,25 @@
+import pino from 'pino';
 import { describeEachDb, openTestDb } from '../harness';
 import type { Db } from '../../src/db/db';
+import { loadConfig } from '../../src/config';
+import { Hub } from '../../src/hub';
+
+/** The tables of the connectors a default hub loads (webhooks): their migrations must match their entities too. */
+const connectorTables = () =>
+  Hub.loadConnectors({ config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }), hubSecret: 'x'.repeat(48), log: pino({ level: 'silent' }) }).storage;
 
 describeEachDb('migrations', (backend) => {
   let db: Db;
   let drop: () => Promise<void>;
   beforeAll(async () => {
-    ({ db, drop } = await openTestDb(backend));
+    ({ db, drop } = await openTestDb(backend, connectorTables()));
   });
   afterAll(async () => {
     await db.close();
     await drop();
   });
 
-  it('create every table and column the entities map, with the same nullability and indexes', async () => {
+  it('create every table and column the entities map (the hub’s and the loaded connectors’), with the same nullability and indexes', async () => {
     const qr = db.ds.createQueryRunner();
     try {
       const problems: string[] = [];

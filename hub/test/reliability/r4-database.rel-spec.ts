@@ -5,6 +5,8 @@ import { post, send } from '../http-client';
 import { assertLedgerInvariants, loyalty } from '../loyalty/fixtures';
 import { TcpProxy, sleep, waitFor } from '../bus/bus-test-kit';
 import { Db, isDbUnavailable } from '../../src/db/db';
+import { Hub } from '../../src/hub';
+import { loadConfig } from '../../src/config';
 import { Checkout } from '../../src/modules/checkout/checkout.entity';
 import { record } from './table';
 
@@ -28,7 +30,7 @@ const hasMaria = !!process.env.TEST_DATABASE_URL;
     proxy = new TcpProxy(url.hostname, Number(url.port || 3306));
     url.port = String(await proxy.listen());
     url.hostname = '127.0.0.1';
-    const db = await Db.open({ url: url.toString(), poolSize: 20 });
+    const db = await Db.open({ url: url.toString(), poolSize: 20, connectors: Hub.loadConnectors({ config: loadConfig({ NODE_ENV: 'test' }), hubSecret: 'x'.repeat(48) }).storage });
     t = await createTestHub({ db: 'mariadb', open: { db, drop: fresh.drop } });
     b = await t.business('Outage');
     l = loyalty(t, b);
