@@ -30,11 +30,18 @@ const hasMaria = !!process.env.TEST_DATABASE_URL;
     proxy = new TcpProxy(url.hostname, Number(url.port || 3306));
     url.port = String(await proxy.listen());
     url.hostname = '127.0.0.1';
-    const db = await Db.open({ url: url.toString(), poolSize: 20, connectors: Hub.loadConnectors({ config: loadConfig({ NODE_ENV: 'test' }), hubSecret: 'x'.repeat(48) }).storage });
+    const db = await Db.open({
+      url: url.toString(),
+      poolSize: 20,
+      connectors: Hub.loadConnectors({ config: loadConfig({ NODE_ENV: 'test' }), hubSecret: 'x'.repeat(48) }).storage,
+    });
     t = await createTestHub({ db: 'mariadb', open: { db, drop: fresh.drop } });
     b = await t.business('Outage');
     l = loyalty(t, b);
-    await l.admin('patch', '/v1/admin/business').send({ settings: { fraudLimits: { opsPerCardPerHour: null, redemptionsPerCardPerDay: null } } }).expect(200);
+    await l
+      .admin('patch', '/v1/admin/business')
+      .send({ settings: { fraudLimits: { opsPerCardPerHour: null, redemptionsPerCardPerDay: null } } })
+      .expect(200);
     await t.listen();
   });
   afterAll(async () => {
@@ -69,7 +76,12 @@ const hasMaria = !!process.env.TEST_DATABASE_URL;
     proxy.cut();
     await sleep(1000);
     const health = await send(`${t.url}/healthz`, agent, 'GET', {});
-    const during = await post(`${t.url}/v1/pos/checkouts`, agent, { authorization: `Bearer ${b.terminalKey}`, 'idempotency-key': randomUUID() }, { card: { number: cards[0]!.card.number }, basket: l.basket(100) });
+    const during = await post(
+      `${t.url}/v1/pos/checkouts`,
+      agent,
+      { authorization: `Bearer ${b.terminalKey}`, 'idempotency-key': randomUUID() },
+      { card: { number: cards[0]!.card.number }, basket: l.basket(100) },
+    );
     await sleep(5000);
     proxy.restore();
     await waitFor(async () => (await send(`${t.url}/healthz`, agent, 'GET', {})).status === 200, 'health to recover', 30_000);
@@ -91,7 +103,11 @@ const hasMaria = !!process.env.TEST_DATABASE_URL;
       const batch = pending.splice(0);
       // A till retries the same key on a 503 or a dropped connection.
       const answers = await Promise.all(
-        batch.map((i) => post(`${t.url}/v1/pos/checkouts`, fresh, { authorization: `Bearer ${b.terminalKey}`, 'idempotency-key': sales[i]!.key }, sales[i]!.body).catch(() => ({ status: 0 }))),
+        batch.map((i) =>
+          post(`${t.url}/v1/pos/checkouts`, fresh, { authorization: `Bearer ${b.terminalKey}`, 'idempotency-key': sales[i]!.key }, sales[i]!.body).catch(
+            () => ({ status: 0 }),
+          ),
+        ),
       );
       answers.forEach((a, k) => (a.status === 503 || a.status === 0 ? pending.push(batch[k]!) : retried.push(a)));
       if (pending.length) await sleep(300);
