@@ -49,7 +49,7 @@ for (const db of dbBackends()) {
       };
       const points = async (number: string) => (await pos('get', '/v1/pos/cards/lookup').query({ number })).body.card.pointsBalance as number;
       const salesOf = async (cardId: string) =>
-        ((await admin('get', '/v1/admin/checkouts?limit=200')).body.items as { cardId: string; status: string }[]).filter(
+        ((await admin('get', '/v1/admin/checkouts?limit=200')).body.items as { id: string; cardId: string; status: string }[]).filter(
           (c) => c.cardId === cardId && c.status !== 'canceled',
         );
 
@@ -135,6 +135,32 @@ for (const db of dbBackends()) {
         for (const a of answers.slice(1)) expect(a.text).toBe(answers[0]!.text);
         if (c.expect.pointsDelta !== undefined && before !== undefined) expect((await points(card.number)) - before).toBe(c.expect.pointsDelta);
         if (c.expect.checkouts !== undefined) expect(await salesOf(card.id)).toHaveLength(c.expect.checkouts);
+        if (c.expect.refundedMinor !== undefined) {
+          const [sale] = await salesOf(card.id);
+          expect((await admin('get', `/v1/admin/checkouts/${sale!.id}`)).body.refunded.amountMinor).toBe(c.expect.refundedMinor);
+        }
+      });
+
+      it('the same batch sent again while the first is still in flight (a till retrying) has one effect and one answer', async () => {
+        const card = await freshCard();
+        const today = new Date().toISOString().slice(0, 10);
+        const vars = {
+          card: card.number,
+          restaurant: '1',
+          unit: '3',
+          check: String(80_000 + ++seq),
+          rkdate: String(isoToRkDate(today)),
+          date: today,
+          guid: `{${randomUUID().toUpperCase()}}`,
+        };
+        const before = await points(card.number);
+        const fake = new FakeFarCards(transport(KEY));
+        const body = render(byName.get('sale')!.request, vars);
+        const answers = await Promise.all([fake.send(body), fake.send(body), fake.send(body)]);
+        for (const a of answers) expect(a.result).toBe(0);
+        expect(new Set(answers.map((a) => a.trresponse!.children[0]!.attrs.ext_id)).size).toBe(1);
+        expect((await points(card.number)) - before).toBe(-90);
+        expect(await salesOf(card.id)).toHaveLength(1);
       });
 
       it('logs the path of every FarCards call but never its key', async () => {
