@@ -167,6 +167,8 @@ const weakPassword = (field: string, why: string) => new Problem(422, 'weak_pass
 export class TenantsService {
   private terminalCache = new Map<string, CachedTerminal>();
   private throttle = new Backoff();
+  /** Time source of the sign-in back-off (tests move it forward instead of sleeping). */
+  clock: () => number = Date.now;
   /** Wrong codes per second-step challenge (by its nonce). */
   private challengeTries = new Map<string, number>();
 
@@ -501,14 +503,14 @@ export class TenantsService {
     const email = emailRaw.toLowerCase();
     const keys = this.loginKeys(email, ip);
     const staff = await this.db.manager.getRepository(StaffUser).findOneBy({ email });
-    const wait = this.throttle.wait(keys);
+    const wait = this.throttle.wait(keys, this.clock());
     if (wait > 0) {
       if (staff) await this.audit.recordAlone(this.anonymous(staff, email, ip), { action: 'auth.login_throttled', targetType: 'staff', targetId: staff.id });
       throw throttled(wait);
     }
     const ok = await verifyPassword(password, staff?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!staff || !ok || !staff.active) {
-      this.throttle.fail(keys);
+      this.throttle.fail(keys, this.clock());
       if (staff) await this.audit.recordAlone(this.anonymous(staff, email, ip), { action: 'auth.login_failed', targetType: 'staff', targetId: staff.id });
       throw unauthorized('Wrong e-mail or password', 'invalid_credentials');
     }
@@ -547,7 +549,7 @@ export class TenantsService {
     }
     const keys: [string, BackoffPolicy][] = [[`m:${staff.id}`, MFA_BACKOFF]];
     const tries = this.challengeTries.get(claim.n) ?? 0;
-    const wait = this.throttle.wait(keys);
+    const wait = this.throttle.wait(keys, this.clock());
     if (tries >= MFA_TRIES_PER_CHALLENGE || wait > 0) {
       await this.audit.recordAlone(this.anonymous(staff, staff.email, ip), { action: 'auth.mfa_throttled', targetType: 'staff', targetId: staff.id });
       if (tries >= MFA_TRIES_PER_CHALLENGE) throw tooMany('mfa_attempts_exceeded', 'Too many wrong codes; enter your password again');
@@ -557,7 +559,7 @@ export class TenantsService {
     if (!used) {
       this.challengeTries.set(claim.n, tries + 1);
       if (this.challengeTries.size > 100_000) this.challengeTries.clear();
-      this.throttle.fail(keys);
+      this.throttle.fail(keys, this.clock());
       await this.audit.recordAlone(this.anonymous(staff, staff.email, ip), { action: 'auth.mfa_failed', targetType: 'staff', targetId: staff.id });
       throw unauthorized('Wrong code', 'invalid_mfa_code');
     }
@@ -714,10 +716,10 @@ export class TenantsService {
   /** Checks the member's current password for a sensitive change; wrong guesses back off like sign-ins. */
   private async confirmPassword(ctx: Ctx, staff: StaffUser, password: string, field: string): Promise<void> {
     const keys: [string, BackoffPolicy][] = [[`pw:${staff.id}`, LOGIN_BACKOFF.emailAndIp]];
-    const wait = this.throttle.wait(keys);
+    const wait = this.throttle.wait(keys, this.clock());
     if (wait > 0) throw throttled(wait, 'Too many wrong passwords');
     if (!(await verifyPassword(password, staff.passwordHash))) {
-      this.throttle.fail(keys);
+      this.throttle.fail(keys, this.clock());
       await this.audit.recordAlone(ctx, { action: 'staff.password_check_failed', targetType: 'staff', targetId: staff.id });
       throw new Problem(422, 'wrong_password', 'The current password is wrong', [{ field, message: 'Wrong password' }]);
     }
