@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { loadConnector, scopedStore, type ConnectorDefinition, type ConnectorServices, type ConnectorStore } from '@loyalty/sdk';
+import { allowPrivateFrom, loadConnector, scopedStore, type ConnectorDefinition, type ConnectorServices, type ConnectorStore } from '@loyalty/sdk';
 import type { Bus } from '../../bus/bus';
 import type { Config } from '../../config';
 import type { Db } from '../../db/db';
@@ -131,7 +131,7 @@ export function createIntegrations(
   const services = catalog.services('');
   const external = new Set(ids(d.config.CONNECTORS_EXTERNAL));
   const runsHere = d.only ? (id: string) => d.only!.includes(id) : (id: string) => !external.has(id);
-  const service = new IntegrationsService(d.db, d.audit, d.secrets, d.bus, defs, log, (id) => !runsHere(id));
+  const service = new IntegrationsService(d.db, d.audit, d.secrets, d.bus, defs, log, (id) => !runsHere(id), allowPrivateFrom(services.settings));
   const host = new ConnectorHost({ db: d.db, bus: d.bus, log, integrations: service, services, servicesOf: (id) => catalog.services(id), runsHere });
   return { service, host, services, catalog };
 }

@@ -41,6 +41,8 @@ export class IntegrationsService {
     readonly defs: ReadonlyMap<string, ConnectorDefinition>,
     private readonly log: Logger,
     private readonly runsInWorker: (id: string) => boolean = () => false,
+    /** "Test connection" may reach private addresses (CONNECTORS_ALLOW_PRIVATE), as handlers may. */
+    private readonly allowPrivate = false,
   ) {}
 
   /** Display name of a connector of the catalog. */
@@ -229,7 +231,7 @@ export class IntegrationsService {
             warn: (o) => log.warn(scrubSecrets(o, secrets) as object),
             error: (o) => log.warn(scrubSecrets(o, secrets) as object),
           },
-          http: defaultHttp(),
+          http: defaultHttp({ allowPrivate: this.allowPrivate }),
           businessId: ctx.businessId,
         }),
         new Promise<CheckResult>((resolve) => {
