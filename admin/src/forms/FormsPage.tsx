@@ -12,6 +12,7 @@ import { applyProblem } from '../app/problems';
 import { ErrorState, PageHeader, ProblemAlert } from '../app/ui';
 import { formatDateTime } from '../app/format';
 import { usePrograms } from '../app/domain';
+import { SmsPolicyCard } from './SmsPolicyCard';
 
 type Mode = 'required' | 'optional' | 'hidden';
 const STANDARD = ['name', 'birthday', 'email', 'gender'] as const;
@@ -411,6 +412,7 @@ export function FormsPage() {
           }}
         />
       ) : null}
+      <SmsPolicyCard />
       {regs ? <Registrations form={regs} onClose={() => setRegs(undefined)} /> : null}
     </>
   );

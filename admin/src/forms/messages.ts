@@ -51,6 +51,16 @@ export const en = {
   'forms.reg.new': 'New guest',
   'forms.reg.existing': 'Already a guest',
   'forms.reg.referral': 'Referral code',
+  'forms.smsPolicy': 'SMS policy',
+  'forms.smsPolicy.text':
+    'Every code and card link the registration pages send costs money. These limits stop SMS pumping (bots requesting codes to paid numbers): past them guests are asked to try later.',
+  'forms.smsPolicy.today': 'SMS sent today',
+  'forms.smsPolicy.budget': 'Daily budget (SMS per day)',
+  'forms.smsPolicy.perIp': 'Codes per network address per hour',
+  'forms.smsPolicy.perForm': 'Codes per page per hour',
+  'forms.smsPolicy.prefixes': 'Countries SMS may go to (calling codes)',
+  'forms.smsPolicy.prefixes.help': 'E.g. +7, +375. Empty: the business’s own country (from its currency).',
+  'forms.smsPolicy.saved': 'SMS policy saved',
 } as const;
 
 export const ru: Record<keyof typeof en, string> = {
@@ -105,4 +115,14 @@ export const ru: Record<keyof typeof en, string> = {
   'forms.reg.new': 'Новый гость',
   'forms.reg.existing': 'Уже был гостем',
   'forms.reg.referral': 'Реферальный код',
+  'forms.smsPolicy': 'SMS-политика',
+  'forms.smsPolicy.text':
+    'Каждый код и каждая ссылка на карту, которые отправляют страницы регистрации, стоят денег. Эти лимиты останавливают SMS-накрутку (боты запрашивают коды на платные номера): сверх них гостя просят повторить позже.',
+  'forms.smsPolicy.today': 'Отправлено SMS сегодня',
+  'forms.smsPolicy.budget': 'Дневной лимит (SMS в день)',
+  'forms.smsPolicy.perIp': 'Кодов на сетевой адрес в час',
+  'forms.smsPolicy.perForm': 'Кодов на страницу в час',
+  'forms.smsPolicy.prefixes': 'Страны, куда можно отправлять SMS (коды стран)',
+  'forms.smsPolicy.prefixes.help': 'Например +7, +375. Пусто: страна бизнеса (по его валюте).',
+  'forms.smsPolicy.saved': 'SMS-политика сохранена',
 };
