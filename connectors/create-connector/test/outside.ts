@@ -14,15 +14,44 @@ const TSC = path.join(REPO, 'node_modules/typescript/bin/tsc');
 
 let packed: string | undefined;
 
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * Runs `fn` holding a lock shared by every test process on this machine: two suites packing at
+ * once would both rebuild connectors/sdk/dist, and one could pack the other's half-written files.
+ */
+function withPackLock<T>(fn: () => T): T {
+  const lock = path.join(os.tmpdir(), 'loyalty-sdk-pack.lock');
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch {
+      // A lock left by a killed run: the pack takes well under ten minutes.
+      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 10 * 60_000) fs.rmSync(lock, { recursive: true, force: true });
+      else sleep(250);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 /** `npm pack` of @loyalty/sdk (its prepack builds dist/), once per test process; the tarball path. */
 export function packSdk(): string {
   if (packed && fs.existsSync(packed)) return packed;
   const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'loyalty-sdk-pack-'));
-  const out = execFileSync('npm', ['pack', '--pack-destination', dest, '--silent', '--no-audit', '--no-fund'], {
-    cwd: path.join(REPO, 'connectors/sdk'),
-    encoding: 'utf8',
-    env: { ...process.env, npm_config_offline: 'true' },
-  });
+  process.once('exit', () => fs.rmSync(dest, { recursive: true, force: true }));
+  const out = withPackLock(() =>
+    execFileSync('npm', ['pack', '--pack-destination', dest, '--silent', '--no-audit', '--no-fund'], {
+      cwd: path.join(REPO, 'connectors/sdk'),
+      encoding: 'utf8',
+      env: { ...process.env, npm_config_offline: 'true' },
+    }),
+  );
   const file = out.trim().split('\n').pop()!.trim();
   packed = path.join(dest, file);
   return packed;
