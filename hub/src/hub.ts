@@ -172,7 +172,7 @@ export class Hub {
     registerCheckoutJobs(this.scheduler, checkout);
     registerTenantsJobs(this.scheduler, tenants);
     registerImportJobs(this.scheduler, imports);
-    registerIntegrationsJobs(this.scheduler, integrations.service);
+    registerIntegrationsJobs(this.scheduler, integrations.service, this.db);
     registerEngagementJobs(this.scheduler, engagement);
     registerOutboxJobs(this.scheduler, this.db);
 

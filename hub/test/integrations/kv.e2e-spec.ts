@@ -1,6 +1,6 @@
 import { KvConflictError } from '@loyalty/sdk';
 import { Db, type DbOptions } from '../../src/db/db';
-import { SqlKeyValueStore } from '../../src/modules/integrations/integrations.runtime';
+import { purgeExpiredKeyValues, SqlKeyValueStore } from '../../src/modules/integrations/integrations.runtime';
 import { SecretBox } from '../../src/shared/crypto';
 import { describeEachDb, freshMariaDb, type DbBackend } from '../harness';
 
@@ -109,6 +109,18 @@ describeEachDb('connector key/value store', (backend) => {
       ),
     ).rejects.toBeInstanceOf(KvConflictError);
     expect(await store(hubs.a).get('busy')).toBe(2);
+  });
+
+  it('purges expired entries (the hourly job), keeping live ones and ones rewritten since', async () => {
+    const t0 = Date.now();
+    let now = t0;
+    const s = new SqlKeyValueStore(hubs.a, 'acme-crm', 'biz-purge', box, () => now);
+    await s.set('old-token', 'at_1', { ttlSeconds: 60, sealed: true });
+    await s.set('cursor', 'c-9');
+    now = t0 + 120_000;
+    expect(await purgeExpiredKeyValues(hubs.a, new Date(now))).toBeGreaterThanOrEqual(1);
+    const rows: { key: string }[] = await hubs.a.ds.query("SELECT `key` FROM connector_kv WHERE businessId = 'biz-purge' ORDER BY `key`");
+    expect(rows.map((r) => r.key)).toEqual(['cursor']);
   });
 
   it('forgets an expired value', async () => {

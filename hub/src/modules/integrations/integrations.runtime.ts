@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { In } from 'typeorm';
+import { In, LessThan } from 'typeorm';
 import {
   allowPrivateFrom,
   COMMAND_TIMEOUT_MS,
@@ -227,6 +227,22 @@ export class SqlKeyValueStore implements KeyValueStore {
       await kvBackoff(attempt);
     }
     throw new KvConflictError(key, max);
+  }
+}
+
+/** Deletes key/value entries past their expiry (they already read as absent); returns how many. */
+export async function purgeExpiredKeyValues(db: Db, now = new Date()): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const rows = await db.manager
+      .getRepository(ConnectorKv)
+      .find({ select: { connectorId: true, businessId: true, key: true, version: true }, where: { expiresAt: LessThan(now) }, take: 500 });
+    if (!rows.length) return total;
+    await db.transaction(async (tx) => {
+      // Each by its version: an entry rewritten meanwhile (a fresh token) stays.
+      for (const r of rows) total += (await tx.getRepository(ConnectorKv).delete({ connectorId: r.connectorId, businessId: r.businessId, key: r.key, version: r.version })).affected ?? 0;
+    });
+    if (rows.length < 500) return total;
   }
 }
 
