@@ -193,6 +193,7 @@ describeEachDb('scheduler', (backend) => {
     expect([...dbs.t.hub.scheduler.names].sort()).toEqual(
       expect.arrayContaining([
         'connector-dedupe-purge',
+        'connector-kv-purge',
         'guest-imports',
         'hold-expiry',
         'level-review',
