@@ -203,11 +203,16 @@ const sale: Runner = async (d, plan, req) => {
   if (card.status === 'deleted') throw new Refused(refusal('card_deleted'));
   const pay = plan.totals.payment;
   if (pay > 0 && card.kind !== 'bonus' && card.kind !== 'gift') throw new Refused(refusal('payment_not_supported'));
-  const receipt = plan.identity.check && plan.identity.date ? { number: plan.identity.check, date: plan.identity.date, till: till.till } : undefined;
+  // After a rollback the till closes the same check again: that is a new sale, not a retry.
+  const gen = await generation(d, 'sale', plan.checkKey);
+  const receipt =
+    plan.identity.check && plan.identity.date
+      ? { number: gen ? `${plan.identity.check}/${gen + 1}` : plan.identity.check, date: plan.identity.date, till: till.till }
+      : undefined;
   let co: Checkout;
   try {
     co = await d.hub.request('checkout.commit', {
-      idempotencyKey: plan.key,
+      idempotencyKey: gen ? `${plan.key}:${gen + 1}` : plan.key,
       card: { number: plan.card },
       basket: plan.basket,
       ...(pay > 0 ? (card.kind === 'bonus' ? { redeemValueMinor: pay } : { giftAmountMinor: pay }) : {}),
@@ -253,16 +258,34 @@ const sale: Runner = async (d, plan, req) => {
   return { extId: co.id, values };
 };
 
+/** How many sales (or returns) of this check were rolled back: the next one is a new effect. */
+async function generation(d: FarCardsDeps, kind: 'sale' | 'return', checkKey: string): Promise<number> {
+  return (await d.store.get<number>(`gen:${kind}:${checkKey}`)) ?? 0;
+}
+
+/** Counts a rollback once, however often the till repeats it. */
+async function rolledBack(d: FarCardsDeps, kind: 'sale' | 'return', checkKey: string, id: string): Promise<void> {
+  if (await d.store.get(`rolled:${id}`)) return;
+  await d.store.set(`rolled:${id}`, true);
+  await d.store.set(`gen:${kind}:${checkKey}`, (await generation(d, kind, checkKey)) + 1);
+}
+
 /** chmode 2: the till failed after we confirmed. A hold still open is canceled; a captured sale is refunded whole. */
 const rollback: Runner = async (d, plan) => {
   const rec = await recall(d, plan.lookup);
   if (!rec) return { extId: plan.key, note: NOTES.saleUnknownForReturn };
   try {
     const co = await d.hub.request('checkout.get', { checkoutId: rec.checkoutId });
-    if (co.status === 'held') return { extId: (await d.hub.request('checkout.cancel', { checkoutId: co.id, reason: 'r_keeper sale rollback' })).id };
-    if (co.status === 'canceled') return { extId: co.id };
-    const refund = await d.hub.request('checkout.refund', { checkoutId: co.id, idempotencyKey: plan.key, full: true, reason: 'r_keeper sale rollback' });
-    return { extId: refund.id };
+    let extId = co.id;
+    if (co.status === 'held') extId = (await d.hub.request('checkout.cancel', { checkoutId: co.id, reason: 'r_keeper sale rollback' })).id;
+    else if (co.status === 'committed') {
+      // Keyed by the sale it reverses: a repeated rollback replays it, the next sale's rollback is its own.
+      extId = (
+        await d.hub.request('checkout.refund', { checkoutId: co.id, idempotencyKey: `rk7:rollback:${co.id}`, full: true, reason: 'r_keeper sale rollback' })
+      ).id;
+    }
+    await rolledBack(d, 'sale', plan.checkKey, co.id);
+    return { extId };
   } catch (e) {
     return refuseFrom(e);
   }
@@ -277,9 +300,10 @@ const giveBack: Runner = async (d, plan) => {
     if (co.status === 'held') return { extId: (await d.hub.request('checkout.cancel', { checkoutId: co.id, reason: 'r_keeper return' })).id };
     if (co.status === 'canceled') throw new Refused(refusal('not_refundable'));
     const whole = plan.amountMinor >= co.totalMinor;
+    const gen = await generation(d, 'return', plan.checkKey);
     const refund = await d.hub.request('checkout.refund', {
       checkoutId: co.id,
-      idempotencyKey: plan.key,
+      idempotencyKey: gen ? `${plan.key}:${gen + 1}` : plan.key,
       ...(whole ? { full: true } : { amountMinor: plan.amountMinor }),
       reason: 'r_keeper return',
     });
@@ -295,7 +319,12 @@ const returnRollback: Runner = async (d, plan) => {
   const rec = await recall(d, plan.lookup);
   if (!rec?.refundId) return { extId: plan.key, note: NOTES.returnUnknownForRollback };
   try {
-    const r = await d.hub.request('checkout.refund_void', { checkoutId: rec.checkoutId, refundId: rec.refundId, idempotencyKey: plan.key });
+    const r = await d.hub.request('checkout.refund_void', {
+      checkoutId: rec.checkoutId,
+      refundId: rec.refundId,
+      idempotencyKey: `rk7:return_rollback:${rec.refundId}`,
+    });
+    await rolledBack(d, 'return', plan.checkKey, rec.refundId);
     return { extId: r.id };
   } catch (e) {
     return refuseFrom(e);

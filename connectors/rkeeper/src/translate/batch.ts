@@ -60,6 +60,8 @@ export interface BatchPlan {
   transactions: FarTransaction[];
   totals: Totals;
   identity: CheckIdentity;
+  /** The check and card without the amounts: keys the count of rolled-back sales (or returns) of this check. */
+  checkKey: string;
   /** The basket from the CHECK lines, or one line of the paid total. */
   basket: Basket;
   /** Σ basket lines (kopecks). */
@@ -226,6 +228,7 @@ export function planBatch(req: TransactionsRequest, opts: { checkMoney: 'rub' | 
     basket: { items },
     amountMinor: items.reduce((s, i) => s + i.amountMinor, 0),
     key,
+    checkKey: sha(identityString(identity)).slice(0, 40),
     lookup,
     index,
   };
