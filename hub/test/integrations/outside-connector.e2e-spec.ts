@@ -16,6 +16,7 @@ import { DEFAULT_RETRY_DELAYS_MS } from '../../src/bus/bus';
 import { consumerQueues } from '../../src/bus/rabbit-bus';
 import { BusKit, amqpUrl } from '../bus/bus-test-kit';
 import { dbBackends, freshMariaDb, type DbBackend } from '../harness';
+import { waitFor } from './kit';
 
 /**
  * Done when (issue 13): a connector package made by the scaffold outside the repository, loaded by
@@ -144,6 +145,9 @@ async function installThroughConsole(h: Booted) {
   expect(JSON.stringify(rows)).not.toContain(API_KEY);
   expect(JSON.stringify(rows)).not.toContain(WEBHOOK_SECRET);
   expect(JSON.stringify(rows)).toContain(`${vendorUrl}/v2`);
+  // "Test connection" runs the package's check with the stored (sealed) key.
+  expect((await h.admin('post', `/v1/admin/integrations/${ID}/test`).expect(200)).body).toEqual({ ok: true, detail: 'Connected as demo' });
+  expect(contacts).toContain('GET /v2/v1/me');
 
   const openapi = await h.http.get('/v1/openapi.json').expect(200);
   expect(openapi.body.paths[`/connectors/${ID}/{businessId}/hooks`].post).toMatchObject({ summary: expect.stringContaining('paid order'), security: [] });
@@ -168,6 +172,14 @@ async function awardsPoints(h: Booted, http: ReturnType<typeof supertest>, order
   expect(sales.find((s) => s.id === first.body.checkoutId)?.source).toBe(`connector:${ID}`);
 }
 
+/** A guest registered in the console reaches the vendor as a contact (the package's event handler). */
+async function sendsContacts(h: Booted, phone: string) {
+  const reg = await h.admin('post', '/v1/admin/guests').send({ phone, name: 'Boris' }).expect(201);
+  const id = reg.body.guest.id as string;
+  await h.hub.relay.runOnce(); // the outbox's pass (this test hub does not run the relay's loop)
+  await waitFor(() => contacts.includes(`PUT /v2/v1/contacts/${id}`), `the contact of guest ${id} at the vendor`);
+}
+
 for (const backend of dbBackends()) {
   describe(`a connector package from outside the repository, in the hub's process [${backend}] [memory]`, () => {
     let kit: BusKit;
@@ -189,6 +201,10 @@ for (const backend of dbBackends()) {
 
     it('awards points on a signed webhook through ctx.hub.request', async () => {
       await awardsPoints(h, h.http, 'A-1001');
+    });
+
+    it('sends new guests to the vendor through its event handler', async () => {
+      await sendsContacts(h, '+79990003344');
     });
   });
 }
@@ -270,6 +286,10 @@ for (const backend of dbBackends()) {
 
     it('awards points on a signed webhook to the worker’s own port, through ctx.hub.request over RabbitMQ', async () => {
       await awardsPoints(h, workerHttp, 'B-2002');
+    });
+
+    it('consumes the hub’s events in the worker: new guests reach the vendor', async () => {
+      await sendsContacts(h, '+79990005566');
     });
   },
 );
