@@ -27,6 +27,7 @@ for (const db of dbBackends()) {
       let t: IntegrationHub;
       let b: TestBusiness;
       let programId: string;
+      let giftProgramId: string;
       let seq = 0;
       const admin = (method: 'get' | 'post' | 'patch' | 'delete' | 'put', p: string) => t.http[method](p).set('Cookie', b.ownerCookie);
       const pos = (method: 'get' | 'post', p: string) => t.http[method](p).set('Authorization', `Bearer ${b.terminalKey}`);
@@ -47,7 +48,16 @@ for (const db of dbBackends()) {
         expect(res.status).toBe(201);
         return res.body.card as { id: string; number: string; qr: string };
       };
-      const points = async (number: string) => (await pos('get', '/v1/pos/cards/lookup').query({ number })).body.card.pointsBalance as number;
+      const freshGift = async () => {
+        const res = await admin('post', '/v1/admin/cards').send({ programId: giftProgramId, giftNominalMinor: 50000 });
+        expect(res.status).toBe(201);
+        return res.body as { id: string; number: string; qr: string };
+      };
+      const balances = async (number: string) => {
+        const card = (await pos('get', '/v1/pos/cards/lookup').query({ number })).body.card as { pointsBalance: number; giftBalanceMinor: number };
+        return { points: card.pointsBalance, gift: card.giftBalanceMinor };
+      };
+      const points = async (number: string) => (await balances(number)).points;
       const salesOf = async (cardId: string) =>
         ((await admin('get', '/v1/admin/checkouts?limit=200')).body.items as { id: string; cardId: string; status: string }[]).filter(
           (c) => c.cardId === cardId && c.status !== 'canceled',
@@ -67,6 +77,9 @@ for (const db of dbBackends()) {
         });
         expect(p.status).toBe(201);
         programId = p.body.id;
+        const gift = await admin('post', '/v1/admin/programs').send({ name: 'Сертификат', rules: { kind: 'gift', nominalsMinor: [50000], expiryDays: 365 } });
+        expect(gift.status).toBe(201);
+        giftProgramId = gift.body.id;
         const install = await admin('post', '/v1/admin/integrations').send({
           connectorId: 'rkeeper',
           enabled: true,
@@ -97,7 +110,7 @@ for (const db of dbBackends()) {
       };
 
       it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-        const card = await freshCard();
+        const card = c.expect.cardKind === 'gift' ? await freshGift() : await freshCard();
         const blocked = c.expect.cardStatus === 'blocked';
         if (blocked) expect((await admin('post', `/v1/admin/cards/${card.id}/status`).send({ status: 'blocked' })).status).toBe(200);
         const today = new Date().toISOString().slice(0, 10);
@@ -128,12 +141,14 @@ for (const db of dbBackends()) {
             });
           expect(other.status).toBe(201);
         }
-        const before = blocked ? undefined : await points(card.number);
+        const before = blocked ? undefined : await balances(card.number);
         const answers = [];
         for (let i = 0; i < (c.expect.repeat ?? 1); i++) answers.push(await run(c, vars));
         // A repeated batch answers exactly the same (same ext_id), and has one effect.
         for (const a of answers.slice(1)) expect(a.text).toBe(answers[0]!.text);
-        if (c.expect.pointsDelta !== undefined && before !== undefined) expect((await points(card.number)) - before).toBe(c.expect.pointsDelta);
+        const after = before && (await balances(card.number));
+        if (c.expect.pointsDelta !== undefined && before && after) expect(after.points - before.points).toBe(c.expect.pointsDelta);
+        if (c.expect.giftDelta !== undefined && before && after) expect(after.gift - before.gift).toBe(c.expect.giftDelta);
         if (c.expect.checkouts !== undefined) expect(await salesOf(card.id)).toHaveLength(c.expect.checkouts);
         if (c.expect.refundedMinor !== undefined) {
           const [sale] = await salesOf(card.id);
