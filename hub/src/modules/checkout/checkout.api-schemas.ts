@@ -126,6 +126,8 @@ export const refundView = z.object({
   pointsShortfall: z.number().int(),
   giftReturnedMinor: z.number().int(),
   stampsReversed: z.number().int(),
+  /** Stamps the refund should have taken back but the card no longer had. */
+  stampsShortfall: z.number().int(),
   full: z.boolean(),
   voidedAt: z.date().nullable().describe('When the refund was voided (all its effects reversed); null while it stands'),
   createdAt: z.date(),

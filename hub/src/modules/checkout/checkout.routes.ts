@@ -52,6 +52,7 @@ export const refundOut = (r: CheckoutRefund, replayed?: boolean) => ({
   pointsShortfall: r.pointsShortfall,
   giftReturnedMinor: r.giftReturnedMinor,
   stampsReversed: r.stampsReversed,
+  stampsShortfall: r.stampsShortfall ?? 0,
   full: r.full,
   voidedAt: r.voidedAt ?? null,
   createdAt: r.createdAt,
