@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// `npm create @loyalty/connector <id> [dir]` / `npx create-loyalty-connector <id> [dir]`.
+// `npm create @loyalty/connector <id> [dir]` / `npx @loyalty/create-connector <id> [dir]` (bins: create-connector,
+// create-loyalty-connector once installed).
 const path = require('node:path');
 const { scaffoldConnector } = require('../src/scaffold');
 
-const usage = `Usage: create-loyalty-connector <id> [dir] [--name <package name>] [--sdk <version or path>]
+const usage = `Usage: npx @loyalty/create-connector <id> [dir] [--name <package name>] [--sdk <version or path>]
 
   <id>    connector id: lower-case letters, digits and dashes (e.g. acme-crm)
   [dir]   where to write it (default ./loyalty-connector-<id>); must be empty or absent

@@ -1,5 +1,5 @@
 // @ts-check
-// Plain JavaScript so that `npx create-loyalty-connector` runs with node alone, before any build.
+// Plain JavaScript so that `npx @loyalty/create-connector` runs with node alone, before any build.
 const fs = require('node:fs');
 const path = require('node:path');
 

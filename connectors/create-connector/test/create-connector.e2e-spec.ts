@@ -151,6 +151,15 @@ export async function f(hub: HubClient) {
     expect(loaded).toMatchObject({ id: 'demo-crm', inbound: [{ method: 'post', path: '/:businessId/hooks' }], sends: ['card.lookup', 'checkout.commit'] });
   });
 
+  it('the command line writes the package, and refuses a bad id with exit code 1', () => {
+    const cwd = tmp('outside-cli-');
+    const bin = path.join(__dirname, '../bin/create-connector.js');
+    const out = node([bin, 'cli-demo'], cwd);
+    expect(out).toContain('Created loyalty-connector-cli-demo in loyalty-connector-cli-demo');
+    expect(JSON.parse(fs.readFileSync(path.join(cwd, 'loyalty-connector-cli-demo/package.json'), 'utf8')).loyalty).toEqual({ connectorId: 'cli-demo' });
+    expect(() => node([bin, 'Bad Id'], cwd)).toThrow(/"Bad Id" is not a connector id/);
+  });
+
   it('the scaffold refuses a bad id and a directory that is not empty', () => {
     expect(() => scaffoldConnector({ id: 'Demo CRM', dir: tmp('outside-bad-') })).toThrow(/not a connector id/);
     const dir = tmp('outside-full-');
