@@ -13,7 +13,7 @@ import { AuditService } from '../audit/audit.service';
 import { createIntegrations, loadConnectors, type ConnectorFactory } from './integrations.module';
 
 export interface WorkerOptions {
-  /** The connector id (`@loyalty/connector-<id>`). */
+  /** The connector id: the package `@loyalty/connector-<id>`, or one found in CONNECTOR_PATHS (read from `env`, as the hub does). */
   id: string;
   /** Settings (default process.env): AMQP_URL and HUB_SECRET are required, DATABASE_URL as for the hub, PORT for inbound routes. */
   env?: NodeJS.ProcessEnv;
