@@ -30,6 +30,9 @@ import { CheckoutService } from './modules/checkout/checkout.service';
 import { checkoutRoutes } from './modules/checkout/checkout.routes';
 import { scannerRoutes } from './modules/checkout/scanner.routes';
 import { summaryRoutes } from './modules/analytics/summary.routes';
+import { AnalyticsService } from './modules/analytics/analytics.service';
+import { analyticsRoutes } from './modules/analytics/analytics.routes';
+import { registerAnalyticsJobs } from './modules/analytics/analytics.jobs';
 import { Scheduler } from './jobs/scheduler';
 import type { Clock } from './jobs/clock';
 import { registerLedgerJobs } from './modules/ledger/ledger.jobs';
@@ -81,6 +84,7 @@ export interface Services {
   integrations: IntegrationsService;
   wallet: WalletService;
   engagement: EngagementService;
+  analytics: AnalyticsService;
 }
 
 /**
@@ -164,7 +168,10 @@ export class Hub {
     // Erasure reaches the SMS codes and the outbox in the erase transaction (the webhooks connector reacts to guest.erased).
     guests.erasers.push((ctx, tx, g) => engagement.redactGuest(ctx, tx, g), (ctx, tx, g) => redactGuestInOutbox(tx, ctx.businessId, g));
     void wallet.subscribe(this.bus).catch((e) => this.log.error({ err: e }, 'wallet consumer did not subscribe'));
-    this.services = { audit, tenants, programs, guests, imports, ledger, cards, checkout, integrations: integrations.service, wallet, engagement };
+    const analytics = new AnalyticsService({ db: this.db, tenants, guests, log: this.log.child({ component: 'analytics' }) });
+    guests.segments.rfm = (ctx) => analytics.rfmCondition(ctx);
+    void analytics.subscribe(this.bus).catch((e) => this.log.error({ err: e }, 'analytics consumer did not subscribe'));
+    this.services = { audit, tenants, programs, guests, imports, ledger, cards, checkout, integrations: integrations.service, wallet, engagement, analytics };
     this.commands = new CommandRouter({ checkout, cards, guests, tenants, installations: integrations.service, log: this.log.child({ component: 'commands' }) });
     // Each module registers its own periodic work; per-business jobs read their times in the business's zone.
     this.scheduler = new Scheduler({ db: this.db, log: this.log.child({ component: 'jobs' }), clock: opts.clock, businesses: () => tenants.businessZones() });
@@ -175,6 +182,7 @@ export class Hub {
     registerIntegrationsJobs(this.scheduler, integrations.service, this.db);
     registerEngagementJobs(this.scheduler, engagement);
     registerOutboxJobs(this.scheduler, this.db);
+    registerAnalyticsJobs(this.scheduler, analytics);
 
     const { app, api, finish } = createHttpApp({
       log: this.log,
@@ -197,7 +205,8 @@ export class Hub {
     cardsRoutes(api, cards, ledger);
     checkoutRoutes(api, checkout, (req) => tenants.currency(req.ctx));
     scannerRoutes(api, { checkout, cards, tenants, audit });
-    summaryRoutes(api, this.db, tenants);
+    summaryRoutes(api, analytics, tenants);
+    analyticsRoutes(api, analytics, tenants);
     integrationsRoutes(api, integrations.service, integrations.host, audit, config.publicUrl);
     walletRoutes(api, wallet);
     engagementRoutes(api, engagement);

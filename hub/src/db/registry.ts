@@ -21,6 +21,9 @@ import { FormRegistration, RegistrationForm, SmsCode, SmsPolicy } from '../modul
 import { GuestPrivacy1764057600008 } from './migrations/0008-guest-privacy';
 import { GuestSegments1764057600007 } from './migrations/0007-guest-segments';
 import { RefundVoids1764057600010 } from './migrations/0010-refund-voids';
+import { Analytics1764057600014 } from './migrations/0014-analytics';
+import { AnalyticsBuyer, AnalyticsDaily, AnalyticsInbox, AnalyticsState } from '../modules/analytics/analytics.entity';
+import { Review, ReviewSettings, UtmTag } from '../modules/reviews/reviews.entity';
 
 /**
  * Every entity of every hub module; a module adds its own here. Connectors' tables are not listed:
@@ -33,7 +36,8 @@ export const allEntities = [
   Program, Coupon, Guest, BlacklistEntry, Card, LedgerEntry, PointLot, LotConsumption, Checkout, CheckoutRefund, CouponRedemption,
   IntegrationInstallation, ProcessedMessage, ConnectorKv,
   WalletDesignRow, WalletImage, AppleAccount, GoogleAccount, WalletPass, WalletRegistration, WalletInbox, RegistrationForm, SmsCode, FormRegistration, SmsPolicy,
+  AnalyticsDaily, AnalyticsInbox, AnalyticsBuyer, AnalyticsState, UtmTag, Review, ReviewSettings,
 ];
 
 /** Migrations in order; never edit one that has shipped, add the next. */
-export const allMigrations = [Foundation1764057600001, LoyaltyCore1764057600002, Integrations1764057600003, WalletEngagement1764057600004, GuestImports1764057600005, StaffAccounts1764057600006, GuestSegments1764057600007, GuestPrivacy1764057600008, ConnectorKvVersions1764057600009, RefundVoids1764057600010];
+export const allMigrations = [Foundation1764057600001, LoyaltyCore1764057600002, Integrations1764057600003, WalletEngagement1764057600004, GuestImports1764057600005, StaffAccounts1764057600006, GuestSegments1764057600007, GuestPrivacy1764057600008, ConnectorKvVersions1764057600009, RefundVoids1764057600010, Analytics1764057600014];

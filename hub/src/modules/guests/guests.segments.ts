@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FieldProblem } from '../../shared/errors';
+import { RFM_SEGMENTS } from '../analytics/analytics.rules';
 
 /**
  * Guest segments: one filter over the guest base, shared by the console's client list, its count,
@@ -72,6 +73,7 @@ export const segmentFields = {
   walletInstalled: z.stringbool().optional().describe('true: a card of the guest is installed in a wallet; false: none is'),
   blacklisted: z.stringbool().optional().describe("true: the guest's phone is blacklisted; false: it is not"),
   consent: z.stringbool().optional().describe('Marketing consent given (true) or not (false)'),
+  rfm: list(z.enum(RFM_SEGMENTS)).describe(`RFM segment by the last computed scores (analytics): ${RFM_SEGMENTS.join(', ')}; comma-separated`),
 };
 
 export const segmentFilter = z.strictObject(segmentFields);
@@ -224,6 +226,8 @@ export interface CompileOptions {
   now: Date;
   timeZone: string;
   sources: SegmentSources;
+  /** The RFM condition of the business (analytics module), over the guests row's columns. */
+  rfm?: (column: (name: string) => string, segments: string[]) => SqlCondition;
 }
 
 /**
@@ -277,6 +281,10 @@ export function compileSegment(f: SegmentFilter, o: CompileOptions): SqlConditio
     add(f.blacklisted ? sql : `NOT ${sql}`);
   }
   if (f.consent !== undefined) add(`${g('marketingConsent')} = :sg_consent`, { sg_consent: f.consent });
+  if (f.rfm) {
+    if (!o.rfm) throw new Error('RFM segments are not wired (CompileOptions.rfm)');
+    out.push(o.rfm(g, f.rfm));
+  }
   return out;
 }
 

@@ -12,7 +12,7 @@ import { normalizePhone } from '../cards/cards.rules';
 import { Card } from '../cards/cards.entity';
 import { BlacklistEntry, Guest } from './guests.entity';
 import { RegisterGuestInput, updateGuestBody } from './guests.schemas';
-import { birthdayMonthDay, compileSegment, segmentOf, segmentProblems, utmColumns, type SegmentFilter, type SegmentSources } from './guests.segments';
+import { birthdayMonthDay, compileSegment, segmentOf, segmentProblems, utmColumns, type CompileOptions, type SegmentFilter, type SegmentSources } from './guests.segments';
 
 /** A search of the guest list: text, status and a segment filter. */
 export type GuestSearch = SegmentFilter & { q?: string; status?: string };
@@ -66,7 +66,7 @@ export class GuestsService {
   /** Other modules' parts of an erasure (SMS codes, outbox), run inside the erase transaction. */
   readonly erasers: GuestEraser[] = [];
   /** What segment filters read from the cards and wallet modules and the business (wired by the hub). */
-  segments?: { sources: SegmentSources; timeZone(ctx: Ctx): Promise<string> };
+  segments?: { sources: SegmentSources; timeZone(ctx: Ctx): Promise<string>; rfm?(ctx: Ctx): Promise<CompileOptions['rfm']> };
 
   constructor(
     private readonly db: Db,
@@ -188,7 +188,8 @@ export class GuestsService {
     if (Object.keys(filter).length) {
       if (!this.segments) throw new Error('Guest segments are not wired (GuestsService.segments)');
       const timeZone = await this.segments.timeZone(ctx);
-      for (const c of compileSegment(filter, { alias: 'g', now: new Date(), timeZone, sources: this.segments.sources })) qb.andWhere(c.sql, c.params);
+      const rfm = filter.rfm && this.segments.rfm ? await this.segments.rfm(ctx) : undefined;
+      for (const c of compileSegment(filter, { alias: 'g', now: new Date(), timeZone, sources: this.segments.sources, rfm })) qb.andWhere(c.sql, c.params);
     }
     return qb;
   }

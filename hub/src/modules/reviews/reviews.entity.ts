@@ -1,0 +1,78 @@
+import { Column, Entity, Index } from 'typeorm';
+import { RefColumn, TenantEntity, TimeColumn } from '../../db/columns';
+
+/** A UTM tag: a named registration link (`utm_source`, `utm_campaign`…) to print or post. */
+@Entity('utm_tags')
+@Index('ux_utm_tags', ['businessId', 'source', 'campaign'], { unique: true })
+export class UtmTag extends TenantEntity {
+  @Column({ type: 'varchar', length: 100 })
+  name: string;
+
+  /** Lower-cased, as guests' `utmSource` is stored. */
+  @Column({ type: 'varchar', length: 100 })
+  source: string;
+
+  /** Lower-cased; `''` for none. */
+  @Column({ type: 'varchar', length: 100, default: '' })
+  campaign: string;
+
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  medium: string | null;
+
+  /** The registration page the link opens. */
+  @Column({ type: 'varchar', length: 64 })
+  formSlug: string;
+}
+
+/** A guest's review after a visit: rating 1–5 and an optional text. */
+@Entity('reviews')
+@Index('ix_reviews_business_time', ['businessId', 'createdAt'])
+export class Review extends TenantEntity {
+  @RefColumn({ nullable: true })
+  guestId: string | null;
+
+  @RefColumn({ nullable: true })
+  cardId: string | null;
+
+  @Column({ type: 'int' })
+  rating: number;
+
+  @Column({ type: 'text', nullable: true })
+  text: string | null;
+
+  /** Where the review came from: pass (back of the card), notification, link. */
+  @Column({ type: 'varchar', length: 16 })
+  channel: string;
+
+  /** The public map the guest was offered afterwards (yandex, 2gis, google), if any. */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  offeredMap: string | null;
+
+  @TimeColumn({ nullable: true })
+  redirectedAt: Date | null;
+}
+
+/** A business's review settings. */
+@Entity('review_settings')
+@Index('ux_review_settings', ['businessId'], { unique: true })
+export class ReviewSettings extends TenantEntity {
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  yandexUrl: string | null;
+
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  twogisUrl: string | null;
+
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  googleUrl: string | null;
+
+  /**
+   * Off (default): every reviewer is offered the public maps. On: only 4–5★ reviewers are — review
+   * gating, which Google and Yandex forbid; the owner turns it on knowingly.
+   */
+  @Column({ type: 'boolean', default: false })
+  onlyHighRatings: boolean;
+
+  /** When the owner acknowledged the review-gating warning (required to turn `onlyHighRatings` on). */
+  @TimeColumn({ nullable: true })
+  gatingAcknowledgedAt: Date | null;
+}
