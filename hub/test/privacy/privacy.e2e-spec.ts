@@ -119,6 +119,15 @@ describeEachDb('guest privacy', (backend) => {
     // The new phone with an unknown referral code is registered without it and gets its link.
     expect(texts.filter((m) => m.to === '79281110006' && m.msg.includes('/card/')).length).toBe(1);
     expect(await auditCount(t, b.businessId, 'sms.blacklisted_phone')).toBe(3);
+    // The page tells the guest where the link goes, and answers them in the business's language.
+    const html = await t.http.get(`/join/${noSms}`).expect(200);
+    expect(html.text).toContain('Ссылка на вашу карту придёт SMS на этот номер.');
+    expect(html.text).not.toContain('send-code');
+    const answer = await t.http
+      .post(`/v1/public/forms/${noSms}/registrations`)
+      .set('X-Forwarded-For', '192.0.2.12')
+      .send({ phone: '+79281110007', consent: true });
+    expect([answer.status, answer.body]).toEqual([202, { status: 'link_sent', detail: 'Проверьте телефон: ссылка на вашу карту отправлена в SMS.' }]);
     // The console is told the page registers without verification.
     const notices = (await l.admin('get', '/v1/admin/engagement/notices')).body as { code: string; slug?: string }[];
     expect(notices).toContainEqual(expect.objectContaining({ code: 'sms_verification_off', slug: noSms }));

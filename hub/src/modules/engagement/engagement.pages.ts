@@ -17,6 +17,7 @@ const T = {
     phone: 'Phone',
     code: 'Code from the SMS',
     getCode: 'Get a code',
+    linkBySms: 'The link to your card will come by SMS to this phone.',
     register: 'Get my card',
     name: 'Name',
     birthday: 'Birthday',
@@ -39,6 +40,7 @@ const T = {
     phone: 'Телефон',
     code: 'Код из SMS',
     getCode: 'Получить код',
+    linkBySms: 'Ссылка на вашу карту придёт SMS на этот номер.',
     register: 'Получить карту',
     name: 'Имя',
     birthday: 'Дата рождения',
@@ -153,7 +155,7 @@ ${utm}
 <label class="check"><input type="checkbox" name="consent" required> <span>${e(form.consentText)}</span></label>
 ${form.marketingConsentText ? `<label class="check"><input type="checkbox" name="marketingConsent"> <span>${e(form.marketingConsentText)}</span></label>` : ''}
 <p id="msg" role="alert"></p>
-${sms ? `<button type="button" id="send-code">${t.getCode}</button>` : ''}
+${sms ? `<button type="button" id="send-code">${t.getCode}</button>` : `<p class="muted">${t.linkBySms}</p>`}
 <button type="submit" id="submit"${sms ? ' hidden' : ''}>${t.register}</button>
 </form></div>`;
   return page(lang, form.title, body, '/static/engagement/register.js');
