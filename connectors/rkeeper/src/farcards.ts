@@ -1,6 +1,6 @@
 import type { CommandReply, ConnectorLogger, HubClient, KeyValueStore } from '@loyalty/sdk';
 import type { RkeeperConfig } from './config.schema';
-import { planBatch, resolveTill, type BatchPlan } from './translate/batch';
+import { basketFromCheck, planBatch, resolveTill, type BatchPlan } from './translate/batch';
 import { cardInfoFromLookup } from './translate/card';
 import {
   cardInfoXml,
@@ -13,7 +13,6 @@ import {
   type TransactionsRequest,
 } from './translate/farcards';
 import { fromHubError, NOTES, refusal, rub, type Refusal } from './translate/messages';
-import { checkMoney } from './translate/batch';
 
 /** What answering FARCARDS needs: the hub (commands), the connector's store for this business, its config. */
 export interface FarCardsDeps {
@@ -93,10 +92,10 @@ async function answerCardInfo(d: FarCardsDeps, req: CardInfoRequest): Promise<st
   let payableCapMinor: number | undefined;
   // On the payment screen the till sends its check: cap Summa at what this basket may be paid by points.
   if (req.check?.chmode === 7 && req.check.lines.length && found.card.kind === 'bonus' && found.card.status === 'active') {
-    const plan = basketOf(d, req);
-    if (plan) {
+    const items = basketFromCheck(req.check, d.config.checkMoney);
+    if (Array.isArray(items)) {
       try {
-        const q = await d.hub.request('checkout.quote', { card: { number: req.card }, basket: plan, redeemPoints: 'max' });
+        const q = await d.hub.request('checkout.quote', { card: { number: req.card }, basket: { items }, redeemPoints: 'max' });
         payableCapMinor = q.maxRedeemValueMinor ?? q.redeemValueMinor;
       } catch (e) {
         d.log.warn({ code: failure(e).code }, 'rkeeper: quote for the payment screen failed; the card balance is shown instead');
@@ -104,16 +103,6 @@ async function answerCardInfo(d: FarCardsDeps, req: CardInfoRequest): Promise<st
     }
   }
   return cardInfoXml(cardInfoFromLookup(found, d.config, { now: d.now?.(), payableCapMinor }));
-}
-
-function basketOf(d: FarCardsDeps, req: CardInfoRequest) {
-  const items = [];
-  for (const l of req.check!.lines) {
-    const sum = checkMoney(l.sum, d.config.checkMoney);
-    if (sum === undefined) return undefined;
-    items.push({ sku: (l.code || l.id || 'LINE').slice(0, 64), qty: 1, unitPriceMinor: Math.abs(sum), amountMinor: Math.abs(sum) });
-  }
-  return items.length ? { items: items.slice(0, 500) } : undefined;
 }
 
 // ------------------------------------------------------------------ FindAccountsByKind

@@ -91,7 +91,8 @@ export function checkMoney(raw: string | undefined, unit: 'rub' | 'kop'): number
   return m[1] ? -kop : kop;
 }
 
-function basketFromCheck(check: CheckInfo | undefined, unit: 'rub' | 'kop'): Basket['items'] | 'bad' | undefined {
+/** The basket lines of a CHECK (undefined without lines, `bad` when an amount cannot be read). */
+export function basketFromCheck(check: CheckInfo | undefined, unit: 'rub' | 'kop'): Basket['items'] | 'bad' | undefined {
   if (!check?.lines.length) return undefined;
   const items: Basket['items'] = [];
   for (const l of check.lines) {
