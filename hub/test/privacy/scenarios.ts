@@ -280,6 +280,7 @@ export async function eraseAndScan(t: TestHub, b: TestBusiness, sms: FakeSmsRu, 
     await t.hub.relay.runOnce();
     await until('the webhook with the phone', async () => rx.bodies.some((x) => x.includes(phone)));
     const before = await findTraces(t.hub.db, [phone, name, renamed, email, maskPhone(phone)]);
+    const guestId = reg.body.guestId as string;
     await l.admin('post', `/v1/admin/guests/${reg.body.guestId}/erase`).expect(200);
     await t.hub.relay.runOnce();
     // The webhooks connector drops the guest's data from its delivery log when guest.erased reaches it.
@@ -293,6 +294,10 @@ export async function eraseAndScan(t: TestHub, b: TestBusiness, sms: FakeSmsRu, 
       },
       15_000,
     ).catch(() => undefined);
+    // Subscribers hear of the erasure too (to erase the guest on their side), without personal data.
+    await until('guest.erased delivered', async () => rx.bodies.some((x) => x.includes('"guest.erased"') && x.includes(guestId)));
+    const erasedEvent = rx.bodies.find((x) => x.includes('"guest.erased"'))!;
+    if ([phone, name, renamed, email].some((v) => erasedEvent.includes(v))) throw new Error(`guest.erased carries personal data: ${erasedEvent}`);
     return { tables: last.tables, columns: last.columns, traces: last.hits, tracesBefore: before.hits.length };
   } finally {
     await rx.close();
