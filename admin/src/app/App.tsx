@@ -5,7 +5,7 @@ import { I18nProvider } from './i18n';
 import { SessionProvider, useSession } from './session';
 import { Shell } from './Shell';
 import { PageEntry, SECTIONS, SectionEntry } from './sections';
-import { allows } from './roles';
+import { allows, ROLE_SETS } from './roles';
 import { ComingSoon, ErrorState, NotFound, PageSpinner } from './ui';
 import { ApiError } from './api';
 import { LoginPage } from '../login/LoginPage';
@@ -45,6 +45,11 @@ function Gate({ entry }: { entry: PageEntry }) {
   const { state } = useSession();
   const role = state.status === 'signed-in' ? state.me.staff.role : undefined;
   if (!allows(entry.roles, role)) return <ErrorState error={FORBIDDEN} />;
+  // The business requires a second factor for owners and admins: until it is on, only Security opens.
+  const me = state.status === 'signed-in' ? state.me : undefined;
+  if (me?.business.settings.requireMfaForAdmins && allows(ROLE_SETS.admins, role) && !me.staff.mfaEnabled && entry.path !== 'settings/security') {
+    return <Navigate to="/settings/security" replace />;
+  }
   if (!entry.page) return <ComingSoon titleKey={entry.title} />;
   const Page = entry.page;
   return (

@@ -9,6 +9,7 @@ import * as home from '../home/messages';
 import * as scanner from '../scanner/messages';
 import * as integrations from '../integrations/messages';
 import * as forms from '../forms/messages';
+import * as account from '../settings/messages';
 
 const baseEn = {
   'app.title': 'Loyalty console',
@@ -63,7 +64,7 @@ const baseEn = {
   'error.server': 'The hub failed to answer. Try again; if it repeats, quote request {id}.',
   'error.sessionExpired': 'Your session has ended. Please log in again.',
   'error.invalidCredentials': 'Wrong e-mail or password.',
-  'error.loginThrottled': 'Too many failed attempts. Try again in 15 minutes.',
+  'error.loginThrottled': 'Too many failed attempts. Wait a little and try again.',
   'error.emailTaken': 'A staff login with this e-mail already exists.',
   'error.lastOwner': 'A business must keep at least one active owner.',
   'error.notFoundPage': 'This page does not exist.',
@@ -390,7 +391,7 @@ const baseRu: Record<keyof typeof baseEn, string> = {
   'error.server': 'Хаб не смог ответить. Повторите; если ошибка не уходит, сообщите номер запроса {id}.',
   'error.sessionExpired': 'Сеанс завершён. Войдите снова.',
   'error.invalidCredentials': 'Неверный e-mail или пароль.',
-  'error.loginThrottled': 'Слишком много неудачных попыток. Повторите через 15 минут.',
+  'error.loginThrottled': 'Слишком много неудачных попыток. Подождите немного и повторите.',
   'error.emailTaken': 'Сотрудник с таким e-mail уже есть.',
   'error.lastOwner': 'У бизнеса должен остаться хотя бы один активный владелец.',
   'error.notFoundPage': 'Такой страницы нет.',
@@ -675,6 +676,7 @@ export const en = {
   ...scanner.en,
   ...integrations.en,
   ...forms.en,
+  ...account.en,
 } as const;
 export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;
@@ -688,6 +690,7 @@ export const ru: Messages = {
   ...scanner.ru,
   ...integrations.ru,
   ...forms.ru,
+  ...account.ru,
 };
 
 export const dictionaries: Record<'ru' | 'en', Messages> = { en, ru };

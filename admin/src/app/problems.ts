@@ -58,6 +58,15 @@ const KNOWN: Record<string, MessageKey> = {
   gift_expired: 'error.giftExpired',
   integration_not_installed: 'error.integrationNotInstalled',
   integration_already_installed: 'error.integrationInstalled',
+  weak_password: 'error.weakPassword',
+  wrong_password: 'error.wrongPassword',
+  invalid_mfa_code: 'error.invalidMfaCode',
+  mfa_challenge_invalid: 'error.mfaChallenge',
+  mfa_attempts_exceeded: 'error.mfaAttempts',
+  mfa_enrolment_required: 'error.mfaEnrolmentRequired',
+  mfa_not_enrolled: 'error.mfaNotEnrolled',
+  mfa_required_by_business: 'error.mfaRequiredByBusiness',
+  exact_lookup_only: 'error.exactLookupOnly',
 };
 
 /** Codes that belong to one form field rather than to the whole form. */

@@ -67,10 +67,11 @@ export const SECTIONS: SectionEntry[] = [
       {
         path: 'clients/guests',
         title: 'section.clients.guests',
+        // Cashiers get an exact look-up instead of the list (the hub refuses them the list).
         roles: ROLE_SETS.staff,
         page: page(
-          () => import('../clients/GuestsPage'),
-          (m) => m.GuestsPage,
+          () => import('../clients/GuestLookupPage'),
+          (m) => m.GuestsOrLookupPage,
         ),
         subpages: [
           {
@@ -107,12 +108,12 @@ export const SECTIONS: SectionEntry[] = [
     path: 'history',
     title: 'section.history',
     icon: <HistoryOutlined />,
-    roles: ROLE_SETS.staff,
+    roles: ROLE_SETS.marketing,
     children: [
       {
         path: 'history/operations',
         title: 'section.history.operations',
-        roles: ROLE_SETS.staff,
+        roles: ROLE_SETS.marketing,
         page: page(
           () => import('../history/OperationsPage'),
           (m) => m.OperationsPage,
@@ -130,7 +131,7 @@ export const SECTIONS: SectionEntry[] = [
       {
         path: 'history/deleted',
         title: 'section.history.deleted',
-        roles: ROLE_SETS.staff,
+        roles: ROLE_SETS.marketing,
         page: page(
           () => import('../history/DeletedCardsPage'),
           (m) => m.DeletedCardsPage,
@@ -144,12 +145,12 @@ export const SECTIONS: SectionEntry[] = [
     path: 'cards',
     title: 'section.cards',
     icon: <CreditCardOutlined />,
-    roles: ROLE_SETS.staff,
+    roles: ROLE_SETS.marketing,
     children: [
       {
         path: 'cards/list',
         title: 'section.cards.list',
-        roles: ROLE_SETS.staff,
+        roles: ROLE_SETS.marketing,
         page: page(
           () => import('../cards/CardsPage'),
           (m) => m.CardsPage,
@@ -253,6 +254,15 @@ export const SECTIONS: SectionEntry[] = [
         page: page(
           () => import('../settings/StaffPage'),
           (m) => m.StaffPage,
+        ),
+      },
+      {
+        path: 'settings/security',
+        title: 'section.settings.security',
+        roles: ROLE_SETS.staff,
+        page: page(
+          () => import('../settings/SecurityPage'),
+          (m) => m.SecurityPage,
         ),
       },
     ],

@@ -4,9 +4,20 @@ import type { Business, Me } from './types';
 
 type SessionState = { status: 'loading' } | { status: 'anonymous'; expired: boolean } | { status: 'signed-in'; me: Me };
 
+/** The password step's answer when the member has two-factor sign-in: no session yet. */
+export interface MfaChallenge {
+  mfaRequired: true;
+  challenge: string;
+  expiresAt: string;
+}
+
 interface Session {
   state: SessionState;
-  login(email: string, password: string): Promise<Me>;
+  /** The password step: signed in, or a challenge for `completeMfa` when the member has a second factor. */
+  login(email: string, password: string): Promise<Me | MfaChallenge>;
+  completeMfa(challenge: string, code: string): Promise<Me>;
+  /** Reads who is signed in again (after changing one's own account). */
+  refresh(): Promise<void>;
   logout(): Promise<void>;
   /** Replaces the business after a settings change, so the header and defaults follow. */
   setBusiness(b: Business): void;
@@ -35,7 +46,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const login = useCallback(async (email: string, password: string) => {
-    const me = await http.post<Me>('/v1/admin/session', { email, password }, { anonymousOk: true });
+    const r = await http.post<Me | MfaChallenge>('/v1/admin/session', { email, password }, { anonymousOk: true });
+    if (!('mfaRequired' in r)) setState({ status: 'signed-in', me: r });
+    return r;
+  }, []);
+
+  const completeMfa = useCallback(async (challenge: string, code: string) => {
+    const me = await http.post<Me>('/v1/admin/session/mfa', { challenge, code }, { anonymousOk: true });
     setState({ status: 'signed-in', me });
     return me;
   }, []);
@@ -48,11 +65,16 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     }
   }, []);
 
+  const refresh = useCallback(async () => {
+    const me = await http.get<Me>('/v1/admin/session');
+    setState({ status: 'signed-in', me });
+  }, []);
+
   const setBusiness = useCallback((business: Business) => {
     setState((s) => (s.status === 'signed-in' ? { status: 'signed-in', me: { ...s.me, business } } : s));
   }, []);
 
-  const value = useMemo(() => ({ state, login, logout, setBusiness }), [state, login, logout, setBusiness]);
+  const value = useMemo(() => ({ state, login, completeMfa, refresh, logout, setBusiness }), [state, login, completeMfa, refresh, logout, setBusiness]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

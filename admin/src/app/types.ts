@@ -17,7 +17,7 @@ export interface Business {
   currency: string;
   timezone: string;
   locale: string;
-  settings: { fraudLimits: FraudLimits; holdTtlMinutes: number };
+  settings: { fraudLimits: FraudLimits; holdTtlMinutes: number; requireMfaForAdmins: boolean };
   createdAt: string;
 }
 
@@ -27,6 +27,8 @@ export interface Staff {
   name: string;
   role: Role;
   active: boolean;
+  /** Signs in with a second factor (TOTP). */
+  mfaEnabled: boolean;
   lastLoginAt: string | null;
   createdAt: string;
 }

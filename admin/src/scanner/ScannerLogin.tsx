@@ -6,6 +6,7 @@ import { useSession } from '../app/session';
 import { problemMessage } from '../app/problems';
 import { useDocumentTitle } from '../app/ui';
 import { LanguageSwitch } from '../app/Shell';
+import { MfaStep } from '../login/MfaStep';
 
 /** The cashier's sign-in: the console's staff session, so one login serves both. */
 export function ScannerLogin({ expired }: { expired: boolean }) {
@@ -13,6 +14,7 @@ export function ScannerLogin({ expired }: { expired: boolean }) {
   const { login } = useSession();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  const [challenge, setChallenge] = useState<string>();
   useDocumentTitle(t('scanner.title'));
   return (
     <div className="login-screen">
@@ -40,7 +42,17 @@ export function ScannerLogin({ expired }: { expired: boolean }) {
             data-testid="login-error"
           />
         ) : null}
+        {challenge ? (
+          <MfaStep
+            challenge={challenge}
+            onBack={(problem) => {
+              setChallenge(undefined);
+              setError(problem);
+            }}
+          />
+        ) : null}
         <Form
+          hidden={!!challenge}
           layout="vertical"
           requiredMark={false}
           name="scanner-login"
@@ -48,7 +60,11 @@ export function ScannerLogin({ expired }: { expired: boolean }) {
             setBusy(true);
             setError(undefined);
             try {
-              await login(v.email.trim(), v.password);
+              const r = await login(v.email.trim(), v.password);
+              if ('mfaRequired' in r) {
+                setChallenge(r.challenge);
+                setBusy(false);
+              }
             } catch (e) {
               setError(e);
               setBusy(false);

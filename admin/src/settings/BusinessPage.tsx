@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Alert, App, Button, Card, Col, Form, Input, InputNumber, Row, Select, Space, Typography } from 'antd';
+import { Alert, App, Button, Card, Col, Form, Input, InputNumber, Row, Select, Space, Switch, Typography } from 'antd';
 import { http } from '../app/api';
 import { useI18n } from '../app/i18n';
 import { useMe, useSession } from '../app/session';
@@ -15,7 +15,7 @@ interface BusinessForm {
   currency: string;
   timezone: string;
   locale: string;
-  settings: { fraudLimits: FraudLimits; holdTtlMinutes: number };
+  settings: { fraudLimits: FraudLimits; holdTtlMinutes: number; requireMfaForAdmins: boolean };
 }
 
 const LIMITS: { key: keyof FraudLimits; label: MessageKey; max: number }[] = [
@@ -39,10 +39,14 @@ const toForm = (b: Business): BusinessForm => ({
   currency: b.currency,
   timezone: b.timezone,
   locale: b.locale,
-  settings: { fraudLimits: { ...b.settings.fraudLimits }, holdTtlMinutes: b.settings.holdTtlMinutes },
+  settings: {
+    fraudLimits: { ...b.settings.fraudLimits },
+    holdTtlMinutes: b.settings.holdTtlMinutes,
+    requireMfaForAdmins: b.settings.requireMfaForAdmins ?? false,
+  },
 });
 
-/** Settings › Business: name, time zone, default language, fraud limits (PATCH /v1/admin/business). */
+/** Settings › Business: name, time zone, default language, fraud limits, two-factor requirement (PATCH /v1/admin/business). */
 export function BusinessPage() {
   const { t } = useI18n();
   const { message } = App.useApp();
@@ -69,7 +73,7 @@ export function BusinessPage() {
         name: v.name,
         timezone: v.timezone,
         locale: v.locale,
-        settings: { fraudLimits: v.settings.fraudLimits, holdTtlMinutes: v.settings.holdTtlMinutes },
+        settings: { fraudLimits: v.settings.fraudLimits, holdTtlMinutes: v.settings.holdTtlMinutes, requireMfaForAdmins: v.settings.requireMfaForAdmins },
       });
       setBusiness(updated);
       void message.success(t('business.saved'));
@@ -156,6 +160,12 @@ export function BusinessPage() {
               </Form.Item>
             </Col>
           </Row>
+        </Card>
+
+        <Card title={t('business.security')} style={{ marginBottom: 16 }}>
+          <Form.Item name={['settings', 'requireMfaForAdmins']} label={t('business.requireMfa')} extra={t('business.requireMfa.help')} valuePropName="checked">
+            <Switch data-testid="require-mfa" />
+          </Form.Item>
         </Card>
 
         {canEdit ? (

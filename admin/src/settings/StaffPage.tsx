@@ -192,6 +192,12 @@ export function StaffPage() {
       render: (a: boolean) => (a ? <Tag color="green">{t('common.active')}</Tag> : <Tag>{t('staff.disabled')}</Tag>),
     },
     {
+      title: t('staff.mfa'),
+      dataIndex: 'mfaEnabled',
+      key: 'mfa',
+      render: (on: boolean) => (on ? <Tag color="green">{t('security.mfa.on')}</Tag> : <span className="muted">{t('security.mfa.off')}</span>),
+    },
+    {
       title: t('staff.lastLogin'),
       dataIndex: 'lastLoginAt',
       key: 'lastLogin',

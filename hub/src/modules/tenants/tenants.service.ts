@@ -729,9 +729,10 @@ export class TenantsService {
   /** Self-service password change: the current password, a policy-checked new one; other sessions end. */
   async changeOwnPassword(ctx: Ctx, sessionId: string, body: { currentPassword: string; newPassword: string }): Promise<{ sessionsEnded: number }> {
     const staff = await this.me(ctx);
+    // The policy first: it costs nothing, the current-password check costs a scrypt.
+    this.checkPassword(body.newPassword, 'newPassword', staff);
     await this.confirmPassword(ctx, staff, body.currentPassword, 'currentPassword');
     if (body.newPassword === body.currentPassword) throw weakPassword('newPassword', 'The new password must differ from the current one');
-    this.checkPassword(body.newPassword, 'newPassword', staff);
     const passwordHash = await hashPassword(body.newPassword);
     return inTx(this.db, ctx, async (tx) => {
       await tx.getRepository(StaffUser).update({ id: staff.id }, { passwordHash });
