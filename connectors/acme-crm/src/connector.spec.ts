@@ -129,7 +129,7 @@ describe('acme-crm connector in the testkit (no database, no broker)', () => {
 
   it('a paid order: looks the card up and commits the sale through hub commands, keyed by the order', async () => {
     const run = await runConnector(connector, { config });
-    run.commands.on('card.lookup', () => ({ card: card(), guest: null }));
+    run.commands.on('card.lookup', () => ({ card: card(), guest: null, pointValueMinor: 100, maxRedeemValueMinor: 50000 }));
     run.commands.on('checkout.commit', (d) => ({
       id: 'co-9',
       status: 'committed',
