@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { googleCallbackBody, type GoogleCallbackBody } from './wallet.google-callbacks';
 import type { Api } from '../../http/api';
 import { ROLE_SETS } from '../../http/auth';
 import { WindowLimiter } from '../../http/rate-limit';
@@ -187,6 +188,22 @@ export function walletRoutes(api: Api, wallet: WalletService): void {
         .set('Last-Modified', pass.lastModified.toUTCString())
         .send(pass.body);
     },
+  );
+
+  // ---------- Google Wallet save / delete callbacks ----------
+  api.route(
+    {
+      method: 'post',
+      path: '/v1/wallet/google/callbacks/:businessId',
+      summary: 'Google Wallet save / delete callback (callbackOptions of the classes; ECv2SigningOnly signature verified)',
+      tags,
+      auth: 'public',
+      params: z.strictObject({ businessId: z.uuid() }),
+      body: googleCallbackBody,
+      response: z.object({ result: z.enum(['saved', 'deleted', 'ignored']) }),
+      errors: [401, 404],
+    },
+    async (req) => wallet.googleCallback(req.valid.params.businessId, req.valid.body as GoogleCallbackBody),
   );
 
   // ---------- public: downloads from the card page ----------

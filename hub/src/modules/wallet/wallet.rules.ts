@@ -429,6 +429,8 @@ export interface GoogleUrls {
   /** Absolute https URL of the logo (Google fetches it). */
   logoUrl: string;
   heroUrl?: string;
+  /** Where Google sends save / delete callbacks (`callbackOptions.url`). */
+  callbackUrl?: string;
 }
 
 /** The class of a program (shared look: issuer, logo, colour, links). */
@@ -450,6 +452,7 @@ export function googleClass(c: Omit<PassContent, 'card' | 'guestName'>, issuerId
     textModulesData: [{ id: 'rules', header: w.rules, body: design.back.rules ?? defaultRulesText(program, business) }],
     ...(links.length ? { linksModuleData: { uris: links } } : {}),
     ...(c.locations.length ? { locations: c.locations.slice(0, 10).map((l) => ({ latitude: l.latitude, longitude: l.longitude })) } : {}),
+    ...(urls.callbackUrl ? { callbackOptions: { url: urls.callbackUrl } } : {}),
   };
   switch (googleType(program.kind)) {
     case 'loyalty':
@@ -466,8 +469,8 @@ export function googleClass(c: Omit<PassContent, 'card' | 'guestName'>, issuerId
       };
     case 'generic': {
       // Generic classes carry only an id (and templates); the look goes on the object.
-      const { id: genericId } = common;
-      return { id: genericId, ...(links.length ? { linksModuleData: { uris: links } } : {}) };
+      const { id: genericId, callbackOptions } = common;
+      return { id: genericId, ...(links.length ? { linksModuleData: { uris: links } } : {}), ...(callbackOptions ? { callbackOptions } : {}) };
     }
   }
 }

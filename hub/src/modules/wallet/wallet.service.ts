@@ -22,6 +22,7 @@ import type { TenantsService } from '../tenants/tenants.service';
 import { ApnsAuth, ApnsClient, isDeadToken } from './wallet.apns';
 import { checkApnsKey, checkPassCertificate, PassTokens, readP12, signPass } from './wallet.apple';
 import { GoogleApiError, GoogleWalletClient, tokenUriProblem } from './wallet.google';
+import { GoogleRootKeys, verifyGoogleCallback, type GoogleCallbackBody } from './wallet.google-callbacks';
 import { checkImage, defaultIcon, MAX_IMAGE_BYTES, passFileName, sha1Hex, stampsStrip } from './wallet.images';
 import { AppleAccount, GoogleAccount, WalletDesignRow, WalletImage, WalletInbox, WalletPass, WalletRegistration } from './wallet.entity';
 import {
@@ -631,13 +632,60 @@ export class WalletService {
   }
 
   private googleUrls(ctx: Ctx, c: PassContent) {
-    return { logoUrl: this.imageUrl(ctx.businessId, c.program.id, 'logo') };
+    // Google tells us when a guest saves or deletes the pass (the funnel's Google installs).
+    return { logoUrl: this.imageUrl(ctx.businessId, c.program.id, 'logo'), callbackUrl: `${this.publicUrl}/v1/wallet/google/callbacks/${ctx.businessId}` };
+  }
+
+  private rootKeys?: GoogleRootKeys;
+  /** Google's root signing keys (tests put a fake's in place). */
+  googleRootKeys(): GoogleRootKeys {
+    return (this.rootKeys ??= new GoogleRootKeys(undefined, this.outbound));
+  }
+
+  /**
+   * A save / delete callback of Google Wallet (signature verified, see wallet.google-callbacks):
+   * a save registers the object like an Apple device registration (`deviceLibraryId` = `google`),
+   * so installs, segments and the funnel count it; a delete removes it. Repeats change nothing.
+   */
+  async googleCallback(businessId: string, body: GoogleCallbackBody): Promise<{ result: 'saved' | 'deleted' | 'ignored' }> {
+    const client = await this.google(businessId);
+    if (!client) throw new Problem(404, 'google_wallet_not_configured', 'Google Wallet is not set up for this business');
+    let verdict = verifyGoogleCallback(body, client.creds.issuerId, await this.googleRootKeys().get());
+    // Google may have rotated its keys since they were fetched.
+    if (!verdict.ok && verdict.reason.includes('root key')) verdict = verifyGoogleCallback(body, client.creds.issuerId, await this.googleRootKeys().get(true));
+    if (!verdict.ok) {
+      this.d.log.warn({ businessId, reason: verdict.reason }, 'Google Wallet callback refused');
+      throw new Problem(401, 'invalid_signature', 'The callback signature does not verify');
+    }
+    const m = verdict.message;
+    const row = await this.d.db.manager.getRepository(WalletPass).findOneBy({ platform: 'google', serial: m.objectId, businessId });
+    if (!row) return { result: 'ignored' };
+    if (m.eventType === 'del') {
+      await this.removeRegistrations(row, { deviceLibraryId: 'google' }, 'google');
+      return { result: 'deleted' };
+    }
+    const ctx: Ctx = { businessId, actor: systemActor('google-wallet') };
+    const created = await this.d.db
+      .transaction(async (tx) => {
+        const repo = tx.getRepository(WalletRegistration);
+        if (await repo.existsBy({ deviceLibraryId: 'google', passTypeId: row.typeId, serial: row.serial })) return false;
+        const before = await repo.countBy({ passTypeId: row.typeId, serial: row.serial });
+        await repo.insert(repo.create({ businessId, cardId: row.cardId, deviceLibraryId: 'google', passTypeId: row.typeId, serial: row.serial, pushToken: '' }));
+        if (before === 0) await this.emitInstall(ctx, tx, row, 'card.installed', 1, 'google');
+        return true;
+      })
+      .catch((e) => {
+        if (isUniqueViolation(e)) return false;
+        throw e;
+      });
+    if (created) this.d.kick();
+    return { result: 'saved' };
   }
 
   /** Which wallets a business can hand cards out to. */
   /**
    * For guest segments: the outer card row is installed in a wallet, i.e. a device registered its
-   * Apple pass. Google installs join here once Google's save callbacks are recorded (issue 09).
+   * Apple pass, or Google reported a save of its object (a registration with deviceLibraryId `google`).
    */
   installedCondition(card: RowRef, key: string): SqlCondition {
     return { sql: `EXISTS (SELECT 1 FROM wallet_registrations ${key} WHERE ${key}.businessId = ${card.businessId} AND ${key}.cardId = ${card.id})`, params: {} };
@@ -716,9 +764,16 @@ export class WalletService {
     return created ? 201 : 200;
   }
 
-  private async emitInstall(ctx: Ctx, tx: EntityManager, row: WalletPass, type: 'card.installed' | 'card.uninstalled', deviceCount: number): Promise<void> {
+  private async emitInstall(
+    ctx: Ctx,
+    tx: EntityManager,
+    row: WalletPass,
+    type: 'card.installed' | 'card.uninstalled',
+    deviceCount: number,
+    platform: 'apple' | 'google' = 'apple',
+  ): Promise<void> {
     const card = await this.d.cards.get(ctx, row.cardId, tx);
-    await emit(tx, row.businessId, type, { cardId: row.cardId, guestId: card.guestId, programId: row.programId, platform: 'apple', deviceCount });
+    await emit(tx, row.businessId, type, { cardId: row.cardId, guestId: card.guestId, programId: row.programId, platform, deviceCount });
   }
 
   /** Unregisters a device (200 whether or not it was registered). */
@@ -728,14 +783,14 @@ export class WalletService {
     await this.removeRegistrations(row, { deviceLibraryId });
   }
 
-  private async removeRegistrations(row: WalletPass, where: { deviceLibraryId?: string; pushToken?: string }): Promise<void> {
-    const ctx: Ctx = { businessId: row.businessId, actor: systemActor('apple-wallet') };
+  private async removeRegistrations(row: WalletPass, where: { deviceLibraryId?: string; pushToken?: string }, platform: 'apple' | 'google' = 'apple'): Promise<void> {
+    const ctx: Ctx = { businessId: row.businessId, actor: systemActor(`${platform}-wallet`) };
     const removed = await this.d.db.transaction(async (tx) => {
       const repo = tx.getRepository(WalletRegistration);
       const r = await repo.delete({ passTypeId: row.typeId, serial: row.serial, ...where });
       if (!r.affected) return false;
       const left = await repo.countBy({ passTypeId: row.typeId, serial: row.serial });
-      if (left === 0) await this.emitInstall(ctx, tx, row, 'card.uninstalled', 0);
+      if (left === 0) await this.emitInstall(ctx, tx, row, 'card.uninstalled', 0, platform);
       return left === 0;
     });
     if (removed) this.d.kick();
