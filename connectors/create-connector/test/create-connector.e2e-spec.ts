@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { scaffoldConnector } from '../src/scaffold';
-import { installDeps, node, packSdk, tarballFiles, tsc, tscErrors } from './outside';
+import { installDeps, node, packLeftDist, packSdk, tarballFiles, tsc, tscErrors } from './outside';
 
 /**
  * An integrator outside this repository (issue 13): the SDK as published (compiled JS and type
@@ -36,6 +36,8 @@ describe('building a connector outside the repository', () => {
     const pkg = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
     expect(pkg.exports['.']).toMatchObject({ types: './dist/index.d.ts', require: './dist/index.js' });
     expect(pkg.exports['./testkit']).toMatchObject({ types: './dist/testkit.d.ts', require: './dist/testkit.js' });
+    // The build is for the tarball only: the repository keeps running its sources, never a stale dist/.
+    expect(packLeftDist).toBe(false);
   });
 
   it('a package depending on the tarball compiles with strict tsc and runs with plain node', () => {

@@ -13,6 +13,8 @@ export const REPO = path.resolve(__dirname, '../../..');
 const TSC = path.join(REPO, 'node_modules/typescript/bin/tsc');
 
 let packed: string | undefined;
+/** Whether `npm pack` left connectors/sdk/dist behind (looked at while holding the pack lock). */
+export let packLeftDist: boolean | undefined;
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
@@ -45,13 +47,15 @@ export function packSdk(): string {
   if (packed && fs.existsSync(packed)) return packed;
   const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'loyalty-sdk-pack-'));
   process.once('exit', () => fs.rmSync(dest, { recursive: true, force: true }));
-  const out = withPackLock(() =>
-    execFileSync('npm', ['pack', '--pack-destination', dest, '--silent', '--no-audit', '--no-fund'], {
+  const out = withPackLock(() => {
+    const printed = execFileSync('npm', ['pack', '--pack-destination', dest, '--silent', '--no-audit', '--no-fund'], {
       cwd: path.join(REPO, 'connectors/sdk'),
       encoding: 'utf8',
       env: { ...process.env, npm_config_offline: 'true' },
-    }),
-  );
+    });
+    packLeftDist = fs.existsSync(path.join(REPO, 'connectors/sdk/dist'));
+    return printed;
+  });
   const file = out.trim().split('\n').pop()!.trim();
   packed = path.join(dest, file);
   return packed;
