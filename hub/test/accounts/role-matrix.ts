@@ -138,7 +138,6 @@ export const ROLE_TABLE: Record<string, string> = {
   'GET /v1/wallet/apple/v1/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdentifier}': 'public',
   'GET /v1/wallet/apple/v1/passes/{passTypeIdentifier}/{serialNumber}': 'public',
   'POST /v1/wallet/apple/v1/log': 'public',
-  'POST /v1/wallet/google/callbacks/{businessId}': 'public',
   'GET /v1/admin/engagement/forms': 'owner admin marketer',
   'POST /v1/admin/engagement/forms': 'owner admin marketer',
   'GET /v1/admin/engagement/forms/{id}': 'owner admin marketer',
