@@ -21,8 +21,6 @@ const BATCH_ROWS = 500;
 const MAX_ROWS = 2_000_000;
 /** Largest CSV accepted (bytes): checked against Content-Length first, then counted while streaming. */
 export const MAX_IMPORT_BYTES = 100 * 1024 * 1024;
-/** Largest CSV accepted (bytes): checked against Content-Length first, then counted while streaming. */
-export const MAX_IMPORT_BYTES = 100 * 1024 * 1024;
 const MAX_ERRORS = 200;
 const DAY = 86_400_000;
 
@@ -118,7 +116,6 @@ export class GuestImportService {
       }
     } catch (e) {
       if (header) await this.discard(imp.id);
-      if (seen > maxBytes) throw tooLarge();
       if (seen > maxBytes) throw tooLarge();
       if ((e as { code?: string }).code?.startsWith?.('CSV_')) throw badRequest('malformed_csv', `The file is not valid CSV: ${(e as Error).message}`, [{ field: 'body', message: 'Malformed CSV' }]);
       throw e;
