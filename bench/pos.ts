@@ -8,9 +8,10 @@
  *                             Targets: p95 ≤ 100 ms (tills wait about 1 s), ratio ≤ 1.5.
  *
  * Both loads are closed loops of keep-alive HTTP clients in a worker thread against one in-process
- * hub; rounds alternate (ours, direct, ours, direct …) so drift hits both. Before and after the
- * load, sample answers are checked (GetCardInfoEx `Result="0"` with the card's holder, the POS API
- * 200 with the card), since FARCARDS answers are HTTP 200 even when they refuse.
+ * hub; rounds alternate ABBA (ours, direct, direct, ours …) so drift and going first hit both
+ * alike. Before and after the load, sample answers are checked (GetCardInfoEx `Result="0"` with the
+ * card's holder, the POS API 200 with the card), since FARCARDS answers are HTTP 200 even when they
+ * refuse. `cpuMsPerOp` is this process's CPU (hub and load thread) per lookup on each side.
  *
  * Backends: SQLite (a file in a temporary folder) + the memory bus by default; MariaDB with
  * BENCH_DATABASE_URL (server part; a fresh `loyalty_test_bench_*` database, dropped at the end) and
@@ -207,14 +208,24 @@ export async function main(argv: string[]): Promise<number> {
       return r;
     };
     const only = typeof flags.only === 'string' ? flags.only : undefined;
+    const runOurs = async (r: number) => {
+      if (only === 'pos') return;
+      ours.push(await timed('getCardInfoRequests'));
+      log(`  round ${r + 1} rkeeper GetCardInfoEx: ${describeLoad(ours.at(-1)!)}`);
+    };
+    const runDirect = async (r: number) => {
+      if (only === 'rkeeper') return;
+      direct.push(await timed('posLookupRequests'));
+      log(`  round ${r + 1} POS API lookup:       ${describeLoad(direct.at(-1)!)}`);
+    };
+    // ABBA: each side goes first in half the rounds, so going first (or second) favours neither.
     for (let r = 0; r < rounds; r++) {
-      if (only !== 'pos') {
-        ours.push(await timed('getCardInfoRequests'));
-        log(`  round ${r + 1} rkeeper GetCardInfoEx: ${describeLoad(ours.at(-1)!)}`);
-      }
-      if (only !== 'rkeeper') {
-        direct.push(await timed('posLookupRequests'));
-        log(`  round ${r + 1} POS API lookup:       ${describeLoad(direct.at(-1)!)}`);
+      if (r % 2 === 0) {
+        await runOurs(r);
+        await runDirect(r);
+      } else {
+        await runDirect(r);
+        await runOurs(r);
       }
     }
     // --only=rkeeper|pos profiles one side; no result line then.
