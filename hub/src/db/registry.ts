@@ -23,7 +23,8 @@ import { GuestSegments1764057600007 } from './migrations/0007-guest-segments';
 import { RefundVoids1764057600010 } from './migrations/0010-refund-voids';
 import { Analytics1764057600014 } from './migrations/0014-analytics';
 import { AnalyticsBuyer, AnalyticsDaily, AnalyticsInbox, AnalyticsState } from '../modules/analytics/analytics.entity';
-import { Review, ReviewSettings, UtmTag } from '../modules/reviews/reviews.entity';
+import { Review, ReviewSettings } from '../modules/reviews/reviews.entity';
+import { UtmTag } from '../modules/utm/utm.entity';
 
 /**
  * Every entity of every hub module; a module adds its own here. Connectors' tables are not listed:
