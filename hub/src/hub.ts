@@ -57,6 +57,7 @@ import { EngagementService } from './modules/engagement/engagement.service';
 import { engagementRoutes } from './modules/engagement/engagement.routes';
 import { ConsoleSmsProvider, SmsRuProvider } from './modules/engagement/engagement.sms';
 import { CommandRouter } from './modules/commands/commands.router';
+import { schemaProblem } from './db/schema-status';
 
 export const VERSION = '0.1.0';
 
@@ -116,6 +117,9 @@ export class Hub {
   /** Serves connectors' bus commands (`loyalty.commands`) through the same services as the HTTP API. */
   readonly commands: CommandRouter;
   private server?: Server;
+  /** Set when stop() begins: /readyz answers 503 so a load balancer sends new work elsewhere. */
+  private draining = false;
+  private schemaChecked?: { at: number; problem?: string };
 
   /**
    * Step one of the composition: the connectors (CONNECTORS plus `connectors`), loaded before the
@@ -159,7 +163,7 @@ export class Hub {
     const ledger = new LedgerService(this.db);
     const cards = new CardsService(this.db, audit, ledger, programs, guests, tenants);
     guests.issueCard = (ctx, tx, programId, guestId) => cards.issueInTx(ctx, tx, programId, guestId);
-    const checkout = new CheckoutService(this.db, audit, ledger, programs, cards, tenants, (ctx) => tenants.currency(ctx), () => this.relay.kick());
+    const checkout = new CheckoutService(this.db, audit, ledger, programs, cards, tenants, guests, (ctx) => tenants.currency(ctx), () => this.relay.kick());
     const imports = new GuestImportService(this.db, audit, programs);
     const integrations = createIntegrations({ db: this.db, bus: this.bus, log: this.log, audit, secrets: this.secrets, config, extra: opts.connectors, catalog: opts.catalog });
     this.connectors = integrations.host;
@@ -183,6 +187,8 @@ export class Hub {
       reviews: new ReviewsService({ db: this.db, audit, tenants, programs, wallet, publicUrl: config.publicUrl }),
     };
     this.commands = new CommandRouter({ checkout, cards, guests, tenants, installations: integrations.service, log: this.log.child({ component: 'commands' }) });
+    // Connectors in this process (inbound calls, handlers) are answered here without a broker hop.
+    this.connectors.serveLocally(this.commands.handle);
     // Each module registers its own periodic work; per-business jobs read their times in the business's zone.
     this.scheduler = new Scheduler({ db: this.db, log: this.log.child({ component: 'jobs' }), clock: opts.clock, businesses: () => tenants.businessZones() });
     registerLedgerJobs(this.scheduler, ledger);
@@ -251,7 +257,31 @@ export class Hub {
         };
       },
     );
+    // Liveness (the process answers) apart from readiness (it can serve: database, bus, schema, not draining).
+    this.app.get('/livez', (_req, res) => void res.json({ status: 'ok' }));
+    this.app.get('/readyz', async (_req, res) => {
+      const r = await this.readiness();
+      res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not_ready', version: VERSION, ...r.checks });
+    });
     finish();
+  }
+
+  /**
+   * Ready to take traffic: the database and the bus answer, the schema is the one this code knows
+   * (checked at most every 5 s: a newer hub may migrate it while this one runs), and stop() has not begun.
+   */
+  async readiness(): Promise<{ ready: boolean; checks: Record<string, unknown> }> {
+    const h = await this.health();
+    const now = Date.now();
+    if (!this.schemaChecked || now - this.schemaChecked.at > 5000) {
+      try {
+        this.schemaChecked = { at: now, problem: schemaProblem(await this.db.schemaStatus()) };
+      } catch {
+        this.schemaChecked = undefined;
+      }
+    }
+    const schema = this.schemaChecked ? { ok: !this.schemaChecked.problem, ...(this.schemaChecked.problem ? { problem: this.schemaChecked.problem } : {}) } : { ok: false };
+    return { ready: h.ok && schema.ok && !this.draining, checks: { ...h.checks, schema, draining: this.draining } };
   }
 
   async health(): Promise<{ ok: boolean; checks: Record<string, unknown> }> {
@@ -275,16 +305,27 @@ export class Hub {
       });
       server.on('error', reject);
       server.keepAliveTimeout = 65_000;
+      // Above keepAliveTimeout: a reused keep-alive socket is never cut by the headers timer while
+      // the next request's headers arrive (a reset the client sees as ECONNRESET).
+      server.headersTimeout = 66_000;
       this.server = server;
     });
   }
 
+  /**
+   * Graceful stop: stop accepting, let in-flight requests finish (a keep-alive socket is closed as
+   * soon as its response is out), then the scheduler, connectors, the outbox relay's current batch,
+   * the broker and the database.
+   */
   async stop(): Promise<void> {
+    this.draining = true;
     if (this.server) {
       const s = this.server;
-      s.closeIdleConnections?.();
-      await new Promise<void>((r) => s.close(() => r()));
-      s.closeAllConnections?.();
+      const closed = new Promise<void>((r) => s.close(() => r()));
+      // close() ends idle keep-alive sockets once; sockets whose request was in flight become idle later.
+      const idle = setInterval(() => s.closeIdleConnections(), 50);
+      await closed;
+      clearInterval(idle);
     }
     await this.scheduler.stop();
     await this.connectors.stop();

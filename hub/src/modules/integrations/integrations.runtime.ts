@@ -7,6 +7,7 @@ import {
   KvConflictError,
   kvBackoff,
   type BackgroundTask,
+  type Envelope,
   type ConnectorDefinition,
   type ConnectorLogger,
   type ConnectorServices,
@@ -17,7 +18,7 @@ import {
   type Sealer,
   type ProcessedStore,
 } from '@loyalty/sdk';
-import type { Bus } from '../../bus/bus';
+import { BusTimeoutError, CommandError, type Bus } from '../../bus/bus';
 import { Db, isUniqueViolation } from '../../db/db';
 import { newId } from '../../shared/ids';
 import { ConnectorKv, ProcessedMessage } from './integrations.entity';
@@ -263,6 +264,24 @@ export interface HostDeps {
  * each message to the installation of its business; plus the connectors' background tasks.
  * The hub uses it in embedded mode; the `loyalty-connector` worker uses it for one connector.
  */
+/** A command answered in this process with the semantics of a bus request (copies, deadline, CommandError). */
+async function localRequest(handler: (msg: Envelope) => Promise<unknown>, msg: Envelope, timeoutMs: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BusTimeoutError(msg.type, timeoutMs)), timeoutMs);
+  });
+  try {
+    const reply = await Promise.race([handler(JSON.parse(JSON.stringify(msg)) as Envelope), deadline]);
+    return JSON.parse(JSON.stringify(reply ?? null));
+  } catch (e) {
+    if (e instanceof BusTimeoutError) throw e;
+    const err = e as { code?: string; message?: string; status?: number; details?: Record<string, unknown> };
+    throw new CommandError(err.code ?? 'command_failed', err.message ?? 'Command failed', err.status ?? 500, err.details && JSON.parse(JSON.stringify(err.details)));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class ConnectorHost {
   private readonly tasks: BackgroundTask[] = [];
   private started = false;
@@ -280,14 +299,25 @@ export class ConnectorHost {
     return this.d.runsHere(id);
   }
 
-  /** Hub command client of one connector (request/reply over the bus; the envelope names the sender). */
+  private local?: (msg: Envelope) => Promise<unknown>;
+
+  /**
+   * Serves the commands of connectors running in this process with this hub's own command router,
+   * without a broker round trip (a worker's commands still travel over the bus). The request and
+   * the reply are copied through JSON as a broker would, so a connector sees the same values.
+   */
+  serveLocally(handler: (msg: Envelope) => Promise<unknown>): void {
+    this.local = handler;
+  }
+
+  /** Hub command client of one connector (request/reply; the envelope names the sender). */
   hubClient(connectorId: string, businessId: string, correlationId?: string): HubClient {
     return {
-      request: (type, data, opts = {}) =>
-        this.d.bus.request(
-          { id: newId(), type, businessId, occurredAt: new Date().toISOString(), sender: connectorId, ...(correlationId ? { correlationId } : {}), data },
-          opts.timeoutMs ?? COMMAND_TIMEOUT_MS,
-        ),
+      request: (type, data, opts = {}) => {
+        const msg: Envelope = { id: newId(), type, businessId, occurredAt: new Date().toISOString(), sender: connectorId, ...(correlationId ? { correlationId } : {}), data };
+        const timeoutMs = opts.timeoutMs ?? COMMAND_TIMEOUT_MS;
+        return (this.local ? localRequest(this.local, msg, timeoutMs) : this.d.bus.request(msg, timeoutMs)) as never;
+      },
     };
   }
 
