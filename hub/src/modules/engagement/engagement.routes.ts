@@ -5,9 +5,11 @@ import type { Api } from '../../http/api';
 import { ROLE_SETS } from '../../http/auth';
 import { Problem } from '../../shared/errors';
 import { idParam } from '../tenants/tenants.schemas';
-import { cardPage, notFoundPage, registrationPage } from './engagement.pages';
+import { cardPage, closedFormPage, errorPage, notFoundPage, registrationPage } from './engagement.pages';
 import { detectPlatform, utmFromQuery } from './engagement.rules';
 import {
+  cardLinkBody,
+  cardLinkResult,
   formBody,
   formPatch,
   engagementNotice,
@@ -26,6 +28,8 @@ import {
 import type { EngagementService } from './engagement.service';
 
 const REGISTER_JS = path.join(__dirname, 'public', 'register.js');
+const CARD_JS = path.join(__dirname, 'public', 'card.js');
+const CARD_SW_JS = path.join(__dirname, 'public', 'card-sw.js');
 
 /** Routes of the engagement module: forms in the console, the public API, and the guest pages. */
 export function engagementRoutes(api: Api, engagement: EngagementService): void {
@@ -217,23 +221,68 @@ export function engagementRoutes(api: Api, engagement: EngagementService): void 
     },
   );
 
-  // ---------- pages ----------
-  const html = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      await fn(req, res);
-    } catch (e) {
-      if (e instanceof Problem && e.status === 404) {
-        res.status(404).type('html').send(notFoundPage());
-        return;
+  api.route(
+    {
+      method: 'post',
+      path: '/v1/public/forms/:slug/card-links',
+      summary: '«Already have a card?»: the card link of a phone, after its SMS code (or by SMS on pages without codes)',
+      description:
+        'With SMS verification: 200 with the card link once the code proves the phone; 404 no_card when the phone has no card in the program. ' +
+        'Without SMS verification: 202 `link_sent` for every phone; a member’s link goes to the phone by SMS.',
+      tags: publicTags,
+      auth: 'public',
+      params: slugParam,
+      body: cardLinkBody,
+      response: z.union([cardLinkResult, linkSentResult]),
+      errors: [404, 409, 410, 422, 429, 502],
+    },
+    async (req, res) => {
+      try {
+        const out = await engagement.recoverCard(req.valid.params.slug, req.valid.body, { ip: req.ip, userAgent: req.get('user-agent') });
+        if ('status' in out) {
+          res.status(202).json(out);
+          return undefined;
+        }
+        return out;
+      } catch (e) {
+        if (e instanceof Problem && e.status === 429 && e.extra?.retryAfterSeconds) res.setHeader('Retry-After', String(e.extra.retryAfterSeconds));
+        throw e;
       }
-      next(e);
-    }
-  };
+    },
+  );
+
+  // ---------- pages ----------
+  // The language of a page that could not find its business: the browser's.
+  const browserLocale = (req: Request) => req.acceptsLanguages('ru', 'en') || 'en';
+  const html =
+    (fn: (req: Request, res: Response) => Promise<void>, locale: (req: Request) => Promise<string> | string = browserLocale) =>
+    async (req: Request, res: Response, _next: NextFunction) => {
+      try {
+        await fn(req, res);
+      } catch (e) {
+        const loc = await Promise.resolve(locale(req)).catch(() => browserLocale(req));
+        res.set('Cache-Control', 'no-store');
+        if (e instanceof Problem && e.status === 404) {
+          res.status(404).type('html').send(notFoundPage(loc));
+          return;
+        }
+        // 503 while the database reconnects, 500: a human page with a retry, never JSON or a stack.
+        const raw = e instanceof Problem ? e.status : Number((e as { status?: unknown } | null)?.status);
+        const status = raw >= 400 && raw < 600 ? raw : 500;
+        if (status >= 500) engagement.d.log.error({ err: e, path: req.path }, 'guest page failed');
+        res.status(status).type('html').send(errorPage(loc, req.originalUrl));
+      }
+    };
   api.router.get(
     '/join/:slug',
     html(async (req, res) => {
       const slug = String(req.params.slug);
       if (!/^[a-z0-9-]{3,64}$/i.test(slug)) throw new Problem(404, 'form_not_found', 'Registration page not found');
+      const closed = await engagement.closedForm(slug);
+      if (closed) {
+        res.status(410).set('Cache-Control', 'no-store').type('html').send(closedFormPage(closed));
+        return;
+      }
       const f = await engagement.publicForm(slug);
       const q = req.query as Record<string, unknown>;
       const ref = typeof q.ref === 'string' ? q.ref.trim().slice(0, 16) : undefined;
@@ -243,23 +292,32 @@ export function engagementRoutes(api: Api, engagement: EngagementService): void 
         .send(registrationPage(f, { utm: utmFromQuery(q) as Record<string, string>, ref }));
     }),
   );
+  api.router.get('/card/sw.js', (_req, res) => {
+    res.set('Cache-Control', 'no-cache').set('Service-Worker-Allowed', '/card/').type('application/javascript').sendFile(CARD_SW_JS);
+  });
   api.router.get(
     '/card/:businessId/:cardId',
-    html(async (req, res) => {
-      const { businessId, cardId } = req.params as { businessId: string; cardId: string };
-      const uuid = /^[0-9a-f-]{36}$/i;
-      if (!uuid.test(businessId) || !uuid.test(cardId)) throw new Problem(404, 'not_found', 'Card not found');
-      const t = typeof req.query.t === 'string' ? req.query.t : undefined;
-      const data = await engagement.cardPage(businessId, cardId, t);
-      res
-        .set('Cache-Control', 'no-store')
-        .set('Referrer-Policy', 'no-referrer')
-        .set('Vary', 'User-Agent')
-        .type('html')
-        .send(await cardPage(data, detectPlatform(req.get('user-agent'))));
-    }),
+    html(
+      async (req, res) => {
+        const { businessId, cardId } = req.params as { businessId: string; cardId: string };
+        const uuid = /^[0-9a-f-]{36}$/i;
+        if (!uuid.test(businessId) || !uuid.test(cardId)) throw new Problem(404, 'not_found', 'Card not found');
+        const t = typeof req.query.t === 'string' ? req.query.t : undefined;
+        const data = await engagement.cardPage(businessId, cardId, t);
+        res
+          .set('Cache-Control', 'no-store')
+          .set('Referrer-Policy', 'no-referrer')
+          .set('Vary', 'User-Agent')
+          .type('html')
+          .send(await cardPage(data, detectPlatform(req.get('user-agent')), { isNew: req.query.new === '1', refIgnored: req.query.ref === 'ignored' }));
+      },
+      async (req) => (await engagement.businessLocale(String(req.params.businessId))) ?? browserLocale(req),
+    ),
   );
   api.router.get('/static/engagement/register.js', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').type('application/javascript').sendFile(REGISTER_JS);
+  });
+  api.router.get('/static/engagement/card.js', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300').type('application/javascript').sendFile(CARD_JS);
   });
 }

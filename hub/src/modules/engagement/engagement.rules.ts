@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { getCountryCallingCode, isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import type { FieldProblem } from '../../shared/errors';
+import { t } from '../../shared/i18n';
 import type { FormFields, FormVariable, PublicRegistration } from './engagement.schemas';
 
 /*
@@ -8,8 +9,11 @@ import type { FormFields, FormVariable, PublicRegistration } from './engagement.
  * page address, platform detection for the card page, HTML escaping.
  */
 
-/** At most 3 codes per phone per hour, 5 attempts per code, a code lives 10 minutes. */
-export const SMS_LIMITS = { codesPerHour: 3, attemptsPerCode: 5, ttlMinutes: 10, codeLength: 6 } as const;
+/**
+ * At most 3 codes per phone per hour, 5 attempts per code, a code lives 10 minutes. The page offers
+ * a resend only `resendAfterSeconds` after a send (a countdown), so quick taps do not spend the cap.
+ */
+export const SMS_LIMITS = { codesPerHour: 3, attemptsPerCode: 5, ttlMinutes: 10, codeLength: 6, resendAfterSeconds: 60 } as const;
 
 /** How long an SMS code row (phone, requesting IP) is kept: see the README's retention table. */
 export const SMS_CODE_RETENTION_MS = 24 * 3600_000;
@@ -109,21 +113,15 @@ export function generateCode(rand: (max: number) => number = (max) => randomInt(
 
 /** The SMS text in the business's language. */
 export function smsText(code: string, businessName: string, locale: string): string {
-  const name = businessName.slice(0, 30);
-  return locale.toLowerCase().startsWith('ru') ? `Код ${code} для регистрации в ${name}` : `${code} is your ${name} registration code`;
+  return t(locale, 'sms.code', { code, business: businessName.slice(0, 30) });
 }
 
-/** The SMS carrying a card link (pages without code verification), in the business's language. */
 export function smsLinkText(url: string, businessName: string, locale: string): string {
-  const name = businessName.slice(0, 30);
-  return locale.toLowerCase().startsWith('ru') ? `Ваша карта ${name}: ${url}` : `Your ${name} card: ${url}`;
+  return t(locale, 'sms.cardLink', { url, business: businessName.slice(0, 30) });
 }
 
-/** What a page without SMS verification answers for every phone, in the business's language. */
 export function linkSentText(locale: string): string {
-  return locale.toLowerCase().startsWith('ru')
-    ? 'Проверьте телефон: ссылка на вашу карту отправлена в SMS.'
-    : 'Check your phone: the link to your card is sent by SMS.';
+  return t(locale, 'guest.linkSent');
 }
 
 /** E.164 with all but the last four digits masked (logs). */

@@ -131,7 +131,26 @@ export const publicRegistrationBody = z.strictObject({
 });
 export type PublicRegistration = z.infer<typeof publicRegistrationBody>;
 
-export const registrationResult = z.object({ guestId: z.string(), cardId: z.string(), cardUrl: z.string(), existing: z.boolean() });
+export const registrationResult = z.object({
+  guestId: z.string(),
+  cardId: z.string(),
+  cardUrl: z.string(),
+  existing: z.boolean(),
+  /** The link's invite code was unknown (or the guest's own): the card was issued without it. */
+  referralIgnored: z.boolean().optional(),
+});
+
+/** Body of `POST /v1/public/forms/{slug}/card-links`: «Уже есть карта?» — the phone, and the SMS code on pages with codes. */
+export const cardLinkBody = z.strictObject({
+  phone: phoneInput,
+  requestId: z.uuid().optional(),
+  code: z
+    .string()
+    .trim()
+    .regex(/^\d{4,8}$/, 'The code from the SMS')
+    .optional(),
+});
+export const cardLinkResult = z.object({ cardUrl: z.string() });
 
 export const registrationsQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100), cursor: z.uuid().optional() });
 export const registrationView = z.object({

@@ -211,6 +211,23 @@ export class EngagementService {
     };
   }
 
+  /** A form that exists but is switched off («акция завершена»), with its business's name and language; null otherwise. */
+  async closedForm(slug: string): Promise<{ businessName: string; locale: string } | null> {
+    const form = await this.d.db.manager.getRepository(RegistrationForm).findOneBy({ slug: slug.toLowerCase() });
+    if (!form || form.active) return null;
+    const b = await this.d.tenants.getBusiness({ businessId: form.businessId, actor: systemActor('engagement') });
+    return { businessName: b.name, locale: b.locale };
+  }
+
+  /** The language of a business for its guest pages (null when there is no such business). */
+  async businessLocale(businessId: string): Promise<string | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(businessId)) return null;
+    return this.d.tenants
+      .getBusiness({ businessId, actor: systemActor('engagement') })
+      .then((b) => b.locale)
+      .catch(() => null);
+  }
+
   private hash(codeId: string, code: string): string {
     return createHmac('sha256', this.codeKey).update(`${codeId}:${code}`).digest('hex');
   }
@@ -452,7 +469,7 @@ export class EngagementService {
     slug: string,
     body: PublicRegistration,
     meta: RequestMeta = {},
-  ): Promise<{ guestId: string; cardId: string; cardUrl: string; existing: boolean } | z.infer<typeof linkSentResult>> {
+  ): Promise<{ guestId: string; cardId: string; cardUrl: string; existing: boolean; referralIgnored?: boolean } | z.infer<typeof linkSentResult>> {
     const f = await this.publicForm(slug);
     const { form, ctx } = f;
     ctx.actor.ip = meta.ip;
@@ -471,6 +488,7 @@ export class EngagementService {
     let guestId: string;
     let cardId: string;
     let existing = false;
+    let referralIgnored = false;
     if (existingGuest && existingGuest.status === 'active') {
       existing = true;
       guestId = existingGuest.id;
@@ -480,10 +498,55 @@ export class EngagementService {
         await this.recordRegistration(tx, form, { guestId, cardId, existingGuest: true, utm, referralCode: null, consentAt, meta });
       });
     } else {
-      ({ guestId, cardId } = await this.createGuest(ctx, form, body, phone, attributes, utm, consentAt, meta, codeId));
+      try {
+        ({ guestId, cardId } = await this.createGuest(ctx, form, body, phone, attributes, utm, consentAt, meta, codeId));
+      } catch (e) {
+        // A link's unknown or own invite code never blocks a registration: the card is issued without it.
+        if (!(e instanceof Problem && body.referralCode && (e.code === 'unknown_referral_code' || e.code === 'self_referral'))) throw e;
+        ({ guestId, cardId } = await this.createGuest(ctx, form, { ...body, referralCode: undefined }, phone, attributes, utm, consentAt, meta, codeId));
+        referralIgnored = true;
+      }
     }
     this.d.kick();
-    return { guestId, cardId, cardUrl: this.d.wallet.cardPageUrl(form.businessId, cardId), existing };
+    return { guestId, cardId, cardUrl: this.d.wallet.cardPageUrl(form.businessId, cardId), existing, ...(referralIgnored ? { referralIgnored } : {}) };
+  }
+
+  /**
+   * «Уже есть карта?»: the card link of a phone's guest. With SMS verification the code proves the
+   * phone, so the answer may say there is no card (404 no_card). Without it the answer is the same
+   * for every phone (`link_sent`): a member's link goes to the phone by SMS, nobody else learns a thing.
+   */
+  async recoverCard(
+    slug: string,
+    body: { phone: string; requestId?: string; code?: string },
+    meta: RequestMeta = {},
+  ): Promise<{ cardUrl: string } | z.infer<typeof linkSentResult>> {
+    const f = await this.publicForm(slug);
+    const { form, ctx } = f;
+    ctx.actor.ip = meta.ip;
+    const phone = this.d.guests.phone(body.phone);
+    if (!form.smsVerification) {
+      const answer = { status: 'link_sent' as const, detail: linkSentText(f.locale) };
+      const { row, blacklisted } = await this.admitSms(f, phone, meta, null);
+      const known = blacklisted ? null : await this.d.guests.findByPhone(ctx, phone);
+      const mine =
+        known && known.status === 'active'
+          ? (await this.d.cards.listForGuest(ctx, known.id)).find((c) => c.programId === form.programId && c.status !== 'deleted')
+          : undefined;
+      // The SMS slot stays counted either way, so caps and budget behave the same for every phone.
+      if (!mine) return answer;
+      await this.send(row, phone, smsLinkText(this.d.wallet.cardPageUrl(form.businessId, mine.id), f.businessName, f.locale), meta);
+      return answer;
+    }
+    const codeId = await this.verifyCode(form, phone, body.requestId, body.code);
+    const known = await this.d.guests.findByPhone(ctx, phone);
+    const mine =
+      known && known.status === 'active'
+        ? (await this.d.cards.listForGuest(ctx, known.id)).find((c) => c.programId === form.programId && c.status !== 'deleted')
+        : undefined;
+    await this.d.db.manager.getRepository(SmsCode).update({ id: codeId }, { usedAt: new Date() });
+    if (!mine) throw new Problem(404, 'no_card', 'There is no card for this phone: register to get one');
+    return { cardUrl: this.d.wallet.cardPageUrl(form.businessId, mine.id) };
   }
 
   /** The guest's active card of the program, issued when they have none. */
@@ -741,12 +804,16 @@ export class EngagementService {
   /** What the guest's card page shows; the link's token is the capability (else 404). */
   async cardPage(businessId: string, cardId: string, token: string | undefined) {
     const { ctx, card } = await this.d.wallet.cardByAccess(businessId, cardId, token);
-    const [content, availability, links] = await Promise.all([
+    const [content, availability, links, images] = await Promise.all([
       this.d.wallet.content(ctx, card),
       this.d.wallet.availability(ctx),
       this.d.wallet.cardLinks(ctx, cardId),
+      this.d.wallet.images(ctx, card.programId),
     ]);
-    return { content, values: frontValues(content), availability, links };
+    // The uploaded logo, the same file the pass shows (the web card and the pass agree).
+    const logo = images.find((i) => i.slot === 'logo');
+    const logoUrl = logo ? this.d.wallet.imageUrl(businessId, card.programId, 'logo', logo.sha1) : null;
+    return { content, values: frontValues(content), availability, links, logoUrl };
   }
 
   /** For tests and tools: a context of a business acting as the system. */

@@ -3,7 +3,12 @@ import { googleCallbackBody, type GoogleCallbackBody } from './wallet.google-cal
 import type { Api } from '../../http/api';
 import { ROLE_SETS } from '../../http/auth';
 import { WindowLimiter } from '../../http/rate-limit';
-import { tooMany } from '../../shared/errors';
+import type { Request, Response } from 'express';
+import type { Ctx } from '../../shared/context';
+import { Problem, tooMany } from '../../shared/errors';
+import { t } from '../../shared/i18n';
+import type { Card } from '../cards/cards.entity';
+import { passUnavailablePage } from '../engagement/engagement.pages';
 import { idParam } from '../tenants/tenants.schemas';
 import { PKPASS_MIME } from './wallet.apple';
 import type { WalletService } from './wallet.service';
@@ -207,6 +212,29 @@ export function walletRoutes(api: Api, wallet: WalletService): void {
   );
 
   // ---------- public: downloads from the card page ----------
+  /**
+   * A guest's browser that follows the card page's Wallet link gets a page in the business's
+   * language, never problem JSON: for a blocked or deleted card (`e` null: checked before the
+   * pass is built) and for any refusal while building it. Apps asking for JSON keep the problem.
+   */
+  const humanRefusal = (req: Request, res: Response, ctx: Ctx, card: Card) => async (e: unknown) => {
+    if (req.accepts(['json', 'html']) !== 'html') return false;
+    if (e === null && card.status === 'active') return false;
+    if (e !== null && !(e instanceof Problem)) return false;
+    const locale = await wallet
+      .content(ctx, card)
+      .then((c) => c.business.locale)
+      .catch(() => req.acceptsLanguages('ru', 'en') || 'en');
+    const reason =
+      card.status === 'blocked' ? t(locale, 'guest.blocked') : card.status === 'deleted' ? t(locale, 'guest.deleted') : t(locale, 'guest.noWallet');
+    const status = e instanceof Problem ? e.status : card.status === 'deleted' ? 410 : 409;
+    res
+      .status(status)
+      .set('Cache-Control', 'no-store')
+      .type('html')
+      .send(passUnavailablePage(locale, reason, wallet.cardPageUrl(ctx.businessId, card.id)));
+    return true;
+  };
   api.route(
     {
       method: 'get',
@@ -220,7 +248,13 @@ export function walletRoutes(api: Api, wallet: WalletService): void {
     },
     async (req, res) => {
       const { ctx, card } = await wallet.cardByAccess(req.valid.params.businessId, req.valid.params.cardId, req.valid.query.t);
-      const pass = await wallet.applePass(ctx, card.id);
+      const human = humanRefusal(req, res, ctx, card);
+      if (await human(null)) return;
+      const pass = await wallet.applePass(ctx, card.id).catch(async (e: unknown) => {
+        if (await human(e)) return null;
+        throw e;
+      });
+      if (!pass) return;
       res
         .status(200)
         .type(PKPASS_MIME)
@@ -244,7 +278,13 @@ export function walletRoutes(api: Api, wallet: WalletService): void {
     },
     async (req, res) => {
       const { ctx, card } = await wallet.cardByAccess(req.valid.params.businessId, req.valid.params.cardId, req.valid.query.t);
-      res.set('Cache-Control', 'no-store').redirect(302, await wallet.googleSaveUrl(ctx, card.id));
+      const human = humanRefusal(req, res, ctx, card);
+      if (await human(null)) return;
+      const url = await wallet.googleSaveUrl(ctx, card.id).catch(async (e: unknown) => {
+        if (await human(e)) return null;
+        throw e;
+      });
+      if (url) res.set('Cache-Control', 'no-store').redirect(302, url);
     },
   );
   api.route(

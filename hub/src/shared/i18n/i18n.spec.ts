@@ -1,0 +1,53 @@
+import { en } from './messages.en';
+import { ru } from './messages.ru';
+import { langOf, t } from './index';
+
+describe('i18n catalog', () => {
+  const cases: [number, string, string][] = [
+    [0, '0 баллов', '0 points'],
+    [1, '1 балл', '1 point'],
+    [2, '2 балла', '2 points'],
+    [5, '5 баллов', '5 points'],
+    [11, '11 баллов', '11 points'],
+    [12, '12 баллов', '12 points'],
+    [21, '21 балл', '21 points'],
+    [22, '22 балла', '22 points'],
+    [25, '25 баллов', '25 points'],
+    [111, '111 баллов', '111 points'],
+    [1.5, '1,5 балла', '1.5 points'],
+  ];
+  it.each(cases)('counts %p in Russian and English with CLDR plural rules', (n, ruText, enText) => {
+    expect(t('ru-RU', 'plural.points', { n })).toBe(ruText);
+    expect(t('en', 'plural.points', { n })).toBe(enText);
+  });
+
+  it('agrees the participle with the number in a whole sentence', () => {
+    expect(t('ru', 'common.pointsAccrued', { n: 62 })).toBe('Начислено 62 балла');
+    expect(t('ru', 'common.pointsAccrued', { n: 21 })).toBe('Начислен 21 балл');
+    expect(t('ru', 'common.pointsAccrued', { n: 11 })).toBe('Начислено 11 баллов');
+    expect(t('en', 'common.pointsAccrued', { n: 1 })).toBe('1 point added');
+  });
+
+  it('falls back to English for a language it does not have', () => {
+    expect(langOf('de-DE')).toBe('en');
+    expect(langOf(undefined)).toBe('en');
+    expect(langOf('RU')).toBe('ru');
+    expect(t('de', 'guest.phone')).toBe('Phone');
+  });
+
+  it('has the same keys and the same arguments in every language, and every message parses', () => {
+    expect(Object.keys(ru).sort()).toEqual(Object.keys(en).sort());
+    const args = (s: string) => [...s.matchAll(/\{(\w+)[,}]/g)].map((m) => m[1]).sort();
+    for (const k of Object.keys(en) as (keyof typeof en)[]) {
+      expect([k, args(ru[k])]).toEqual([k, args(en[k])]);
+      const values = Object.fromEntries(args(en[k]).map((a) => [a, a === 'n' ? 3 : 'x']));
+      expect(t('ru', k, values)).not.toContain('{');
+      expect(t('en', k, values)).not.toContain('{');
+    }
+  });
+
+  it('formats the SMS texts the hub sends', () => {
+    expect(t('ru', 'sms.code', { code: '123456', business: 'Кофейня' })).toBe('Код 123456 для регистрации в Кофейня');
+    expect(t('en', 'sms.cardLink', { business: 'Cafe', url: 'https://x/card' })).toBe('Your Cafe card: https://x/card');
+  });
+});
