@@ -6,7 +6,7 @@ import { http } from '../app/api';
 import { useI18n } from '../app/i18n';
 import { useMe } from '../app/session';
 import { useLoad } from '../app/useLoad';
-import { applyProblem } from '../app/problems';
+import { applyProblem, problemMessage } from '../app/problems';
 import { ErrorState, PageHeader, ProblemAlert } from '../app/ui';
 import { formatDateTime } from '../app/format';
 import { Items, Role, ROLES, Staff } from '../app/types';
@@ -92,6 +92,19 @@ function StaffModal({
 
   const passwordRules = [{ min: 10, message: t('validation.password') }];
 
+  // A member who lost the phone and the recovery codes: their second factor goes, their sessions end.
+  const resetMfa = async () => {
+    if (isNew) return;
+    setBusy(true);
+    setProblem(undefined);
+    try {
+      onSaved(await http.post<Staff>(`/v1/admin/staff/${editing.id}/mfa/reset`), false);
+    } catch (e) {
+      setProblem(problemMessage(e, t));
+      setBusy(false);
+    }
+  };
+
   return (
     <Modal
       open
@@ -144,6 +157,13 @@ function StaffModal({
             <Form.Item name="active" label={t('staff.active')} valuePropName="checked" extra={isSelf ? t('staff.active.self') : undefined}>
               <Switch disabled={isSelf} />
             </Form.Item>
+            {editing.mfaEnabled && !isSelf ? (
+              <Form.Item label={t('security.mfa')} extra={t('staff.mfaReset.help')}>
+                <Button danger onClick={resetMfa} disabled={busy || locked} data-testid="staff-mfa-reset">
+                  {t('staff.mfaReset')}
+                </Button>
+              </Form.Item>
+            ) : null}
           </>
         )}
       </Form>

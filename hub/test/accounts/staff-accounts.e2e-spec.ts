@@ -195,6 +195,32 @@ describeEachDb('staff accounts', (backend) => {
     expect([off.status, off.body.code]).toEqual([409, 'mfa_required_by_business']);
   });
 
+  it('lets an admin turn off a member’s lost second factor (not an owner’s, not their own); audited, sessions end', async () => {
+    const member = await addStaff('lost.phone@example.com', 'marketer', 'lost-phone-pass-1');
+    const cookie = await t.login('lost.phone@example.com', 'lost-phone-pass-1');
+    const secret: string = (await t.http.post('/v1/admin/me/mfa').set('Cookie', cookie).expect(201)).body.secret;
+    await t.http
+      .post('/v1/admin/me/mfa/confirm')
+      .set('Cookie', cookie)
+      .send({ code: totpFor(secret).generate() })
+      .expect(200);
+    await addStaff('reset.admin@example.com', 'admin', 'reset-admin-pass-1');
+    const adminCookie = await t.login('reset.admin@example.com', 'reset-admin-pass-1');
+    const owner = (await admin('get', '/v1/admin/staff')).body.items.find((x: { email: string }) => x.email === b.ownerEmail);
+    expect((await t.http.post(`/v1/admin/staff/${owner.id}/mfa/reset`).set('Cookie', adminCookie)).status).toBe(403);
+    const self = await t.http
+      .post(
+        `/v1/admin/staff/${(await admin('get', '/v1/admin/staff')).body.items.find((x: { email: string }) => x.email === 'reset.admin@example.com').id}/mfa/reset`,
+      )
+      .set('Cookie', adminCookie);
+    expect([self.status, self.body.code]).toEqual([409, 'own_mfa']);
+    const r = await t.http.post(`/v1/admin/staff/${member.id}/mfa/reset`).set('Cookie', adminCookie).expect(200);
+    expect(r.body.mfaEnabled).toBe(false);
+    await t.http.get('/v1/admin/session').set('Cookie', cookie).expect(401);
+    expect((await t.http.post('/v1/admin/session').send({ email: 'lost.phone@example.com', password: 'lost-phone-pass-1' })).body.staff).toBeDefined();
+    expect(await t.hub.db.manager.getRepository(AuditEntry).countBy({ businessId: b.businessId, action: 'staff.mfa_reset', targetId: member.id })).toBe(1);
+  });
+
   it('hashes with scrypt N=2^17 and upgrades older hashes at the next good sign-in', async () => {
     const s = await addStaff('rehash@example.com', 'cashier', 'rehash-password-1');
     const repo = t.hub.db.manager.getRepository(StaffUser);

@@ -98,6 +98,27 @@ export function tenantsRoutes(api: Api, tenants: TenantsService, cookie: { secur
     },
   );
 
+  // The console asks this on every page load: a visitor without a session is a normal answer, not a 401.
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/admin/session/probe',
+      summary: 'Am I signed in? 200 with `signedIn` either way (the console’s first call)',
+      description:
+        'Unlike GET /v1/admin/session, an anonymous visitor gets 200 `{signedIn: false}` instead of 401, so the console’s start leaves no error in the browser.',
+      tags: ['Session'],
+      auth: 'public',
+      response: z.union([meView.extend({ signedIn: z.literal(true) }), z.object({ signedIn: z.literal(false) })]),
+    },
+    async (req) => {
+      const token = req.cookies?.[tenants.sessionCookie] as string | undefined;
+      const session = typeof token === 'string' ? await tenants.resolveSession(token, req.ip) : undefined;
+      if (!session) return { signedIn: false as const };
+      const ctx = { businessId: session.businessId, actor: session.actor };
+      return { signedIn: true as const, staff: staffOut(session.staff), business: businessOut(await tenants.getBusiness(ctx)) };
+    },
+  );
+
   api.route({ method: 'delete', path: '/v1/admin/session', summary: 'Log out', tags: ['Session'], auth: 'public' }, async (req, res) => {
     const token = req.cookies?.[tenants.sessionCookie];
     if (typeof token === 'string') await tenants.logout(token);
@@ -332,5 +353,18 @@ export function tenantsRoutes(api: Api, tenants: TenantsService, cookie: { secur
       errors: [404, 409],
     },
     async (req) => staffOut(await tenants.updateStaff(req.ctx, req.valid.params.id, req.valid.body)),
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/v1/admin/staff/:id/mfa/reset',
+      summary: 'Turn off a member’s two-factor sign-in (lost phone and recovery codes); their sessions end',
+      tags: ['Staff'],
+      auth: { roles: ROLE_SETS.admins },
+      params: idParam,
+      response: staffView,
+      errors: [404, 409],
+    },
+    async (req) => staffOut(await tenants.resetStaffMfa(req.ctx, req.valid.params.id)),
   );
 }

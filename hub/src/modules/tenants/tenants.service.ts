@@ -122,6 +122,8 @@ export const businessOut = (b: Business) => ({
   createdAt: b.createdAt,
 });
 
+const TERMINAL_TOUCH_MS = 60_000;
+
 interface CachedTerminal {
   terminal: Terminal;
   at: number;
@@ -166,6 +168,8 @@ const weakPassword = (field: string, why: string) => new Problem(422, 'weak_pass
  */
 export class TenantsService {
   private terminalCache = new Map<string, CachedTerminal>();
+  /** When each terminal's `lastUsedAt` was last written (by `clock`). */
+  private terminalTouched = new Map<string, number>();
   private throttle = new Backoff();
   /** Time source of the sign-in back-off (tests move it forward instead of sleeping). */
   clock: () => number = Date.now;
@@ -390,13 +394,19 @@ export class TenantsService {
       entry = { terminal: t, at: Date.now() };
       this.terminalCache.set(prefix, entry);
       if (this.terminalCache.size > 10000) this.terminalCache.clear();
-      void this.db.manager
-        .getRepository(Terminal)
-        .update({ id: t.id }, { lastUsedAt: new Date() })
-        .catch(() => undefined);
     }
     const t = entry.terminal;
     if (t.revokedAt || !safeEqualHex(sha256(key), t.keyHash)) return undefined;
+    // "Last used" for every authenticated call, written at most once a minute per terminal.
+    const now = this.clock();
+    if (now - (this.terminalTouched.get(t.id) ?? -Infinity) >= TERMINAL_TOUCH_MS) {
+      this.terminalTouched.set(t.id, now);
+      if (this.terminalTouched.size > 10000) this.terminalTouched.clear();
+      await this.db.manager
+        .getRepository(Terminal)
+        .update({ id: t.id }, { lastUsedAt: new Date() })
+        .catch(() => this.terminalTouched.delete(t.id));
+    }
     return {
       businessId: t.businessId,
       actor: { type: 'terminal', id: t.id, label: t.name, scopes: t.scopes, locationId: t.locationId ?? undefined, ip },
@@ -439,6 +449,26 @@ export class TenantsService {
       if (isUniqueViolation(e)) throw conflict('email_taken', 'A staff login with this e-mail already exists');
       throw e;
     }
+  }
+
+  /**
+   * Turns off another member's second factor (a lost phone and lost recovery codes): an admin for
+   * staff, only an owner for an owner; the member's sessions end and they enrol again. Audited.
+   */
+  async resetStaffMfa(ctx: Ctx, id: string): Promise<StaffUser> {
+    return inTx(this.db, ctx, async (tx) => {
+      const repo = tx.getRepository(StaffUser);
+      const s = await repo.findOneBy({ id, businessId: ctx.businessId });
+      if (!s) throw notFound('Staff member');
+      this.assertCanManage(ctx, s.role);
+      if (ctx.actor.type === 'staff' && ctx.actor.id === id) throw conflict('own_mfa', 'Turn your own second factor off under Security (password and code)');
+      const before = staffOut(s);
+      Object.assign(s, { mfaSecret: null, mfaEnabledAt: null, mfaRecoveryCodes: null, mfaLastStep: null });
+      await repo.update({ id }, { mfaSecret: null, mfaEnabledAt: null, mfaRecoveryCodes: null, mfaLastStep: null });
+      await tx.getRepository(StaffSession).delete({ staffId: id });
+      await this.audit.record(ctx, tx, { action: 'staff.mfa_reset', targetType: 'staff', targetId: id, before, after: staffOut(s) });
+      return s;
+    });
   }
 
   async updateStaff(ctx: Ctx, id: string, patch: z.infer<typeof staffPatch>): Promise<StaffUser> {
