@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 /* global setTimeout */
 // `loyalty-connector <id>`: runs one connector as its own worker (see src/modules/integrations/worker.ts).
-require('./register');
+const fs = require('node:fs');
+const path = require('node:path');
+// Sources in the repository (swc hook), compiled dist/ in a release (see bin/hub.js).
+const fromSource = fs.existsSync(path.join(__dirname, '../src/modules/integrations/worker.ts'));
+if (fromSource) require('./register');
 const id = process.argv[2];
 if (!id || id === '--help' || id === '-h') {
   process.stderr.write('Usage: loyalty-connector <id>\n  Env: AMQP_URL, DATABASE_URL, HUB_SECRET (same as the hub), CONNECTOR_PATHS (a package outside the repo), PORT (inbound routes, default 8080)\n');
   process.exit(id ? 0 : 2);
 }
-const { startConnectorWorker } = require('../src/modules/integrations/worker');
+const { startConnectorWorker } = require(fromSource ? '../src/modules/integrations/worker' : '../dist/modules/integrations/worker');
 startConnectorWorker({ id })
   .then((w) => {
     let stopping = false;

@@ -128,9 +128,24 @@ export const configSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Listen address of the METRICS_PORT listener (default: HOST). */
   METRICS_HOST: z.string().min(1).optional(),
+  // ---- operations (docs/production.md) ----
+  /**
+   * Run pending migrations when the hub starts. Default: on for embedded mode (SQLite) and outside
+   * production; off for a production hub on a shared database, where `loyalty-hub migrate` is its
+   * own step and a hub refuses to serve against a schema it does not know.
+   */
+  MIGRATE_ON_START: bool.optional(),
+  /** HTTP worker processes (node:cluster) sharing the port: a number, or `auto` for one per core. */
+  HUB_WORKERS: z
+    .string()
+    .trim()
+    .regex(/^(auto|[1-9][0-9]?)$/, 'a number of processes (1-99) or auto')
+    .default('1'),
+  /** On SIGTERM, how long in-flight requests and the outbox batch may take before the process exits anyway. */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(25),
 });
 
-export type Config = Omit<z.infer<typeof configSchema>, 'SEED_DEMO'> & { SEED_DEMO: boolean; dataDir: string; publicUrl: string; secureCookies: boolean };
+export type Config = Omit<z.infer<typeof configSchema>, 'SEED_DEMO' | 'MIGRATE_ON_START'> & { SEED_DEMO: boolean; MIGRATE_ON_START: boolean; dataDir: string; publicUrl: string; secureCookies: boolean };
 
 export class ConfigError extends Error {}
 
@@ -158,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     ...c,
     SEED_DEMO: c.SEED_DEMO ?? c.NODE_ENV !== 'production',
+    MIGRATE_ON_START: c.MIGRATE_ON_START ?? !(c.NODE_ENV === 'production' && c.DATABASE_URL),
     dataDir: path.resolve(c.DATA_DIR),
     publicUrl: publicUrl.replace(/\/$/, ''),
     secureCookies: c.COOKIE_SECURE ?? publicUrl.startsWith('https://'),

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -10,6 +11,14 @@ import { Hub } from './hub';
 import { randomToken } from './shared/crypto';
 import { seedDemo, writeDemoFile } from './seed';
 import { createBus } from './bus/factory';
+import { runPrimary, workerCount } from './cluster';
+import { migrateLocked, schemaProblem } from './db/schema-status';
+
+const USAGE = `Usage: loyalty-hub [serve|migrate]
+  serve    (default) run the hub: HTTP API, admin console, outbox relay, jobs, in-process connectors
+  migrate  run the pending migrations of the hub and of the loaded connectors, then exit
+           (under a database lock: safe while other hubs start); the same settings as serve
+`;
 
 /** HUB_SECRET from the environment, else (embedded mode) generated once into DATA_DIR. */
 function hubSecret(dataDir: string, fromEnv?: string): string {
@@ -37,13 +46,23 @@ function privateSqliteFiles(file: string): void {
   for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) if (fs.existsSync(f)) fs.chmodSync(f, 0o600);
 }
 
-export async function main(): Promise<void> {
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const command = argv[0] ?? 'serve';
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (command !== 'serve' && command !== 'migrate') {
+    process.stderr.write(`Unknown command ${command}\n${USAGE}`);
+    process.exit(2);
+  }
   // Everything the hub writes (database, secrets, demo logins) is private to its user.
   process.umask(0o077);
   let config;
   try {
     config = loadConfig();
-    assertSafeForProduction(config);
+    // `migrate` is a tool: it needs the database settings, not the serving ones (SMS, /metrics).
+    if (command === 'serve') assertSafeForProduction(config);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);
@@ -56,15 +75,34 @@ export async function main(): Promise<void> {
   const sqlitePath = path.join(config.dataDir, 'loyalty.sqlite');
   if (!config.DATABASE_URL) privateSqliteFiles(sqlitePath);
   const secret = hubSecret(config.dataDir, config.HUB_SECRET);
+  const workers = workerCount(config.HUB_WORKERS);
+  // HUB_WORKERS > 1: this process only supervises (the secret above is generated once, here).
+  if (command === 'serve' && workers > 1 && cluster.isPrimary) return runPrimary(workers, log);
   // Connectors first: the database maps and migrates the tables of those it loads.
   const catalog = Hub.loadConnectors({ config, hubSecret: secret, log });
-  const db = await Db.open({
-    url: config.DATABASE_URL,
-    sqlitePath,
-    poolSize: config.DATABASE_POOL_SIZE,
-    connectors: catalog.storage,
-  });
-  log.info({ database: db.kind, connectors: [...catalog.defs.keys()] }, 'database ready, migrations applied');
+  const dbOptions = { url: config.DATABASE_URL, sqlitePath, poolSize: command === 'migrate' ? 2 : config.DATABASE_POOL_SIZE, connectors: catalog.storage };
+  if (command === 'migrate') {
+    const db = await Db.open(dbOptions, false);
+    try {
+      const ran = await migrateLocked(db.ds, catalog.storage);
+      process.stdout.write(ran.length ? `Applied ${ran.length} migration(s):\n${ran.map((n) => `  ${n}\n`).join('')}` : 'The schema is up to date; nothing to apply.\n');
+    } catch (e) {
+      process.stderr.write(`Migration failed: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    } finally {
+      await db.close();
+    }
+    return;
+  }
+  const db = await Db.open(dbOptions, config.MIGRATE_ON_START);
+  // A hub never serves against a schema it does not know: behind (run `loyalty-hub migrate`) or ahead (a newer hub migrated).
+  const problem = schemaProblem(await db.schemaStatus());
+  if (problem) {
+    await db.close();
+    process.stderr.write(`${problem}\n`);
+    process.exit(1);
+  }
+  log.info({ database: db.kind, connectors: [...catalog.defs.keys()], migrated: config.MIGRATE_ON_START }, 'database ready, schema current');
   const bus = await createBus(config, log);
   const hub = new Hub({ config, db, bus, log, hubSecret: secret, catalog });
   const demo = config.SEED_DEMO ? await seedDemo(hub, config.publicUrl) : undefined;
@@ -81,7 +119,9 @@ export async function main(): Promise<void> {
     });
     log.info({ port: metricsPort, host }, 'metrics listening');
   }
-  if (demo && config.NODE_ENV === 'production') {
+  if (process.env.HUB_QUIET === '1') {
+    // A second HUB_WORKERS process: worker 0 printed the banner.
+  } else if (demo && config.NODE_ENV === 'production') {
     // Never credentials on stdout in production (logs are shipped and kept): only where to find them.
     const file = writeDemoFile(config.dataDir, demo);
     process.stdout.write(
@@ -112,8 +152,11 @@ export async function main(): Promise<void> {
   const shutdown = async (sig: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ sig }, 'shutting down');
-    const t = setTimeout(() => process.exit(1), 15000);
+    log.info({ sig }, 'shutting down: draining in-flight requests and the outbox batch');
+    const t = setTimeout(() => {
+      log.error({ seconds: config.SHUTDOWN_TIMEOUT_SECONDS }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_SECONDS * 1000);
     t.unref();
     if (metricsServer) await new Promise<void>((r) => metricsServer!.close(() => r()));
     await hub.stop();

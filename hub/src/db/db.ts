@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
 import { allEntities, allMigrations } from './registry';
-import { checkConnectorTables, checkOwners, pendingConnectorMigrations, runConnectorMigrations, type ConnectorStorageSpec } from './connector-migrations';
+import { checkConnectorTables, checkOwners, pendingConnectorMigrations, type ConnectorStorageSpec } from './connector-migrations';
+import { migrateLocked, schemaStatus, type SchemaStatus } from './schema-status';
 
 export type DbKind = 'sqlite' | 'mysql';
 
@@ -99,10 +100,8 @@ export class Db {
     await ds.initialize();
     try {
       checkOwners(ds, connectors);
-      if (runMigrations) {
-        await ds.runMigrations({ transaction: 'each' });
-        await runConnectorMigrations(ds, connectors);
-      }
+      // Under a MySQL named lock: hubs started together take turns (see schema-status.ts).
+      if (runMigrations) await migrateLocked(ds, connectors);
     } catch (e) {
       await ds.destroy();
       throw e;
@@ -115,6 +114,11 @@ export class Db {
     const hub = (await this.ds.showMigrations()) ? ['hub'] : [];
     const connectors = await pendingConnectorMigrations(this.ds, this.connectors);
     return [...hub, ...connectors.map((m) => `${m.connectorId}:${m.name}`)];
+  }
+
+  /** Pending and unknown (newer) migrations, the hub's and the mapped connectors' ({@link schemaStatus}). */
+  schemaStatus(): Promise<SchemaStatus> {
+    return schemaStatus(this.ds, this.connectors);
   }
 
   /** True when the connector's tables are mapped here. */
