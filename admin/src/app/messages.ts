@@ -10,6 +10,9 @@ import * as scanner from '../scanner/messages';
 import * as integrations from '../integrations/messages';
 import * as forms from '../forms/messages';
 import * as account from '../settings/messages';
+import * as analytics from '../analytics/messages';
+import * as utm from '../utm/messages';
+import * as reviews from '../reviews/messages';
 
 const baseEn = {
   'app.title': 'Loyalty console',
@@ -677,6 +680,9 @@ export const en = {
   ...integrations.en,
   ...forms.en,
   ...account.en,
+  ...analytics.en,
+  ...utm.en,
+  ...reviews.en,
 } as const;
 export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;
@@ -691,6 +697,9 @@ export const ru: Messages = {
   ...integrations.ru,
   ...forms.ru,
   ...account.ru,
+  ...analytics.ru,
+  ...utm.ru,
+  ...reviews.ru,
 };
 
 export const dictionaries: Record<'ru' | 'en', Messages> = { en, ru };

@@ -57,7 +57,16 @@ export const SECTIONS: SectionEntry[] = [
       (m) => m.HomePage,
     ),
   },
-  { path: 'analytics', title: 'section.analytics', icon: <BarChartOutlined />, roles: ROLE_SETS.marketing },
+  {
+    path: 'analytics',
+    title: 'section.analytics',
+    icon: <BarChartOutlined />,
+    roles: ROLE_SETS.marketing,
+    page: page(
+      () => import('../analytics/AnalyticsPage'),
+      (m) => m.AnalyticsPage,
+    ),
+  },
   {
     path: 'clients',
     title: 'section.clients',
@@ -140,7 +149,16 @@ export const SECTIONS: SectionEntry[] = [
     ],
   },
   { path: 'marketing', title: 'section.marketing', icon: <NotificationOutlined />, roles: ROLE_SETS.marketing },
-  { path: 'utm', title: 'section.utm', icon: <LinkOutlined />, roles: ROLE_SETS.marketing },
+  {
+    path: 'utm',
+    title: 'section.utm',
+    icon: <LinkOutlined />,
+    roles: ROLE_SETS.marketing,
+    page: page(
+      () => import('../utm/UtmPage'),
+      (m) => m.UtmPage,
+    ),
+  },
   {
     path: 'cards',
     title: 'section.cards',
@@ -177,7 +195,16 @@ export const SECTIONS: SectionEntry[] = [
       (m) => m.FormsPage,
     ),
   },
-  { path: 'reviews', title: 'section.reviews', icon: <StarOutlined />, roles: ROLE_SETS.marketing },
+  {
+    path: 'reviews',
+    title: 'section.reviews',
+    icon: <StarOutlined />,
+    roles: ROLE_SETS.marketing,
+    page: page(
+      () => import('../reviews/ReviewsPage'),
+      (m) => m.ReviewsPage,
+    ),
+  },
   {
     path: 'mechanics',
     title: 'section.mechanics',

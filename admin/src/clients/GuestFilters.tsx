@@ -23,6 +23,7 @@ export const SEGMENT_PARAMS = [
   'utmSource',
   'utmCampaign',
   'walletInstalled',
+  'rfm',
 ] as const;
 export type SegmentParam = (typeof SEGMENT_PARAMS)[number];
 export type SegmentQuery = Partial<Record<SegmentParam, string>>;
@@ -31,6 +32,19 @@ export type SegmentQuery = Partial<Record<SegmentParam, string>>;
 const AGE_BANDS = ['0-17', '18-24', '25-34', '35-44', '45-54', '55-'] as const;
 const BIRTHDAY_WINDOWS = ['today', 'this_week', 'this_month', 'next_7_days', 'next_30_days'] as const;
 const SOURCES = ['console', 'pos', 'form', 'import', 'referral', 'web_scanner'] as const;
+const RFM_SEGMENTS = [
+  'champions',
+  'loyal',
+  'potential_loyalists',
+  'new',
+  'promising',
+  'need_attention',
+  'about_to_sleep',
+  'at_risk',
+  'cant_lose',
+  'hibernating',
+  'lost',
+] as const;
 
 /** The segment part of the page's address. */
 export function segmentFromParams(params: URLSearchParams): SegmentQuery {
@@ -175,6 +189,17 @@ export function GuestFilters({ value, onChange }: { value: SegmentQuery; onChang
         options={SOURCES.map((s) => ({ value: s, label: sourceLabel(s) }))}
         style={{ width: 180 }}
         data-testid="guests-filter-source"
+      />
+      <Select
+        allowClear
+        mode="multiple"
+        maxTagCount="responsive"
+        placeholder={t('analytics.rfm')}
+        value={list(value.rfm)}
+        onChange={(v: string[]) => onChange({ rfm: v.length ? v.join(',') : undefined })}
+        options={RFM_SEGMENTS.map((s) => ({ value: s, label: t(`rfm.${s}` as MessageKey) }))}
+        style={{ width: 200 }}
+        data-testid="guests-filter-rfm"
       />
       <CommitInput
         value={value.utmSource}

@@ -90,6 +90,9 @@ export function GuestsPage() {
         intro={t('guests.intro')}
         extra={
           <>
+            <Button href={withQuery('/v1/admin/exports/clients.csv', query)} data-testid="guests-export">
+              {t('export.csv')}
+            </Button>
             {allows(ROLE_SETS.admins, staff.role) ? (
               <Button icon={<ImportOutlined />} onClick={() => navigate('/clients/import')}>
                 {t('import.open')}

@@ -1,0 +1,46 @@
+// UTM tags: registration links with their QR codes and results.
+export const en = {
+  'utm.intro':
+    'A tag is a registration link for one channel (table tents, flyers, a social network). Print its QR code; guests who register through it are counted here.',
+  'utm.new': 'New tag',
+  'utm.name': 'Name',
+  'utm.source': 'Source (utm_source)',
+  'utm.campaign': 'Campaign (utm_campaign)',
+  'utm.medium': 'Medium (utm_medium)',
+  'utm.form': 'Registration page',
+  'utm.link': 'Link',
+  'utm.registrations': 'Registrations',
+  'utm.installs': 'In a wallet',
+  'utm.revenue': 'Revenue',
+  'utm.qr': 'QR code',
+  'utm.copy': 'Copy link',
+  'utm.copied': 'Link copied',
+  'utm.delete': 'Delete',
+  'utm.deleteConfirm': 'Delete this tag? Guests keep their source.',
+  'utm.create': 'Create',
+  'utm.empty': 'No tags yet',
+  'utm.guests': 'Guests',
+} as const;
+
+export const ru: Record<keyof typeof en, string> = {
+  'utm.intro':
+    'Метка — ссылка на регистрацию для одного канала (тейбл-тенты, листовки, соцсеть). Распечатайте её QR-код; гости, зарегистрированные по ней, считаются здесь.',
+  'utm.new': 'Новая метка',
+  'utm.name': 'Название',
+  'utm.source': 'Источник (utm_source)',
+  'utm.campaign': 'Кампания (utm_campaign)',
+  'utm.medium': 'Канал (utm_medium)',
+  'utm.form': 'Страница регистрации',
+  'utm.link': 'Ссылка',
+  'utm.registrations': 'Регистрации',
+  'utm.installs': 'В кошельке',
+  'utm.revenue': 'Выручка',
+  'utm.qr': 'QR-код',
+  'utm.copy': 'Копировать ссылку',
+  'utm.copied': 'Ссылка скопирована',
+  'utm.delete': 'Удалить',
+  'utm.deleteConfirm': 'Удалить метку? У гостей останется источник.',
+  'utm.create': 'Создать',
+  'utm.empty': 'Меток пока нет',
+  'utm.guests': 'Гости',
+};
