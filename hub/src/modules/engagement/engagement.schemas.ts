@@ -5,14 +5,15 @@ import { guestFields, phoneInput } from '../guests/guests.schemas';
 export const fieldMode = z.enum(['required', 'optional', 'hidden']);
 export type FieldMode = z.infer<typeof fieldMode>;
 
+/** Phone first: every question is optional (asked after the card exists) unless the owner marks it required. */
 export const formFieldsSchema = z
   .strictObject({
-    name: fieldMode.default('required'),
+    name: fieldMode.default('optional'),
     birthday: fieldMode.default('optional'),
     email: fieldMode.default('hidden'),
     gender: fieldMode.default('hidden'),
   })
-  .default({ name: 'required', birthday: 'optional', email: 'hidden', gender: 'hidden' });
+  .default({ name: 'optional', birthday: 'optional', email: 'hidden', gender: 'hidden' });
 export type FormFields = z.infer<typeof formFieldsSchema>;
 
 /**
