@@ -22,6 +22,10 @@
  * Duration on a shared 2-core box: about 4–5 minutes by default; --guests=1m adds ~1.5 min of data
  * generation on MariaDB (4M rows) and ~2 min on SQLite.
  *
+ * Parts: checkout/dataset.ts (the hub and its guests), checkout/trace.ts (statements of one sale,
+ * idle wait), checkout/baselines.ts (express hello, raw replay parameters), baselines/raw-checkout.ts
+ * (the raw driver replay), scenarios/checkout.ts (request bodies); this file runs the measures.
+ *
  * Options: --guests=N (size of the scaling measure, default 100k; --guests=1m for a million),
  * --base-guests=N (10k), --backend=mariadb|sqlite|mariadb,sqlite, --concurrency=16, --rounds=3,
  * --duration=4 (seconds per round), --rate=1000, --open-seconds=10, --scale-rate=N (default: half the
@@ -34,396 +38,17 @@
  * dropped. SQLite: a file in a temporary directory (WAL, like the embedded hub).
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import type { Server } from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import express from 'express';
 import mysql from 'mysql2/promise';
-import pino from 'pino';
-import type { Logger as OrmLogger } from 'typeorm';
-import { loadConfig } from '../hub/src/config';
-import { Db } from '../hub/src/db/db';
-import { Hub } from '../hub/src/hub';
-import { MemoryBus } from '../hub/src/bus/memory-bus';
-import { systemActor } from '../hub/src/shared/context';
-import { createProgramBody } from '../hub/src/modules/programs/programs.schemas';
-import { generateGuests } from '../fixtures/src/demo-data/generate';
-import { demoCardNumber } from '../fixtures/src/demo-data/generate';
-import { RawMysqlSale, RawSaleParams, RawSqliteSale } from './baselines/raw-checkout';
-import { saleBody, SaleArgs } from './scenarios/checkout';
-import { closedLoopInProcess, describeLoad, HttpLoadSpec, LoadResult, log, mergeResults, numFlag, parseArgs, Results, round, runHttpLoad, sleep } from './lib';
+import { RawMysqlSale, RawSqliteSale } from './baselines/raw-checkout';
+import type { SaleArgs } from './scenarios/checkout';
+import { closedLoopInProcess, describeLoad, HttpLoadSpec, LoadResult, log, mergeResults, numFlag, parseArgs, Results, round, runHttpLoad } from './lib';
+import { BenchEnv, openEnv, openEnvs, sizeLabel } from './checkout/dataset';
+import { diffKinds, profileSale, quiesce } from './checkout/trace';
+import { rawParams, startHello } from './checkout/baselines';
 
-export interface BenchEnv {
-  kind: 'mysql' | 'sqlite';
-  hub: Hub;
-  baseUrl: string;
-  businessId: string;
-  terminalKey: string;
-  terminalId: string;
-  locationId: string;
-  programId: string;
-  cardPrefix: string;
-  guests: number;
-  dbUrl?: string;
-  sqliteFile?: string;
-  close(): Promise<void>;
-}
-
-const DEFAULT_URL = 'mysql://loyalty:loyalty@127.0.0.1:3306/';
-
-async function mysqlAdmin(base: URL) {
-  return mysql.createConnection({
-    host: base.hostname,
-    port: Number(base.port || 3306),
-    user: decodeURIComponent(base.username),
-    password: decodeURIComponent(base.password),
-  });
-}
-
-let staleChecked = false;
-/** Hubs not yet closed (a signal closes them and drops their databases). */
-const openEnvs = new Set<BenchEnv>();
-
-/**
- * A hub on a fresh database (MariaDB: a new `loyalty_test_bench_<pid>_<hex>` database; SQLite: a
- * file in a temporary directory) with a business, a terminal, a 5 % bonus program, fraud limits
- * off, `guests` demo guests, listening on 127.0.0.1. `close()` stops it and drops the database.
- */
-export async function openEnv(kind: 'mysql' | 'sqlite', guests: number): Promise<BenchEnv> {
-  let db: Db;
-  let drop: () => Promise<void>;
-  let dbUrl: string | undefined;
-  let sqliteFile: string | undefined;
-  if (kind === 'mysql') {
-    const base = new URL(process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? DEFAULT_URL);
-    const name = `loyalty_test_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
-    if (!staleChecked) {
-      staleChecked = true;
-      await dropStaleDatabases(base);
-    }
-    const admin = await mysqlAdmin(base);
-    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    await admin.end();
-    const url = new URL(base.toString());
-    url.pathname = `/${name}`;
-    dbUrl = url.toString();
-    db = await Db.open({ url: dbUrl, poolSize: 20, connectors: connectorTables() });
-    drop = async () => {
-      const c = await mysqlAdmin(base);
-      await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await c.end();
-    };
-  } else {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loyalty-bench-'));
-    sqliteFile = path.join(dir, 'hub.sqlite');
-    db = await Db.open({ sqlitePath: sqliteFile, connectors: connectorTables() });
-    drop = async () => fs.rmSync(dir, { recursive: true, force: true });
-  }
-  try {
-    return await startEnv(kind, db, drop, guests, dbUrl, sqliteFile);
-  } catch (e) {
-    await db.close().catch(() => undefined);
-    await drop().catch(() => undefined);
-    throw e;
-  }
-}
-
-/** The tables of the connectors the bench hub loads (CONNECTORS' default), mapped when the database opens. */
-const connectorTables = () => Hub.loadConnectors({ config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }), hubSecret: 'bench-secret-'.padEnd(48, 'x') }).storage;
-
-/** Drops bench databases left by runs that were killed (their process is gone). */
-async function dropStaleDatabases(base: URL): Promise<void> {
-  const c = await mysqlAdmin(base);
-  try {
-    const [rows] = await c.query("SHOW DATABASES LIKE 'loyalty\\_test\\_bench\\_%'");
-    for (const row of rows as Record<string, string>[]) {
-      const name = Object.values(row)[0]!;
-      const pid = Number(/^loyalty_test_bench_(\d+)_/.exec(name)?.[1]);
-      if (!pid || pid === process.pid) continue;
-      try {
-        process.kill(pid, 0);
-      } catch {
-        log(`dropping ${name}, left by a bench run that is gone`);
-        await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      }
-    }
-  } finally {
-    await c.end();
-  }
-}
-
-async function startEnv(kind: 'mysql' | 'sqlite', db: Db, drop: () => Promise<void>, guests: number, dbUrl?: string, sqliteFile?: string): Promise<BenchEnv> {
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'silent',
-    SEED_DEMO: 'false',
-    HUB_SECRET: 'bench-secret-'.padEnd(48, 'x'),
-    ...(dbUrl ? { DATABASE_URL: dbUrl } : {}),
-  });
-  const hub = new Hub({ config, db, bus: new MemoryBus(), log: pino({ level: 'silent' }), hubSecret: config.HUB_SECRET! });
-  const { tenants, programs } = hub.services;
-  const { business } = await tenants.createBusiness({
-    name: 'Bench Coffee',
-    currency: 'RUB',
-    timezone: 'Europe/Moscow',
-    locale: 'ru',
-    owner: { email: `bench-${randomBytes(3).toString('hex')}@example.com`, name: 'Owner', password: 'bench-password-1' },
-  });
-  const ctx = { businessId: business.id, actor: systemActor('bench') };
-  await tenants.updateBusiness(ctx, { settings: { fraudLimits: { opsPerCardPerHour: null, redemptionsPerCardPerDay: null } } });
-  const location = await tenants.createLocation(ctx, { name: 'Main' });
-  const { terminal, key } = await tenants.createTerminal(ctx, { name: 'Till 1', locationId: location.id, scopes: ['pos', 'pos:refund'] });
-  const program = await programs.create(ctx, createProgramBody.parse({ name: 'Bonus 5%', rules: { kind: 'bonus', accrualPercent: 5, maxRedeemPercent: 30 } }));
-  const env: BenchEnv = {
-    kind,
-    hub,
-    baseUrl: '',
-    businessId: business.id,
-    terminalKey: key,
-    terminalId: terminal.id,
-    locationId: location.id,
-    programId: program.id,
-    cardPrefix: program.cardPrefix,
-    guests: 0,
-    dbUrl,
-    sqliteFile,
-    close: async () => {
-      if (!openEnvs.delete(env)) return;
-      await hub.stop();
-      await drop();
-    },
-  };
-  openEnvs.add(env);
-  await growTo(env, guests);
-  const port = await hub.start(0, '127.0.0.1');
-  env.baseUrl = `http://127.0.0.1:${port}`;
-  return env;
-}
-
-/** Adds demo guests (with a card and 1000 points each) until the business has `n`. */
-export async function growTo(env: BenchEnv, n: number): Promise<void> {
-  if (n <= env.guests) return;
-  const t0 = Date.now();
-  let lastLog = t0;
-  const r = await generateGuests(env.hub.db, {
-    businessId: env.businessId,
-    programId: env.programId,
-    cardPrefix: env.cardPrefix,
-    count: n - env.guests,
-    startIndex: env.guests,
-    onProgress: (done, total) => {
-      if (Date.now() - lastLog > 10_000) {
-        lastLog = Date.now();
-        log(`  … ${done}/${total} guests`);
-      }
-    },
-  });
-  env.guests = n;
-  log(`${env.kind}: ${r.guests} guests + cards + ${r.ledgerRows} ledger rows generated in ${((Date.now() - t0) / 1000).toFixed(1)} s (now ${n})`);
-}
-
-/** Records every statement TypeORM sends while `fn` runs. */
-export async function captureStatements(env: BenchEnv, fn: () => Promise<unknown>): Promise<{ sql: string; params: unknown[] }[]> {
-  const ds = env.hub.db.ds as unknown as { logger: OrmLogger };
-  const prev = ds.logger;
-  const out: { sql: string; params: unknown[] }[] = [];
-  ds.logger = {
-    logQuery: (sql: string, params?: unknown[]) => void out.push({ sql, params: params ?? [] }),
-    logQueryError: () => undefined,
-    logQuerySlow: () => undefined,
-    logSchemaBuild: () => undefined,
-    logMigration: () => undefined,
-    log: () => undefined,
-  };
-  try {
-    await fn();
-  } finally {
-    ds.logger = prev;
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Statements of one sale
-// ---------------------------------------------------------------------------------------------
-
-export interface StatementProfile {
-  /** Statements the request runs (before, in and around the transaction). */
-  total: number;
-  beforeTx: number;
-  inTx: number;
-  /** SELECTs TypeORM issues right after an INSERT to read back DB-generated columns. */
-  reloads: number;
-  /** What the outbox relay runs to publish the sale's events (batched across sales under load). */
-  relay: number;
-  /** Statements in-process bus consumers run for the sale's events (after the relay published them). */
-  consumers: number;
-  consumerLines: string[];
-  lines: string[];
-  /** The sale's statements as sent. */
-  sqls: string[];
-}
-
-function shape(sql: string): string {
-  const q = sql.replace(/[`"]/g, '');
-  const verb = q.split(/\s+/)[0]!.toUpperCase();
-  const table = /\b(?:FROM|INTO|UPDATE)\s+(\w+)/i.exec(q)?.[1] ?? '';
-  const lock = /FOR UPDATE\s*$/i.test(q) ? ' FOR UPDATE' : '';
-  const where =
-    /\bWHERE\s+(.*?)(?:\s+(?:ORDER|LIMIT|FOR)\b|$)/i
-      .exec(q)?.[1]
-      ?.replace(/\b\w+\./g, '')
-      .slice(0, 80) ?? '';
-  return ['SELECT', 'UPDATE', 'DELETE'].includes(verb)
-    ? `${verb} ${table}${where ? ` WHERE ${where}` : ''}${lock}`
-    : verb === 'INSERT'
-      ? `INSERT ${table}`
-      : q.slice(0, 60);
-}
-
-/** Verb, table and lock of a statement: what must match between the hub's sale and its raw replay. */
-export function kindOf(sql: string): string {
-  const q = sql.replace(/[`"]/g, '').trim();
-  const verb = q.split(/\s+/)[0]!.toUpperCase();
-  if (!['SELECT', 'INSERT', 'UPDATE', 'DELETE'].includes(verb)) return q.split(/\s+/).slice(0, 2).join(' ').toUpperCase();
-  const table = /\b(?:FROM|INTO|UPDATE)\s+(\w+)/i.exec(q)?.[1] ?? '';
-  return `${verb} ${table}${/FOR UPDATE\s*$/i.test(q) ? ' FOR UPDATE' : ''}`;
-}
-
-/** Differences between two statement lists by kind ('' when they match). */
-function diffKinds(hub: string[], raw: string[]): string {
-  const a = hub.map(kindOf);
-  const b = raw.map(kindOf);
-  const out: string[] = [];
-  for (let k = 0; k < Math.max(a.length, b.length); k++) if (a[k] !== b[k]) out.push(`#${k + 1}: hub ${a[k] ?? '-'} / raw ${b[k] ?? '-'}`);
-  return out.join('; ');
-}
-
-const isRelay = (sql: string) => /\boutbox\b|\bjob_leases\b/i.test(sql);
-
-/**
- * Waits until the hub is idle: every outbox row published and no statement other than the relay's
- * polling for a quarter of a second (in-process bus consumers, e.g. wallet, done with the backlog).
- * Called between rounds so one round's deferred work does not slow the next round (or a baseline).
- * Returns the milliseconds waited.
- */
-async function quiesce(env: BenchEnv, maxMs = 30_000): Promise<number> {
-  const t0 = Date.now();
-  let quiet = 0;
-  for (;;) {
-    const stmts = await captureStatements(env, () => sleep(250));
-    const rows = (await env.hub.db.ds.query('SELECT COUNT(*) AS n FROM outbox WHERE sentAt IS NULL')) as { n: number | string }[];
-    const others = stmts.filter((x) => !isRelay(x.sql)).length;
-    // Two quiet windows in a row; periodic pollers (jobs, workers) may show up with a statement or
-    // two, so after a few seconds a window with fewer than 3 counts as quiet.
-    quiet = Number(rows[0]?.n ?? 0) === 0 && (others === 0 || (others < 3 && Date.now() - t0 > 3000)) ? quiet + 1 : 0;
-    if (quiet >= 2) return Date.now() - t0;
-    if (Date.now() - t0 > maxMs) {
-      log(`${env.kind}: hub still busy after ${maxMs} ms (${rows[0]?.n} events unsent); going on`);
-      return Date.now() - t0;
-    }
-  }
-}
-
-/** Runs one real sale over HTTP with the relay paused, recording every statement; then one relay pass. */
-async function profileSale(env: BenchEnv, args: SaleArgs): Promise<StatementProfile> {
-  await env.hub.relay.stop();
-  // Statements of periodic pollers (jobs, workers) seen while nothing is sold are not the sale's.
-  const background = new Set((await captureStatements(env, () => sleep(1000))).map((x) => shape(x.sql)));
-  const own = (list: { sql: string }[]) => list.filter((x) => !isRelay(x.sql) || /^INSERT/i.test(x.sql)).filter((x) => !background.has(shape(x.sql)));
-  const body = saleBody(demoCardNumber(env.cardPrefix, 1), 1, args.redeemPoints, `P-${randomBytes(4).toString('hex')}`);
-  // Refreshes the terminal-key cache (5 s), so the sale shows its own statements, not the every-5-s key lookup.
-  await fetch(`${env.baseUrl}/v1/pos/terminal`, { headers: { authorization: `Bearer ${env.terminalKey}` } }).then((r) => r.arrayBuffer());
-  const sale = await captureStatements(env, async () => {
-    const res = await fetch(`${env.baseUrl}/v1/pos/checkouts`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${env.terminalKey}`,
-        'idempotency-key': `profile-${randomBytes(4).toString('hex')}`,
-      },
-      body: JSON.stringify(body),
-    });
-    if (res.status !== 201) throw new Error(`profile sale: HTTP ${res.status} ${await res.text()}`);
-  }).then((list) => list.filter((x) => !background.has(shape(x.sql))));
-  const relay = await captureStatements(env, () => env.hub.relay.runOnce());
-  // What in-process consumers of the published events (wallet, …) run for this sale.
-  const consumers = await captureStatements(env, () => sleep(800));
-  env.hub.relay.start();
-  const begin = sale.findIndex((s) => /^(START|BEGIN)/i.test(s.sql));
-  const end = sale.findIndex((s) => /^COMMIT/i.test(s.sql));
-  const lines = sale.map((s, i) => {
-    const prev = sale[i - 1];
-    const t = shape(s.sql);
-    const reload = prev && /^INSERT/i.test(prev.sql) && /^SELECT/i.test(s.sql) && shape(prev.sql).split(' ')[1] === t.split(' ')[1] && !/LIMIT/i.test(s.sql);
-    return `${String(i + 1).padStart(2)}. ${i < begin - (env.kind === 'mysql' ? 1 : 0) ? '[pre] ' : i > end ? '[post] ' : '      '}${t}${reload ? '   <- TypeORM reload after INSERT' : ''}`;
-  });
-  const preTx = begin - (env.kind === 'mysql' && /^SET TRANSACTION/i.test(sale[begin - 1]?.sql ?? '') ? 1 : 0);
-  return {
-    total: sale.length,
-    beforeTx: preTx,
-    inTx: sale.length - preTx,
-    reloads: lines.filter((l) => l.includes('reload')).length,
-    relay: relay.filter((s) => /outbox/i.test(s.sql)).length,
-    consumers: own(consumers).length,
-    consumerLines: own(consumers).map((s) => shape(s.sql)),
-    lines,
-    sqls: sale.map((x) => x.sql),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Baselines
-// ---------------------------------------------------------------------------------------------
-
-/** A bare express app: JSON body parser and one route answering a JSON hello. */
-async function startHello(): Promise<{ url: string; close: () => Promise<void> }> {
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(express.json());
-  app.post('/hello', (_req, res) => {
-    res.json({ hello: 'world' });
-  });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  server.keepAliveTimeout = 65_000;
-  const a = server.address();
-  return {
-    url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
-  };
-}
-
-async function rawParams(env: BenchEnv, args: SaleArgs): Promise<RawSaleParams> {
-  const q =
-    env.kind === 'mysql'
-      ? 'SELECT decision FROM checkouts WHERE businessId = ? ORDER BY id DESC LIMIT 1'
-      : 'SELECT decision FROM checkouts WHERE businessId = ? ORDER BY id DESC LIMIT 1';
-  const rows = (await env.hub.db.ds.query(q, [env.businessId])) as { decision: string }[];
-  if (!rows[0]) throw new Error('no checkout to copy a decision from');
-  return {
-    businessId: env.businessId,
-    programId: env.programId,
-    locationId: env.locationId,
-    terminalId: env.terminalId,
-    cardPrefix: env.cardPrefix,
-    cards: args.cards,
-    redeemPoints: args.redeemPoints,
-    accrualPercent: 5,
-    pointValueMinor: 100,
-    decisionJson: rows[0].decision,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The run
-// ---------------------------------------------------------------------------------------------
+export { captureStatements, kindOf, type StatementProfile } from './checkout/trace';
+export { openEnv, growTo, type BenchEnv } from './checkout/dataset';
 
 interface RunOptions {
   baseGuests: number;
@@ -440,7 +65,6 @@ interface RunOptions {
   lean: boolean;
 }
 
-const sizeLabel = (n: number) => (n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}m` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : String(n));
 const SCENARIOS = path.join(__dirname, 'scenarios', 'checkout.ts');
 
 /** Runs a load of one scenario against a bench hub. */
@@ -479,6 +103,13 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
       const again = await profileSale(env, args());
       if (again.total < prof.total) prof = again;
     }
+    // The accrual-only sale (no points redeemed): no lots taken, the leanest real sale.
+    let accrual = await profileSale(env, { ...args(), redeemPoints: 0 });
+    for (let k = 0; k < 2; k++) {
+      const again = await profileSale(env, { ...args(), redeemPoints: 0 });
+      if (again.total < accrual.total) accrual = again;
+    }
+    log(`${name}: an accrual-only sale runs ${accrual.total} statements (goal ≤ 8):\n    ${accrual.lines.join('\n    ')}`);
     log(
       `${name}: one sale runs ${prof.total} statements (${prof.beforeTx} before the transaction, ${prof.inTx} in it, ${prof.reloads} of them TypeORM reloads after INSERT):\n    ${prof.lines.join('\n    ')}\n` +
         `  then the outbox relay runs ${prof.relay} per pass (batched across sales), and in-process consumers of its events run ${prof.consumers}:\n    ${prof.consumerLines.join('\n    ')}`,
@@ -565,6 +196,7 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
         baselineP99ms: round(bc.p99, 1),
         concurrency: o.concurrency,
         statementsPerSale: prof.total,
+        statementsPerAccrualSale: accrual.total,
         baselineStatementsPerSale: rawTrace.length,
         ...(o.lean
           ? {
@@ -615,6 +247,30 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
       await quiesce(env);
       const r = await load('commitRequests', { mode: 'open', rate: o.rate, durationMs: o.openMs, maxInFlight });
       log(`${name}: open loop ${o.rate} req/s for ${o.openMs / 1000} s: ${describeLoad(r)}`);
+      // Where the box cannot carry the rate, the p99 at 80 % of the measured maximum (the closed-loop
+      // commit rate) says what the hub does below saturation.
+      if (r.rps < o.rate * 0.95 || r.dropped > 0) {
+        const max = commitRps;
+        const at = Math.max(10, Math.round(max * 0.8));
+        await quiesce(env);
+        const e = await load('commitRequests', { mode: 'open', rate: at, durationMs: o.openMs, maxInFlight: Math.max(64, Math.round(at / 4)) });
+        log(`${name}: open loop at 80 % of the measured maximum (${round(max)} req/s): ${at} req/s: ${describeLoad(e)}`);
+        results.add({
+          bench: 'checkout.commit-p99-at-80pct-max',
+          value: round(e.p99, 1),
+          unit: 'ms',
+          baseline: 'target',
+          baselineValue: 50,
+          ratio: round(e.p99 / 50, 2),
+          p95ms: round(e.p95, 1),
+          p99ms: round(e.p99, 1),
+          rps: round(e.rps),
+          targetRps: at,
+          maxRps: round(max),
+          p50ms: round(e.p50, 1),
+          errors: e.errors + e.dropped,
+        });
+      }
       results.add({
         bench: `checkout.commit-p99-at-${o.rate}rps`,
         value: round(r.p99, 1),
@@ -693,6 +349,8 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
           baseline: `p99-at-${sizeLabel(o.baseGuests)}`,
           baselineValue: round(mid.small, 1),
           ratio: round(mid.large / mid.small, 2),
+          p95ms: round(mergeResults(large).p95, 1),
+          baselineP95ms: round(mergeResults(small).p95, 1),
           p99ms: round(mid.large, 1),
           rps: rate,
           guests: o.scaleGuests,

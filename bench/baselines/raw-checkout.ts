@@ -5,12 +5,12 @@
  * SQLite. Per sale, in the hub's order (hub as of commit 35fc87e):
  *
  *   before the transaction: replay lookup (Idempotency-Key OR receipt fingerprint), card by number;
- *   in it: [SET TRANSACTION ISOLATION LEVEL READ COMMITTED], START/BEGIN, card by id [FOR UPDATE],
+ *   in it: START/BEGIN (READ COMMITTED is set once per pooled connection), card by id [FOR UPDATE],
  *   open lots, INSERT redeem entry, per lot taken UPDATE lot + INSERT consumption, INSERT outbox
  *   (balance_changed), INSERT accrue entry, INSERT lot, INSERT outbox (balance_changed), UPDATE
  *   card, UPDATE guest counters, INSERT outbox (checkout.committed), INSERT checkout, COMMIT.
  *
- * With one lot taken that is 18 statements on MariaDB and 17 on SQLite. The bench traces one raw
+ * With one lot taken that is 17 statements on both backends. The bench traces one raw
  * sale (`traceSale`) and compares it, statement by statement (verb, table, lock), with the hub's
  * captured sale, and says so when the hub's path has moved and this replay needs updating.
  *
@@ -18,12 +18,13 @@
  * publishes them. Balances, lots and entries stay consistent, so hub rounds can follow.
  *
  * `leanSale` is the same sale in 13 statements (informational, `--lean`): what the hot path would
- * cost with the isolation level set once per connection, the card locked by number, and one
+ * cost with the card locked by number, and one
  * multi-row INSERT for the two entries and one for the three events.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { newId } from '../../hub/src/shared/ids';
+import { SESSION_SETTINGS } from '../../hub/src/db/db';
 import { demoCardNumber } from '../../fixtures/src/demo-data/generate';
 import { saleBody } from '../scenarios/checkout';
 
@@ -223,7 +224,7 @@ function hubSale(pre: Driver, tx: () => Driver | Promise<Driver>, p: RawSalePara
   let takes!: ReturnType<typeof takeFrom>;
   let balance = 0;
   const lock = kind === 'mysql' ? ' FOR UPDATE' : '';
-  const begin = kind === 'mysql' ? ['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', 'START TRANSACTION'] : ['BEGIN TRANSACTION'];
+  const begin = kind === 'mysql' ? ['START TRANSACTION'] : ['BEGIN TRANSACTION'];
   return seq([
     () => then(pre.all(PRIOR, [p.businessId, f.key, f.fingerprint]), (rows) => void (rows.length && fail('unexpected replay'))),
     () => then(pre.one(CARD_BY_NUMBER, [p.businessId, f.number]), (c) => void (cardId = (c ?? fail(`no card ${f.number}`)).id)),
@@ -331,7 +332,8 @@ export class RawMysqlSale {
     private readonly p: RawSaleParams,
     private readonly leanPool?: Pool,
   ) {
-    leanPool?.on('connection', (c) => void c.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED'));
+    // Like the hub's pool (SESSION_SETTINGS in hub/src/db/db.ts): READ COMMITTED once per connection.
+    for (const each of [pool, leanPool]) each?.on('connection', (c) => void c.query(SESSION_SETTINGS));
   }
 
   /** The hub's statements, in its order. */

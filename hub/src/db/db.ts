@@ -86,7 +86,7 @@ export class Db {
     readonly connectors: readonly ConnectorStorageSpec[] = [],
   ) {
     this.kind = ds.options.type === 'mysql' || ds.options.type === 'mariadb' ? 'mysql' : 'sqlite';
-    if (this.kind === 'mysql') skipDeadConnections(ds);
+    if (this.kind === 'mysql') skipDeadConnections(ds, SESSION_SETTINGS);
   }
 
   /**
@@ -138,7 +138,8 @@ export class Db {
     if (this.kind === 'sqlite') return this.mutex.run(() => this.ds.transaction(fn));
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.ds.transaction('READ COMMITTED', fn);
+        // READ COMMITTED is the session's level, set once per pooled connection (SESSION_SETTINGS).
+        return await this.ds.transaction(fn);
       } catch (e) {
         const code = (e as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (e as { code?: string }).code;
         if (attempt < 4 && code && RETRYABLE_MYSQL.has(code)) {
@@ -173,15 +174,26 @@ interface PooledConnection {
   _closing?: boolean;
   _fatalError?: unknown;
   stream?: { destroyed?: boolean };
+  /** Set once the session settings ran on this connection. */
+  loyaltySession?: boolean;
   destroy(): void;
+  query(sql: string, cb: (err: unknown) => void): void;
 }
+
+/**
+ * Session settings of every pooled MySQL/MariaDB connection, run once when the pool first hands
+ * the connection out instead of once per transaction (a `SET TRANSACTION …` before each one was a
+ * round trip per sale). Every hub transaction runs READ COMMITTED.
+ */
+export const SESSION_SETTINGS = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
 
 /**
  * After the database link drops (a restart, a network cut), idle pooled connections can be dead
  * without the pool knowing; handing them out would fail every request until the process restarts.
  * Each connection taken from the pool is checked first, and a dead one is destroyed and replaced.
+ * A connection handed out for the first time runs `session` before its first use.
  */
-function skipDeadConnections(ds: DataSource): void {
+function skipDeadConnections(ds: DataSource, session: string): void {
   const pool = (ds.driver as unknown as { pool?: { getConnection: (cb: (err: unknown, c?: PooledConnection) => void) => void } }).pool;
   if (!pool?.getConnection) return;
   const take = pool.getConnection.bind(pool);
@@ -197,7 +209,20 @@ function skipDeadConnections(ds: DataSource): void {
           }
           return attempt(n + 1);
         }
-        cb(null, conn);
+        if (conn.loyaltySession) return cb(null, conn);
+        conn.query(session, (e) => {
+          if (e) {
+            // A connection without the session settings must not serve a transaction.
+            try {
+              conn.destroy();
+            } catch {
+              /* already gone */
+            }
+            return cb(e);
+          }
+          conn.loyaltySession = true;
+          cb(null, conn);
+        });
       });
     attempt(0);
   };
