@@ -32,6 +32,7 @@ import { scannerRoutes } from './modules/checkout/scanner.routes';
 import { summaryRoutes } from './modules/analytics/summary.routes';
 import { AnalyticsService } from './modules/analytics/analytics.service';
 import { analyticsRoutes } from './modules/analytics/analytics.routes';
+import { homeRoutes } from './modules/home/home.routes';
 import { registerAnalyticsJobs } from './modules/analytics/analytics.jobs';
 import { exportRoutes } from './modules/analytics/exports';
 import { UtmService } from './modules/utm/utm.service';
@@ -223,6 +224,7 @@ export class Hub {
     scannerRoutes(api, { checkout, cards, tenants, audit });
     summaryRoutes(api, analytics, tenants);
     analyticsRoutes(api, analytics, tenants);
+    homeRoutes(api, { analytics, guests, programs, tenants, wallet });
     utmRoutes(api, this.services.utm);
     reviewsRoutes(api, this.services.reviews);
     exportRoutes(api, { guests, checkout, audit, reviews: this.services.reviews });

@@ -25,6 +25,8 @@ import type { Items, Location, Staff, Terminal } from '../app/types';
 import type { MessageKey } from '../app/messages';
 import { loadSummary, Summary } from './today';
 import { EngagementNotices } from './Notices';
+import { Working } from './Working';
+import { ScannerCard } from './ScannerCard';
 
 /** Today's key figures and the last seven days as a chart, from the sales and guests of the business. */
 function Today({ summary, loading }: { summary?: Summary; loading: boolean }) {
@@ -145,9 +147,9 @@ export function HomePage() {
     },
     [isAdmin],
   );
-  // The figures are read from the sales and guest lists, which a cashier may not page through.
-  const seesLists = allows(ROLE_SETS.marketing, staff.role);
-  const summary = useLoad((signal) => (seesLists ? loadSummary(business.timezone, signal) : Promise.resolve(undefined)), [business.timezone, seesLists]);
+  // One summary call every member may make (a cashier may not page through sales or guests).
+  const marketing = allows(ROLE_SETS.marketing, staff.role);
+  const summary = useLoad((signal) => loadSummary(business.timezone, signal), [business.timezone]);
 
   const header = (
     <PageHeader title={t('home.hello', { name: staff.name })} intro={t('home.subtitle', { business: business.name, role: t(`role.${staff.role}`) })} />
@@ -196,7 +198,12 @@ export function HomePage() {
   return (
     <>
       {header}
-      {allows(ROLE_SETS.marketing, staff.role) ? <EngagementNotices /> : null}
+      {marketing ? <EngagementNotices /> : null}
+      {marketing ? (
+        <div style={{ marginBottom: 16 }}>
+          <Working />
+        </div>
+      ) : null}
       <div style={{ marginBottom: 16 }}>
         <Today summary={summary.data} loading={summary.loading} />
       </div>
@@ -284,6 +291,9 @@ export function HomePage() {
           {summary.error ? <ErrorState error={summary.error} onRetry={summary.reload} /> : null}
         </Col>
         <Col xs={24} lg={10}>
+          <div style={{ marginBottom: 16 }}>
+            <ScannerCard />
+          </div>
           <Card title={t('home.business')}>
             <Descriptions column={1} size="small" colon={false} styles={{ label: { width: 150 } }}>
               <Descriptions.Item label={t('common.name')}>{business.name}</Descriptions.Item>

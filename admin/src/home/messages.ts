@@ -15,6 +15,21 @@ export const en = {
   'home.notice.smsOff.text':
     'Anyone can enrol a phone that is not theirs there (the card link still goes only to that phone by SMS). Turn SMS verification on unless you have a reason.',
   'home.notice.open': 'Registration pages',
+  'home.kpi.title': 'Is it working?',
+  'home.kpi.period': 'Last 7 days against the 7 before',
+  'home.kpi.averageCheck': 'Average check',
+  'home.kpi.returning': 'Purchases by returning guests',
+  'home.kpi.cardRevenue': 'Revenue from card holders',
+  'home.kpi.liability': 'Points on cards, in money',
+  'home.kpi.liability.points': 'Points: {points}',
+  'home.kpi.wallet': 'Cards added to Wallet',
+  'home.kpi.vsLastWeek': 'vs last week',
+  'home.kpi.noBase': 'Nothing to compare with last week',
+  'home.act.birthdays': 'Birthdays this week',
+  'home.act.notBack': 'Not back for 30 days',
+  'home.scanner': 'Web scanner',
+  'home.scanner.text': 'Open it on the till’s tablet or phone: scan this code or go to the address.',
+  'home.scanner.open': 'Open the scanner',
 } as const;
 
 export const ru: Record<keyof typeof en, string> = {
@@ -33,4 +48,19 @@ export const ru: Record<keyof typeof en, string> = {
   'home.notice.smsOff.text':
     'Там любой может зарегистрировать чужой номер (ссылка на карту всё равно уходит только SMS на этот номер). Включите SMS-подтверждение, если нет особой причины.',
   'home.notice.open': 'Страницы регистрации',
+  'home.kpi.title': 'Всё ли работает?',
+  'home.kpi.period': 'Последние 7 дней против 7 дней до них',
+  'home.kpi.averageCheck': 'Средний чек',
+  'home.kpi.returning': 'Покупки вернувшихся гостей',
+  'home.kpi.cardRevenue': 'Выручка держателей карт',
+  'home.kpi.liability': 'Баллы на картах в деньгах',
+  'home.kpi.liability.points': 'Баллы: {points}',
+  'home.kpi.wallet': 'Карт добавлено в Wallet',
+  'home.kpi.vsLastWeek': 'к прошлой неделе',
+  'home.kpi.noBase': 'На прошлой неделе сравнивать не с чем',
+  'home.act.birthdays': 'Дни рождения на этой неделе',
+  'home.act.notBack': 'Не возвращались 30 дней',
+  'home.scanner': 'Веб-сканер',
+  'home.scanner.text': 'Откройте его на планшете или телефоне у кассы: отсканируйте код или перейдите по адресу.',
+  'home.scanner.open': 'Открыть сканер',
 };

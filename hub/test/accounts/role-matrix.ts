@@ -84,6 +84,7 @@ export const ROLE_TABLE: Record<string, string> = {
   'POST /v1/scanner/operations/{id}/reverse': 'owner admin',
   'GET /v1/admin/summary': 'owner admin marketer cashier',
   'GET /v1/admin/home': 'owner admin marketer',
+  'GET /v1/admin/qr': 'owner admin marketer cashier',
   'GET /v1/admin/analytics/dashboard': 'owner admin marketer',
   'GET /v1/admin/analytics/funnel': 'owner admin marketer',
   'GET /v1/admin/analytics/rfm': 'owner admin marketer',

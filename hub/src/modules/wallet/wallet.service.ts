@@ -503,13 +503,15 @@ export class WalletService {
 
   async content(ctx: Ctx, card: Card, tx?: EntityManager): Promise<PassContent> {
     const program = await this.program(ctx, card.programId, tx);
-    const [business, view, { design }] = await Promise.all([
+    const [business, view, { design: stored }] = await Promise.all([
       this.cached(`${ctx.businessId}:business`, 5000, () => this.d.tenants.getBusiness(ctx)),
       this.d.cards.view(ctx, card, program, tx),
       this.cached(`${ctx.businessId}:design:${card.programId}`, 5000, () => this.design(ctx, card.programId)),
     ]);
     let guestName: string | null = null;
     if (card.guestId) guestName = (await this.d.guests.get(ctx, card.guestId, tx).catch(() => null))?.name ?? null;
+    // The after-visit review page (issue 09) is on every pass's back unless the owner linked another.
+    const design = stored.back.reviewUrl ? stored : { ...stored, back: { ...stored.back, reviewUrl: `${this.publicUrl}/review/${ctx.businessId}?ch=pass` } };
     return {
       business: { name: business.name, locale: business.locale, currency: business.currency },
       program: { id: program.id, name: program.name, kind: program.kind, rules: program.rules, levels: program.levels } as PassProgram,
@@ -689,6 +691,19 @@ export class WalletService {
    */
   installedCondition(card: RowRef, key: string): SqlCondition {
     return { sql: `EXISTS (SELECT 1 FROM wallet_registrations ${key} WHERE ${key}.businessId = ${card.businessId} AND ${key}.cardId = ${card.id})`, params: {} };
+  }
+
+  /** Cards newly installed in a wallet (Apple device registrations, Google saves) in `[from, to)`: the console's Home. */
+  async installsBetween(ctx: Ctx, from: Date, to: Date): Promise<number> {
+    // Stored datetimes compare as UTC text on both backends (better-sqlite3 binds no Date).
+    const at = (d: Date) => d.toISOString().replace('T', ' ').slice(0, 23);
+    const row = await this.d.db.manager
+      .getRepository(WalletRegistration)
+      .createQueryBuilder('r')
+      .select('COUNT(DISTINCT r.cardId)', 'n')
+      .where('r.businessId = :b AND r.createdAt >= :from AND r.createdAt < :to', { b: ctx.businessId, from: at(from), to: at(to) })
+      .getRawOne<{ n: number | string }>();
+    return Number(row?.n ?? 0);
   }
 
   async availability(ctx: Ctx): Promise<{ apple: boolean; google: boolean }> {
