@@ -153,6 +153,7 @@ export const ROLE_TABLE: Record<string, string> = {
   'GET /v1/public/forms/{slug}': 'public',
   'POST /v1/public/forms/{slug}/sms-codes': 'public',
   'POST /v1/public/forms/{slug}/registrations': 'public',
+  'POST /v1/public/forms/{slug}/card-links': 'public',
   'GET /v1/pos/terminal': 'terminal',
 };
 
