@@ -85,7 +85,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     const db = await Db.open(dbOptions, false);
     try {
       const ran = await migrateLocked(db.ds, catalog.storage);
-      process.stdout.write(ran.length ? `Applied ${ran.length} migration(s):\n${ran.map((n) => `  ${n}\n`).join('')}` : 'The schema is up to date; nothing to apply.\n');
+      process.stdout.write(
+        ran.length ? `Applied ${ran.length} migration(s):\n${ran.map((n) => `  ${n}\n`).join('')}` : 'The schema is up to date; nothing to apply.\n',
+      );
     } catch (e) {
       process.stderr.write(`Migration failed: ${e instanceof Error ? e.message : String(e)}\n`);
       process.exitCode = 1;

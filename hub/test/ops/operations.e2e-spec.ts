@@ -116,7 +116,10 @@ describe('operations (issue 17): migrate as its own step, readiness, graceful SI
     let stop = false;
     const till = async () => {
       while (!stop) {
-        const sale = { key: randomUUID(), body: { card: { phone: '+79990000001' }, basket: { items: [{ sku: 'LATTE', qty: 1, unitPriceMinor: 25000, amountMinor: 25000 }] } } };
+        const sale = {
+          key: randomUUID(),
+          body: { card: { phone: '+79990000001' }, basket: { items: [{ sku: 'LATTE', qty: 1, unitPriceMinor: 25000, amountMinor: 25000 }] } },
+        };
         sales.push(sale);
         try {
           const r = await post(`${url}/v1/pos/checkouts`, agent, { ...auth, 'idempotency-key': sale.key }, sale.body);
