@@ -5,6 +5,7 @@ import { Guest } from '../../src/modules/guests/guests.entity';
 import { WalletRegistration } from '../../src/modules/wallet/wallet.entity';
 import { Review } from '../../src/modules/reviews/reviews.entity';
 import { generateGuests } from '../../../fixtures/src/demo-data/generate';
+import { cardLinks, pathOf } from '../wallet/wallet-fixtures';
 
 const parseCsv = (text: string) =>
   text
@@ -85,6 +86,11 @@ describeEachDb('UTM tags, reviews and CSV exports', (backend) => {
     expect(page.text).toContain('#1E1E2E'); // the pass's background colour
     expect(page.text).toContain('name="ch" value="pass"');
 
+    // Every card's back side links to the review page unless the owner set another link.
+    const { card } = await l.guestWithCard(programId, { name: 'Reviewer' });
+    const cardPage = await t.http.get(pathOf((await cardLinks(t, b, card.id)).cardPageUrl)).expect(200);
+    expect(cardPage.text).toContain(`<a id="review" href="https://hub.example.test/review/${b.businessId}?ch=pass"`);
+
     const settings = (await l.admin('get', '/v1/admin/reviews/settings').expect(200)).body;
     expect(settings).toMatchObject({ onlyHighRatings: false, links: { pass: `https://hub.example.test/review/${b.businessId}?ch=pass` } });
     await put('/v1/admin/reviews/settings')
@@ -133,8 +139,10 @@ describeEachDb('UTM tags, reviews and CSV exports', (backend) => {
     // More rows than one page (1000): every one arrives.
     await generateGuests(t.hub.db, { businessId: b.businessId, programId, cardPrefix, count: 2100, startIndex: 500_000, startingPoints: 0 });
     const everyone = parseCsv((await l.admin('get', '/v1/admin/exports/clients.csv').expect(200)).text);
-    expect(everyone).toHaveLength(1 + 2100 + 4);
-    expect(new Set(everyone.slice(1).map((r) => r.split(',')[0])).size).toBe(2104);
+    expect(everyone).toHaveLength(1 + 2100 + 5);
+    expect(new Set(everyone.slice(1).map((r) => r.split(',')[0])).size).toBe(2105);
+    // Phones stay as they are (a signed number is no formula).
+    expect(everyone[1]).toMatch(/^[0-9a-f-]{36},\+7\d{10},/);
 
     const reviews = parseCsv((await l.admin('get', '/v1/admin/exports/reviews.csv').query({ rating: '5' }).expect(200)).text);
     expect(reviews).toHaveLength(2);

@@ -16,13 +16,14 @@ const PAGE = 1000;
 /**
  * One CSV cell: quoted when it holds a separator, quote or line break; a text starting with
  * `=`, `+`, `-`, `@`, tab or CR gets a leading `'` so a spreadsheet never runs it as a formula
- * (OWASP CSV injection). Numbers are written as they are.
+ * (OWASP CSV injection). Numbers, signed ones included, are written as they are.
  */
 export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   let s = v instanceof Date ? v.toISOString() : String(v);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  // A signed number (an E.164 phone, a negative amount) is no formula and stays as it is.
+  if (/^[=+\-@\t\r]/.test(s) && !/^[+-]?\d+(\.\d+)?$/.test(s)) s = `'${s}`;
   return /[",;\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
