@@ -11,21 +11,10 @@ import { MAX_BASKET_LINES } from './checkout.schemas';
 // Results and refusals
 // ---------------------------------------------------------------------------------------------
 
-/**
- * An expected business refusal: `code` is for machines (and maps to a 4xx problem), `message`
- * is for the cashier, `details` carries the figures (amounts in minor units, points).
- */
-export interface Refusal<C extends string = string> {
-  ok: false;
-  code: C;
-  message: string;
-  details?: Record<string, unknown>;
-}
+import { refuse, type Refusal } from '../../shared/refusal';
 
-/** Builds a refusal. */
-export function refuse<C extends string>(code: C, message: string, details?: Record<string, unknown>): Refusal<C> {
-  return details ? { ok: false, code, message, details } : { ok: false, code, message };
-}
+// Refusals are a shared primitive (every module's rules return them); re-exported for the checkout's callers.
+export { refuse, type Refusal };
 
 /** Every code `decide` may refuse with. */
 export const DECIDE_REFUSAL_CODES = [

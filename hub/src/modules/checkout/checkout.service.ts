@@ -9,6 +9,7 @@ import { AuditService } from '../audit/audit.service';
 import { Card } from '../cards/cards.entity';
 import { CardsService } from '../cards/cards.service';
 import { Guest } from '../guests/guests.entity';
+import type { GuestsService } from '../guests/guests.service';
 import { LedgerEntry } from '../ledger/ledger.entity';
 import { LedgerService } from '../ledger/ledger.service';
 import { Coupon, Program } from '../programs/programs.entity';
@@ -20,7 +21,7 @@ import { TenantsService } from '../tenants/tenants.service';
 import { CommitBody, QuoteBody, RefundBody } from './checkout.api-schemas';
 import { Checkout, CheckoutRefund, CouponRedemption } from './checkout.entity';
 import { CardState, CouponState, decide, Decision, stampProgress } from './checkout.rules';
-import { levelAfterCommit, levelWindowStart, nextLevelAfterDowngradeCheck } from './ledger.rules';
+import { levelAfterCommit, levelWindowStart, nextLevelAfterDowngradeCheck } from './levels.rules';
 import { planRefund, planRefundVoid } from './refund.rules';
 import { checkoutSource } from './checkout.source';
 
@@ -83,6 +84,7 @@ export class CheckoutService {
     private readonly programs: ProgramsService,
     private readonly cards: CardsService,
     private readonly tenants: TenantsService,
+    private readonly guests: GuestsService,
     private readonly currencyOf: (ctx: Ctx) => Promise<string>,
     private readonly onCommitted: () => void = () => undefined,
   ) {}
@@ -112,7 +114,7 @@ export class CheckoutService {
   }
 
   private async run(tx: EntityManager, ctx: Ctx, card: Card | null, body: QuoteBody, now: Date, lock: boolean) {
-    const coupon = body.couponCode ? (lock ? await this.programs.lockCoupon(tx, ctx.businessId, body.couponCode) : await tx.getRepository(Coupon).findOneBy({ businessId: ctx.businessId, code: body.couponCode })) : null;
+    const coupon = body.couponCode ? (lock ? await this.programs.lockCoupon(tx, ctx.businessId, body.couponCode) : await this.programs.findCoupon(ctx, body.couponCode, tx)) : null;
     const { state: couponState, program: couponProgram } = await this.couponState(tx, ctx, coupon, card?.guestId ?? null);
     const program = card ? await this.programs.get(ctx, card.programId, tx) : couponProgram;
     if (!program) {
@@ -326,9 +328,7 @@ export class CheckoutService {
   }
 
   private async useCoupon(tx: EntityManager, ctx: Ctx, coupon: Coupon, co: Checkout): Promise<void> {
-    const uses = coupon.uses + 1;
-    const usedUp = coupon.maxUses !== null && uses >= coupon.maxUses;
-    await tx.getRepository(Coupon).update({ id: coupon.id }, { uses, ...(usedUp ? { status: 'used_up' } : {}) });
+    await this.programs.useCoupon(tx, coupon);
     const repo = tx.getRepository(CouponRedemption);
     await insertRows(repo, repo.create({ businessId: ctx.businessId, couponId: coupon.id, guestId: co.guestId, checkoutId: co.id }));
   }
@@ -455,17 +455,10 @@ export class CheckoutService {
 
   /** Guest counters, and the referral reward on the referee's first purchase. */
   private async touchGuest(tx: EntityManager, ctx: Ctx, card: Card, program: Program, d: Decision, now: Date, co: Checkout): Promise<void> {
-    await tx
-      .getRepository(Guest)
-      .createQueryBuilder()
-      .update()
-      .set({ visits: () => 'visits + 1', spendMinor: () => 'spendMinor + :spend', lastPurchaseAt: now, firstPurchaseAt: () => 'COALESCE(firstPurchaseAt, :now)' })
-      .setParameters({ now, spend: d.spendMinor })
-      .where('id = :id AND businessId = :b', { id: card.guestId, b: ctx.businessId })
-      .execute();
+    await this.guests.recordPurchase(tx, ctx, card.guestId!, { spendMinor: d.spendMinor, at: now });
     // Referral: only a bonus program with a referral bonus, on the card's first purchase, reads the guest.
     if (program.kind !== 'bonus' || !program.referral || card.visits !== 1) return;
-    const guest = await tx.getRepository(Guest).findOneBy({ id: card.guestId!, businessId: ctx.businessId });
+    const guest = await this.guests.referralOf(tx, ctx, card.guestId!);
     if (!guest) return;
     const referral = program.referral as { referrerPoints: number; refereePoints: number } | null;
     if (!guest.referrerGuestId || guest.referralRewarded || !referral) return;
@@ -483,7 +476,7 @@ export class CheckoutService {
       await this.ledger.saveCard(tx, locked);
       await this.ledger.balanceEvent(tx, locked, 'points', referral.referrerPoints, 'referral', co.id);
     }
-    await tx.getRepository(Guest).update({ id: guest.id }, { referralRewarded: true });
+    await this.guests.markReferralRewarded(tx, ctx, card.guestId!);
   }
 
   /**
@@ -610,11 +603,8 @@ export class CheckoutService {
         await this.ledger.saveCard(tx, card);
       }
       if (co.couponId) {
-        const coupon = await tx.getRepository(Coupon).findOneBy({ id: co.couponId });
-        if (coupon) {
-          await tx.getRepository(Coupon).update({ id: coupon.id }, { uses: Math.max(0, coupon.uses - 1), ...(coupon.status === 'used_up' ? { status: 'active' } : {}) });
-          await tx.getRepository(CouponRedemption).delete({ businessId: ctx.businessId, checkoutId: co.id });
-        }
+        await this.programs.releaseCoupon(tx, ctx, co.couponId);
+        await tx.getRepository(CouponRedemption).delete({ businessId: ctx.businessId, checkoutId: co.id });
       }
       const now = new Date();
       await tx.getRepository(Checkout).update({ id }, { status: 'canceled', canceledAt: now });
@@ -723,10 +713,7 @@ export class CheckoutService {
           }
           card.spendMinor = Math.max(0, card.spendMinor - p.amountMinor);
           await this.ledger.saveCard(tx, card);
-          if (card.guestId) {
-            const g = await tx.getRepository(Guest).findOneBy({ id: card.guestId });
-            if (g) await tx.getRepository(Guest).update({ id: g.id }, { spendMinor: Math.max(0, g.spendMinor - p.amountMinor) });
-          }
+          if (card.guestId) await this.guests.adjustSpend(tx, ctx, card.guestId, -p.amountMinor);
         }
         await repo.update({ id: r.id }, { pointsReversed: r.pointsReversed, pointsShortfall: r.pointsShortfall, stampsReversed: r.stampsReversed, stampsShortfall: r.stampsShortfall });
         await tx.getRepository(Checkout).update(
@@ -842,16 +829,7 @@ export class CheckoutService {
           // The sale counts as spent again.
           card.spendMinor += r.amountMinor;
           await this.ledger.saveCard(tx, card);
-          if (card.guestId) {
-            await tx
-              .getRepository(Guest)
-              .createQueryBuilder()
-              .update()
-              .set({ spendMinor: () => 'spendMinor + :spend' })
-              .setParameters({ spend: r.amountMinor })
-              .where('id = :id AND businessId = :b', { id: card.guestId, b: ctx.businessId })
-              .execute();
-          }
+          if (card.guestId) await this.guests.adjustSpend(tx, ctx, card.guestId, r.amountMinor);
         }
         const after = v.refundedAfter;
         await tx.getRepository(Checkout).update(

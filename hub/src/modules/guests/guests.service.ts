@@ -346,4 +346,42 @@ export class GuestsService {
       await this.audit.record(ctx, tx, { action: 'blacklist.removed', targetType: 'blacklist', targetId: id, before: { phone: e.phone, reason: e.reason } });
     });
   }
+
+  // ---------- purchase counters (the checkout calls these inside its transaction) ----------
+
+  /** A final sale: one more visit, its spend added, first and last purchase times kept, in one statement. */
+  async recordPurchase(tx: EntityManager, ctx: Ctx, guestId: string, sale: { spendMinor: number; at: Date }): Promise<void> {
+    await tx
+      .getRepository(Guest)
+      .createQueryBuilder()
+      .update()
+      .set({ visits: () => 'visits + 1', spendMinor: () => 'spendMinor + :spend', lastPurchaseAt: sale.at, firstPurchaseAt: () => 'COALESCE(firstPurchaseAt, :now)' })
+      .setParameters({ now: sale.at, spend: sale.spendMinor })
+      .where('id = :id AND businessId = :b', { id: guestId, b: ctx.businessId })
+      .execute();
+  }
+
+  /** Spend changed by a refund (negative) or a voided refund (positive); never below zero. */
+  async adjustSpend(tx: EntityManager, ctx: Ctx, guestId: string, deltaMinor: number): Promise<void> {
+    if (deltaMinor === 0) return;
+    await tx
+      .getRepository(Guest)
+      .createQueryBuilder()
+      .update()
+      .set({ spendMinor: () => 'CASE WHEN spendMinor + :delta < 0 THEN 0 ELSE spendMinor + :delta END' })
+      .setParameters({ delta: deltaMinor })
+      .where('id = :id AND businessId = :b', { id: guestId, b: ctx.businessId })
+      .execute();
+  }
+
+  /** Who invited the guest and whether their referral reward was already given (null: no such guest). */
+  async referralOf(tx: EntityManager, ctx: Ctx, guestId: string): Promise<{ referrerGuestId: string | null; referralRewarded: boolean } | null> {
+    const g = await tx.getRepository(Guest).findOne({ select: { id: true, referrerGuestId: true, referralRewarded: true }, where: { id: guestId, businessId: ctx.businessId } });
+    return g ? { referrerGuestId: g.referrerGuestId, referralRewarded: g.referralRewarded } : null;
+  }
+
+  /** The referral reward of this guest's first purchase has been given (once). */
+  async markReferralRewarded(tx: EntityManager, ctx: Ctx, guestId: string): Promise<void> {
+    await tx.getRepository(Guest).update({ id: guestId, businessId: ctx.businessId }, { referralRewarded: true });
+  }
 }

@@ -5,7 +5,7 @@ import type { Ctx } from '../../shared/context';
 import { emit } from '../../bus/outbox';
 import { Card } from '../cards/cards.entity';
 import { EntryKind, EntryUnit, LedgerEntry, LotConsumption, PointLot } from './ledger.entity';
-import { spendingOrder, usablePoints } from '../checkout/ledger.rules';
+import { allocateFifo, expireLots, usablePoints, type LotAllocation } from './ledger.rules';
 
 export interface EntryRefs {
   checkoutId?: string | null;
@@ -116,26 +116,25 @@ export class LedgerService {
    */
   async debitPoints(tx: EntityManager, ctx: Ctx, card: Card, points: number, kind: EntryKind, now: Date, refs: EntryRefs = {}, lots?: PointLot[]): Promise<LedgerEntry | null> {
     if (points <= 0) return null;
-    // spendingOrder returns the same lot objects, in spending order.
-    const open = spendingOrder(lots ?? (await this.openLots(tx, card)), now) as PointLot[];
-    let left = points;
-    const takes: { lot: PointLot; take: number }[] = [];
-    for (const lot of open) {
-      if (left === 0) break;
-      const take = Math.min(lot.remaining, left);
-      takes.push({ lot, take });
-      left -= take;
-    }
-    if (left > 0) throw new Error(`Ledger invariant: card ${card.id} lacks ${left} usable points`);
+    const open = lots ?? (await this.openLots(tx, card));
+    const plan = allocateFifo(open, points, now);
+    if (!plan.ok) throw new Error(`Ledger invariant: card ${card.id} cannot give ${points} points (${plan.code})`);
     const entry = await this.write(tx, ctx, card, kind, 'points', -points, refs);
+    await this.consume(tx, card, entry, open, plan.allocations);
+    return entry;
+  }
+
+  /** Takes allocated points out of their lots and records which lots the entry drew on. */
+  private async consume(tx: EntityManager, card: Card, entry: LedgerEntry, lots: readonly PointLot[], allocations: readonly LotAllocation[]): Promise<void> {
+    const byId = new Map(lots.map((l) => [l.id, l]));
     const lotRepo = tx.getRepository(PointLot);
     const consRepo = tx.getRepository(LotConsumption);
-    for (const { lot, take } of takes) {
-      lot.remaining -= take;
+    for (const a of allocations) {
+      const lot = byId.get(a.lotId)!;
+      lot.remaining -= a.points;
       await updateById(lotRepo, lot.id, { remaining: lot.remaining });
-      await insertRows(consRepo, consRepo.create({ businessId: card.businessId, entryId: entry.id, lotId: lot.id, points: take }));
+      await insertRows(consRepo, consRepo.create({ businessId: card.businessId, entryId: entry.id, lotId: lot.id, points: a.points }));
     }
-    return entry;
   }
 
   /** Gives back up to `points` of a debit entry into the lots it came from (refunds, released holds). */
@@ -161,27 +160,19 @@ export class LedgerService {
    */
   async reverseCredit(tx: EntityManager, ctx: Ctx, card: Card, credit: LedgerEntry, points: number, now: Date, refs: EntryRefs = {}): Promise<{ entry: LedgerEntry | null; taken: number }> {
     if (points <= 0) return { entry: null, taken: 0 };
-    const lotRepo = tx.getRepository(PointLot);
     const lots = await this.openLots(tx, card);
+    // The credit's own lot first (pending or not), then the card's usable lots in spending order.
     const own = lots.find((l) => l.entryId === credit.id);
-    const ordered = [...(own ? [own] : []), ...(spendingOrder(lots, now) as PointLot[]).filter((l) => l !== own)];
-    let left = points;
-    const takes: { lot: PointLot; take: number }[] = [];
-    for (const lot of ordered) {
-      if (left === 0) break;
-      const take = Math.min(lot.remaining, left);
-      if (take > 0) takes.push({ lot, take });
-      left -= take;
-    }
-    const taken = points - left;
+    const others = lots.filter((l) => l !== own);
+    const fromOwn = Math.min(own?.remaining ?? 0, points);
+    const fromOthers = Math.min(points - fromOwn, usablePoints(others, now));
+    const rest = allocateFifo(others, fromOthers, now);
+    if (!rest.ok) throw new Error(`Ledger invariant: card ${card.id} cannot give ${fromOthers} points (${rest.code})`);
+    const allocations: LotAllocation[] = [...(own && fromOwn > 0 ? [{ lotId: own.id, points: fromOwn }] : []), ...rest.allocations];
+    const taken = fromOwn + fromOthers;
     if (taken === 0) return { entry: null, taken: 0 };
     const entry = await this.write(tx, ctx, card, 'refund', 'points', -taken, { ...refs, linkedEntryId: credit.id });
-    const consRepo = tx.getRepository(LotConsumption);
-    for (const { lot, take } of takes) {
-      lot.remaining -= take;
-      await updateById(lotRepo, lot.id, { remaining: lot.remaining });
-      await insertRows(consRepo, consRepo.create({ businessId: card.businessId, entryId: entry.id, lotId: lot.id, points: take }));
-    }
+    await this.consume(tx, card, entry, lots, allocations);
     return { entry, taken };
   }
 
@@ -219,19 +210,12 @@ export class LedgerService {
         const card = await this.lockCard(tx, businessId, cardId);
         if (!card) return 0;
         const ctx: Ctx = { businessId, actor: { type: 'system', id: 'expiry', label: 'points expiry' } };
-        const lots = await tx
-          .getRepository(PointLot)
-          .createQueryBuilder('l')
-          .where('l.businessId = :b AND l.cardId = :c AND l.expiresAt IS NOT NULL AND l.expiresAt <= :now AND l.remaining > 0', { b: businessId, c: cardId, now })
-          .getMany();
-        const points = lots.reduce((s, l) => s + l.remaining, 0);
+        const lots = await this.openLots(tx, card);
+        const expired = expireLots(lots, now);
+        const points = expired.reduce((s, a) => s + a.points, 0);
         if (points <= 0) return 0;
-        const entry = await this.write(tx, ctx, card, 'expire', 'points', -points, { reason: `${lots.length} lot(s) expired` });
-        const consRepo = tx.getRepository(LotConsumption);
-        for (const lot of lots) {
-          await insertRows(consRepo, consRepo.create({ businessId, entryId: entry.id, lotId: lot.id, points: lot.remaining }));
-          await tx.getRepository(PointLot).update({ id: lot.id }, { remaining: 0 });
-        }
+        const entry = await this.write(tx, ctx, card, 'expire', 'points', -points, { reason: `${expired.length} lot(s) expired` });
+        await this.consume(tx, card, entry, lots, expired);
         await this.saveCard(tx, card);
         await this.balanceEvent(tx, card, 'points', -points, 'expired');
         return points;

@@ -203,4 +203,25 @@ export class ProgramsService {
     if (this.db.kind === 'mysql') qb.setLock('pessimistic_write');
     return qb.getOne();
   }
+
+  /** A coupon by its code, without a lock (quotes). */
+  async findCoupon(ctx: Ctx, code: string, tx?: EntityManager): Promise<Coupon | null> {
+    return (tx ?? ctx.tx ?? this.db.manager).getRepository(Coupon).findOneBy({ businessId: ctx.businessId, code: code.trim().toUpperCase() });
+  }
+
+  /** Records one use of a coupon the caller locked (`lockCoupon`); the last allowed use marks it used up. */
+  async useCoupon(tx: EntityManager, coupon: Coupon): Promise<void> {
+    const uses = coupon.uses + 1;
+    const usedUp = coupon.maxUses !== null && uses >= coupon.maxUses;
+    await tx.getRepository(Coupon).update({ id: coupon.id }, { uses, ...(usedUp ? { status: 'used_up' } : {}) });
+    coupon.uses = uses;
+    if (usedUp) coupon.status = 'used_up';
+  }
+
+  /** Gives one use back (a canceled hold): a used-up code becomes usable again; a disabled one stays disabled. */
+  async releaseCoupon(tx: EntityManager, ctx: Ctx, couponId: string): Promise<void> {
+    const coupon = await tx.getRepository(Coupon).findOneBy({ id: couponId, businessId: ctx.businessId });
+    if (!coupon) return;
+    await tx.getRepository(Coupon).update({ id: coupon.id }, { uses: Math.max(0, coupon.uses - 1), ...(coupon.status === 'used_up' ? { status: 'active' } : {}) });
+  }
 }
