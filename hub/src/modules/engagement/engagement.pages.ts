@@ -39,7 +39,7 @@ button.ghost{background:#e6e9ef;color:#1e1e2e}
 .row{display:flex;align-items:center;flex-wrap:wrap}
 #msg{color:#d20f39;min-height:1.2em}
 #note{color:#1e1e2e;background:#eff1f5;border-radius:10px;padding:8px}
-details{margin-top:12px}summary{min-height:44px;line-height:44px;cursor:pointer;color:#1e66f5}
+details{margin-top:12px}summary{min-height:44px;padding:12px 0;box-sizing:border-box;cursor:pointer;color:#1e66f5}
 .pass{border-radius:16px;padding:16px;background:#1e1e2e;color:#fff;margin:12px 0}
 .pass img{max-height:40px;max-width:160px;display:block;margin-bottom:6px}
 .pass dl{display:grid;grid-template-columns:1fr 1fr;gap:8px;margin:8px 0 0}
@@ -325,7 +325,8 @@ export async function cardPage(
         : `<p class="hint">${e(t(lang, 'guest.showAtTill'))}</p><div class="qr" id="card-qr">${await qrSvg(card.qr, t(lang, 'guest.qrAlt', { number: card.number }))}</div>`;
     actions = wallet + tillQr;
   }
-  const success = note.isNew && card.status === 'active' ? `<p class="ok" id="card-ready">${e(t(lang, 'guest.ready'))}</p>` : '';
+  const welcome = card.pointsBalance > 0 ? t(lang, 'guest.readyPoints', { n: card.pointsBalance }) : t(lang, 'guest.ready');
+  const success = note.isNew && card.status === 'active' ? `<p class="ok" id="card-ready">${e(welcome)}</p>` : '';
   const refNote = note.refIgnored ? `<p id="note" role="status">${e(t(lang, 'guest.refIgnored'))}</p>` : '';
   const body = `<div class="box" data-platform="${platform}" data-status="${card.status}">
 ${success}<h1>${e(title)}</h1><p class="muted">${e(d.content.program.name)}</p>

@@ -93,6 +93,7 @@ export const en = {
   // ---- guest pages: the card ----
   'guest.card': 'Card',
   'guest.ready': 'Your card is ready',
+  'guest.readyPoints': 'Your card is ready, +{n, plural, one {# point} other {# points}}',
   'guest.walletNudge': 'Add it to Wallet: the card will always be at hand, even offline.',
   'guest.addApple': 'Add to Apple Wallet',
   'guest.saveGoogle': 'Save to Google Wallet',

@@ -82,6 +82,7 @@ export const ru: Record<MessageKey, string> = {
 
   'guest.card': 'Карта',
   'guest.ready': 'Карта готова',
+  'guest.readyPoints': 'Карта готова, +{n, plural, one {# бонус} few {# бонуса} many {# бонусов} other {# бонуса}}',
   'guest.walletNudge': 'Добавьте её в Wallet: карта всегда будет под рукой, даже без интернета.',
   'guest.addApple': 'Добавить в Apple Wallet',
   'guest.saveGoogle': 'Сохранить в Google Wallet',

@@ -37,10 +37,11 @@
   function show(text) {
     msg.textContent = text || '';
   }
+  // Under ten minutes as m:ss (the resend countdown), longer in minutes (the hourly cap).
   function duration(s) {
-    if (s < 60) return '0:' + (s < 10 ? '0' : '') + s;
-    var m = Math.ceil(s / 60);
-    return m + (ru ? ' мин' : ' min');
+    s = Math.max(0, Math.ceil(s));
+    if (s < 600) return Math.floor(s / 60) + ':' + (s % 60 < 10 ? '0' : '') + (s % 60);
+    return Math.ceil(s / 60) + (ru ? ' мин' : ' min');
   }
 
   // ---- phone: digits only, +7 numbers shown as +7 916 123-45-66 ----

@@ -1,0 +1,312 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { makeAppleTestCerts, type AppleTestCerts } from '../../../fixtures/src/apple/certs';
+import type { SmsProvider } from '../../src/modules/engagement/engagement.sms';
+import { createTestHub, TestBusiness, TestHub } from '../harness';
+import { uploadAppleCert } from '../wallet/wallet-fixtures';
+
+// Debian's chromium package (`apt-get install -y chromium`); CHROMIUM_PATH points elsewhere.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = path.resolve(__dirname, '../../../docs/screenshots/guest');
+
+const DEVICES = {
+  iphone: {
+    userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+    viewport: { width: 390, height: 844 },
+  },
+  android: {
+    userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36',
+    viewport: { width: 412, height: 915 },
+  },
+} as const;
+
+const WORDS = {
+  ru: {
+    title: 'Вступайте в клуб',
+    codeSent: /^Код отправлен на \+7 916 \*\*\*-\*\*-\d\d$/,
+    resendIn: /^Отправить ещё раз через \d:\d\d$/,
+    wrong: 'Неверный код: осталось 4 попытки',
+    consent: 'Без этого согласия мы не можем выпустить карту',
+    phone: 'Введите номер полностью',
+    ready: 'Карта готова, +100 бонусов',
+    refIgnored: 'Код приглашения не найден',
+    blocked: 'Карта заблокирована',
+    deleted: 'Карта удалена',
+    offline: 'Нет связи',
+    notFound: 'Страница не найдена',
+    closed: 'Акция завершена',
+    noCard: 'Для этого номера карты пока нет',
+  },
+  en: {
+    title: 'Join the club',
+    codeSent: /^Code sent to \+7 916 \*\*\*-\*\*-\d\d$/,
+    resendIn: /^Send again in \d:\d\d$/,
+    wrong: 'The code is wrong: 4 attempts left',
+    consent: 'We cannot issue a card without this consent',
+    phone: 'Enter the whole phone number',
+    ready: 'Your card is ready, +100 points',
+    refIgnored: 'The invite code was not found',
+    blocked: 'This card is blocked',
+    deleted: 'This card has been deleted',
+    offline: 'You are offline',
+    notFound: 'Page not found',
+    closed: 'This offer has ended',
+    noCard: 'There is no card for this phone yet',
+  },
+} as const;
+
+/**
+ * The guest's side in Chromium, as a guest of a Moscow café would use it from a phone: iPhone in
+ * Russian, Android in English. Each state is saved as a screenshot in docs/screenshots/guest/.
+ */
+describe.each([
+  ['iphone', 'ru'],
+  ['android', 'en'],
+] as const)('guest pages in Chromium (%s, %s)', (device, lang) => {
+  const w = WORDS[lang];
+  let t: TestHub;
+  let b: TestBusiness;
+  let certs: AppleTestCerts;
+  let base: string;
+  let context: BrowserContext;
+  let page: Page;
+  let userDir: string;
+  const slug = `club-${device}`;
+  const texts: { to: string; text: string }[] = [];
+  const errors: string[] = [];
+  const lastCode = (phone: string) => /\b(\d{6})\b/.exec([...texts].reverse().find((m) => m.to === phone)!.text)![1]!;
+  const shot = (name: string) =>
+    page.screenshot({ path: path.join(SHOTS, `${device}-${lang}-${name}.png`), scale: 'css', fullPage: false, animations: 'disabled' });
+
+  beforeAll(async () => {
+    if (!fs.existsSync(CHROMIUM))
+      throw new Error(`Chromium is not installed at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`);
+    fs.mkdirSync(SHOTS, { recursive: true });
+    certs = makeAppleTestCerts();
+    t = await createTestHub({ env: { APPLE_WWDR_CERT_FILE: certs.wwdrFile } });
+    const capture: SmsProvider = {
+      name: 'capture',
+      send: async (m) => {
+        texts.push(m);
+        return { id: null };
+      },
+    };
+    t.hub.services.engagement.d.sms = capture;
+    base = await t.listen();
+    b = await t.business(lang === 'ru' ? 'Кофейня «Зерно»' : 'Grain Coffee');
+    await t.http.patch('/v1/admin/business').set('Cookie', b.ownerCookie).send({ locale: lang }).expect(200);
+    await uploadAppleCert(t, b, certs, false);
+    const program = await t.http
+      .post('/v1/admin/programs')
+      .set('Cookie', b.ownerCookie)
+      .send({ name: lang === 'ru' ? 'Кофейный клуб' : 'Coffee club', rules: { kind: 'bonus', accrualPercent: 5 }, welcomeBonusPoints: 100 })
+      .expect(201);
+    for (const [s, active] of [
+      [slug, true],
+      [`${slug}-old`, false],
+    ] as const)
+      await t.http
+        .post('/v1/admin/engagement/forms')
+        .set('Cookie', b.ownerCookie)
+        .send({
+          programId: program.body.id,
+          slug: s,
+          title: w.title,
+          active,
+          marketingConsentText: lang === 'ru' ? 'Присылать мне предложения' : 'Send me offers',
+        })
+        .expect(201);
+    await t.http.patch('/v1/admin/engagement/sms-policy').set('Cookie', b.ownerCookie).send({ codesPerIpPerHour: 1000 }).expect(200);
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'guest-e2e-'));
+    context = await chromium.launchPersistentContext(userDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu'],
+      ...DEVICES[device],
+      isMobile: true,
+      hasTouch: true,
+      locale: lang === 'ru' ? 'ru-RU' : 'en-GB',
+    });
+    context.setDefaultTimeout(10_000);
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      // Refusals and the simulated 503 are expected (each is checked on its page).
+      if (m.type() === 'error' && !/status of [45]\d\d|ERR_INTERNET_DISCONNECTED/.test(m.text())) errors.push(m.text());
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await t?.close();
+    certs?.cleanup();
+    if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  afterEach(() => expect(errors).toEqual([]));
+
+  let cardUrl = '';
+  const phone = '+79161234566';
+
+  it('first visit: every field problem at once on its field, then phone → code (masked, locked, countdown) → wrong code → card with the Wallet button', async () => {
+    await page.goto(`${base}/join/${slug}`);
+    // The whole first step fits the first screen.
+    const box = (await page.locator('#send-code').boundingBox())!;
+    expect(box.y + box.height).toBeLessThanOrEqual(DEVICES[device].viewport.height);
+    expect(box.height).toBeGreaterThanOrEqual(44);
+    await shot('1-join');
+    await page.fill('#f-phone', '916 12');
+    await page.click('#send-code');
+    await page.waitForSelector('#e-phone:not([hidden])');
+    expect(await page.textContent('#e-phone')).toContain(w.phone);
+    expect(await page.textContent('#e-consent')).toBe(w.consent);
+    expect(await page.getAttribute('#f-phone', 'aria-invalid')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-phone');
+    expect(texts).toEqual([]);
+    await shot('2-errors');
+    await page.fill('#f-phone', '8 916 123-45-66');
+    await page.check('#f-consent');
+    await page.click('#send-code');
+    await page.waitForSelector('#code-row:not([hidden])');
+    expect(await page.textContent('#code-sent')).toMatch(w.codeSent);
+    expect(await page.getAttribute('#f-phone', 'readonly')).not.toBeNull();
+    expect(await page.isDisabled('#resend')).toBe(true);
+    expect(await page.textContent('#resend')).toMatch(w.resendIn);
+    expect(await page.isHidden('#send-code')).toBe(true);
+    await shot('3-code');
+    const right = lastCode(phone);
+    // A wrong code: said on the code field, which is emptied for another try.
+    await page.fill('#f-code', right === '000000' ? '111111' : '000000');
+    await page.waitForSelector('#e-code:not([hidden])');
+    expect(await page.textContent('#e-code')).toBe(w.wrong);
+    await shot('4-wrong-code');
+    await page.fill('#f-code', right);
+    await page.waitForURL(/\/card\//);
+    cardUrl = page.url();
+    await page.waitForSelector('#card-ready');
+    expect(await page.textContent('#card-ready')).toBe(w.ready);
+    if (device === 'iphone') expect(await page.isVisible('#add-apple')).toBe(true);
+    else expect(await page.isVisible('#no-wallet')).toBe(true);
+    expect(await page.getAttribute('#card-qr svg', 'role')).toBe('img');
+    await shot('5-card');
+  });
+
+  it('the card page opens offline once visited', async () => {
+    await page.goto(cardUrl);
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+    // The service worker takes over the page, then keeps the copy it fetched.
+    await page.reload();
+    await page.waitForFunction(() => !!navigator.serviceWorker.controller);
+    await page.reload();
+    await context.setOffline(true);
+    try {
+      await page.reload();
+      await page.waitForSelector('#offline:not([hidden])');
+      expect(await page.textContent('#offline')).toContain(w.offline);
+      expect(await page.isVisible('.pass')).toBe(true);
+      await shot('6-offline');
+    } finally {
+      await context.setOffline(false);
+    }
+  });
+
+  it('a returning guest gets their card back through «Already have a card?»; a phone without one is told so after its code', async () => {
+    await page.goto(`${base}/join/${slug}`);
+    await page.click('#have-card');
+    expect(await page.isHidden('#reg-only')).toBe(true);
+    await page.fill('#f-phone', '+7 916 123-45-66');
+    await page.click('#send-code');
+    await page.waitForSelector('#code-row:not([hidden])');
+    await shot('7-recover');
+    await page.fill('#f-code', lastCode(phone));
+    await page.waitForURL(/\/card\//);
+    expect(new URL(page.url()).pathname).toBe(new URL(cardUrl).pathname);
+    expect(await page.isVisible('#card-ready')).toBe(false);
+    await page.goto(`${base}/join/${slug}`);
+    await page.click('#have-card');
+    await page.fill('#f-phone', '+7 916 765-43-21');
+    await page.click('#send-code');
+    await page.waitForSelector('#code-row:not([hidden])');
+    await page.fill('#f-code', lastCode('+79167654321'));
+    await page.waitForFunction((text) => (document.getElementById('msg')?.textContent ?? '').startsWith(text), w.noCard);
+  });
+
+  it('the resend button counts down, then sends again', async () => {
+    await page.clock.install();
+    await page.goto(`${base}/join/${slug}`);
+    await page.fill('#f-phone', '+7 916 555-44-33');
+    await page.check('#f-consent');
+    await page.click('#send-code');
+    await page.waitForSelector('#code-row:not([hidden])');
+    expect(await page.textContent('#resend')).toMatch(w.resendIn);
+    await page.clock.runFor(30_000);
+    expect(await page.textContent('#resend')).toMatch(/0:3\d|0:29/);
+    await shot('8-countdown');
+    const sent = texts.length;
+    await page.clock.runFor(31_000);
+    expect(await page.isDisabled('#resend')).toBe(false);
+    await page.click('#resend');
+    await page.waitForFunction(() => /1:00$/.test(document.getElementById('resend')?.textContent ?? ''));
+    expect(texts.length).toBe(sent + 1);
+    // «change» unlocks the phone.
+    await page.click('#change');
+    expect(await page.getAttribute('#f-phone', 'readonly')).toBeNull();
+    expect(await page.isVisible('#send-code')).toBe(true);
+  });
+
+  it('a link with an unknown invite code registers anyway, with a note', async () => {
+    await page.goto(`${base}/join/${slug}?ref=NOSUCH99`);
+    await page.fill('#f-phone', '+7 916 222-33-44');
+    await page.check('#f-consent');
+    await page.click('#send-code');
+    await page.waitForSelector('#code-row:not([hidden])');
+    await page.fill('#f-code', lastCode('+79162223344'));
+    await page.waitForURL(/\/card\//);
+    expect(await page.textContent('#note')).toContain(w.refIgnored);
+    await shot('9-bad-invite');
+  });
+
+  it('blocked and deleted cards say so, with no QR and no Wallet button', async () => {
+    const cardId = new URL(cardUrl).pathname.split('/')[3]!;
+    for (const [status, words] of [
+      ['blocked', w.blocked],
+      ['deleted', w.deleted],
+    ] as const) {
+      await t.http.post(`/v1/admin/cards/${cardId}/status`).set('Cookie', b.ownerCookie).send({ status }).expect(200);
+      await page.goto(cardUrl);
+      expect(await page.textContent('#card-state')).toContain(words);
+      expect(await page.locator('#card-qr, #add-apple, #add-google').count()).toBe(0);
+      await shot(`10-${status}`);
+      if (status === 'blocked') {
+        // Its pass link, followed in the browser, is a page in words too.
+        const { searchParams } = new URL(cardUrl);
+        await page.goto(`${base}/v1/public/cards/${b.businessId}/${cardId}/apple.pkpass?t=${searchParams.get('t')}`);
+        expect(await page.textContent('#pass-unavailable')).toContain(words);
+        await shot('11-pass-blocked');
+        await t.http.post(`/v1/admin/cards/${cardId}/status`).set('Cookie', b.ownerCookie).send({ status: 'active' }).expect(200);
+      }
+    }
+  });
+
+  it('a typo, a closed form and a failure are pages in the business’s language', async () => {
+    await page.goto(`${base}/join/${slug}-typo`);
+    expect(await page.textContent('h1')).toBe(WORDS[lang].notFound);
+    await shot('12-not-found');
+    await page.goto(`${base}/join/${slug}-old`);
+    expect(await page.textContent('h1')).toBe(w.closed);
+    await shot('13-closed');
+    const real = t.hub.services.engagement.cardPage.bind(t.hub.services.engagement);
+    t.hub.services.engagement.cardPage = async () => {
+      throw Object.assign(new Error('database reconnecting'), { status: 503 });
+    };
+    try {
+      await page.goto(cardUrl);
+      expect(await page.isVisible('#retry')).toBe(true);
+      await shot('14-error');
+    } finally {
+      t.hub.services.engagement.cardPage = real;
+    }
+  });
+});
