@@ -63,17 +63,19 @@ describeEachDb('UTM tags, reviews and CSV exports', (backend) => {
     const list = (await l.admin('get', '/v1/admin/utm-tags').expect(200)).body.items;
     expect(list).toEqual([expect.objectContaining({ id: tag.id, registrations: 2, installs: 1, revenueMinor: 150000 })]);
 
-    const svg = await l.admin('get', `/v1/admin/utm-tags/${tag.id}/qr.svg`).expect(200);
+    const raw = (path: string) =>
+      l
+        .admin('get', path)
+        .buffer(true)
+        .parse((res, cb) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => cb(null, Buffer.concat(chunks)));
+        });
+    const svg = await raw(`/v1/admin/utm-tags/${tag.id}/qr.svg`).expect(200);
     expect(svg.headers['content-type']).toMatch(/image\/svg\+xml/);
-    expect(String(svg.body ?? svg.text)).toContain('<svg');
-    const png = await l
-      .admin('get', `/v1/admin/utm-tags/${tag.id}/qr.png`)
-      .buffer(true)
-      .parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+    expect((svg.body as Buffer).toString()).toContain('<svg');
+    const png = await raw(`/v1/admin/utm-tags/${tag.id}/qr.png`);
     expect(png.status).toBe(200);
     expect(PNG.sync.read(png.body as Buffer).width).toBe(1024);
     await l.admin('delete', `/v1/admin/utm-tags/${tag.id}`).expect(204);
