@@ -14,7 +14,6 @@ import { Browser, helpers, loginUi, openBrowser, shot, stepOf } from './kit';
 
 /** Refusals the steps provoke on purpose; any other 4xx/5xx answer fails the test. */
 const EXPECTED_REFUSALS = [
-  'GET /v1/admin/session 401', // the anonymous probe before logging in
   'POST /v1/admin/programs 400', // level thresholds that do not increase
 ];
 

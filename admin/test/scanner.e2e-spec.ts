@@ -9,7 +9,6 @@ import { createTestHub, TestBusiness, TestHub } from '../../hub/test/harness';
 import { Browser, helpers, openBrowser, shot, stepOf } from './kit';
 
 const EXPECTED_REFUSALS = [
-  'GET /v1/admin/session 401', // the anonymous probe on the first visit
   'GET /v1/scanner/cards/lookup 400', // a QR code of something else
   'GET /v1/scanner/cards/lookup 404', // a card number that does not exist
   'POST /v1/scanner/operations 429', // over the per-cashier hourly limit

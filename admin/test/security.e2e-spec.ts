@@ -10,7 +10,6 @@ import { Browser, helpers, loginUi, openBrowser, shot, stepOf } from './kit';
 
 /** Refusals the steps provoke on purpose; any other 4xx/5xx answer fails the test. */
 const EXPECTED_REFUSALS = [
-  'GET /v1/admin/session 401', // the anonymous probe on the first visit
   'POST /v1/admin/me/password 422', // the wrong current password
   'POST /v1/admin/me/password 422', // a common password
   'POST /v1/admin/session/mfa 401', // a wrong code at sign-in

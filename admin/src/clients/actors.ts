@@ -1,3 +1,4 @@
+import { actorKindKey } from '../app/actor';
 import { http } from '../app/api';
 import { useI18n } from '../app/i18n';
 import { useMe } from '../app/session';
@@ -23,6 +24,7 @@ export function useActorLabel(): (type: string, id: string) => string {
     [admin],
   );
   return (type, id) => {
+    if (type === 'guest' && id === 'anonymous') return t(actorKindKey(type, id)!);
     const name = data?.get(id);
     const kind = labelOf('audit.actorType', type, t);
     return name ? `${name} (${kind})` : id === staff.id ? `${staff.name} (${kind})` : kind;

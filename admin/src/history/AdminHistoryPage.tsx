@@ -1,3 +1,4 @@
+import { actorKindKey } from '../app/actor';
 import { useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { Button, Card, Flex, Input, Select, Space, Table, Typography } from 'antd';
@@ -129,7 +130,7 @@ export function AdminHistoryPage() {
             {e.actorLabel ?? e.actorId}
           </Typography.Text>
           <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-            {actorTypeLabel(e.actorType, t)}
+            {e.actorType === 'guest' && e.actorId === 'anonymous' ? t(actorKindKey(e.actorType, e.actorId)!) : actorTypeLabel(e.actorType, t)}
           </Typography.Text>
         </Flex>
       ),
