@@ -22,7 +22,8 @@ function answerError(res: Response, e: unknown): void {
 /** The card a paid order goes on: the phone's card, or a new one of the configured program. */
 async function cardFor(ctx: HandlerContext<AcmeConfig>, order: AcmeOrder): Promise<string | null> {
   try {
-    return (await ctx.hub.request('card.lookup', { phone: order.customer.phone, ...(ctx.config.programId ? { programId: ctx.config.programId } : {}) })).card.id;
+    return (await ctx.hub.request('card.lookup', { phone: order.customer.phone, ...(ctx.config.programId ? { programId: ctx.config.programId } : {}) })).card
+      .id;
   } catch (e) {
     if (!(e instanceof CommandError) || e.status !== 404 || !ctx.config.programId) throw e;
   }
@@ -43,7 +44,13 @@ async function orderPaid(ctx: HandlerContext<AcmeConfig>, order: AcmeOrder) {
   try {
     const sale = await ctx.hub.request('checkout.commit', orderCommit(order, cardId, order.payWithPointsMinor));
     await ctx.store.set(orderStoreKey(order.id), sale.id);
-    return { checkoutId: sale.id, replayed: sale.replayed === true, pointsAccrued: sale.pointsAccrued, pointsRedeemed: sale.pointsRedeemed, redeemValueMinor: sale.redeemValueMinor };
+    return {
+      checkoutId: sale.id,
+      replayed: sale.replayed === true,
+      pointsAccrued: sale.pointsAccrued,
+      pointsRedeemed: sale.pointsRedeemed,
+      redeemValueMinor: sale.redeemValueMinor,
+    };
   } catch (e) {
     // The same receipt arrived by another path (a till, an earlier call): already counted.
     if (e instanceof CommandError && e.code === 'receipt_already_recorded') return { alreadyCounted: true, checkoutId: e.details?.checkoutId ?? null };
@@ -94,7 +101,10 @@ export const connector = defineConnector({
       const order = acmeOrder.omit({ paidAt: true }).safeParse(req.body);
       if (!order.success) return void res.status(422).json({ error: 'invalid_order', message: order.error.issues.map((i) => i.path.join('.')).join(', ') });
       try {
-        const { card } = await ctx.hub.request('card.lookup', { phone: order.data.customer.phone, ...(ctx.config.programId ? { programId: ctx.config.programId } : {}) });
+        const { card } = await ctx.hub.request('card.lookup', {
+          phone: order.data.customer.phone,
+          ...(ctx.config.programId ? { programId: ctx.config.programId } : {}),
+        });
         const q = await ctx.hub.request('checkout.quote', { card: { id: card.id }, basket: orderBasket({ ...order.data, paidAt: '' }), redeemPoints: 'max' });
         res.json({ cardNumber: card.number, maxPayWithPointsMinor: q.redeemValueMinor, pointsToAccrue: q.pointsAccrued, balancePoints: card.pointsAvailable });
       } catch (e) {

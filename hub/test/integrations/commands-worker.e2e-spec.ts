@@ -85,7 +85,10 @@ describe.each(setups)('acme-crm as a worker: commands over the bus [$name]', (s)
     const login = await hubHttp.post('/v1/admin/session').send({ email, password: 'owner-password-1' });
     const cookie = (login.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
     admin = (m, p) => hubHttp[m](p).set('Cookie', cookie);
-    const program = await admin('post', '/v1/admin/programs').send({ name: 'Points', rules: { kind: 'bonus', accrualPercent: 5, maxRedeemPercent: 50, pointValueMinor: 100 } });
+    const program = await admin('post', '/v1/admin/programs').send({
+      name: 'Points',
+      rules: { kind: 'bonus', accrualPercent: 5, maxRedeemPercent: 50, pointValueMinor: 100 },
+    });
     expect(program.status).toBe(201);
     const install = await admin('post', '/v1/admin/integrations').send({
       connectorId: 'acme-crm',
@@ -117,7 +120,11 @@ describe.each(setups)('acme-crm as a worker: commands over the bus [$name]', (s)
   });
 
   const hook = (body: string) =>
-    http.post(`/connectors/acme-crm/${businessId}/hooks`).set('content-type', 'application/json').set('x-acme-signature', signAcme(SECRET, body, Math.floor(Date.now() / 1000))).send(body);
+    http
+      .post(`/connectors/acme-crm/${businessId}/hooks`)
+      .set('content-type', 'application/json')
+      .set('x-acme-signature', signAcme(SECRET, body, Math.floor(Date.now() / 1000)))
+      .send(body);
 
   it('upserts the guest, commits the paid order once, and refunds it once', async () => {
     const contact = await hook(sample('contact-updated'));
@@ -135,7 +142,9 @@ describe.each(setups)('acme-crm as a worker: commands over the bus [$name]', (s)
     expect((await hook(sample('order-refunded'))).body).toEqual({ ...refund.body, replayed: true });
 
     const sales = (await admin('get', '/v1/admin/checkouts')).body.items as { id: string; source: string; refunded: { amountMinor: number } }[];
-    expect(sales).toEqual([expect.objectContaining({ id: paid.body.checkoutId, source: 'connector:acme-crm', refunded: expect.objectContaining({ amountMinor: 18000 }) })]);
+    expect(sales).toEqual([
+      expect.objectContaining({ id: paid.body.checkoutId, source: 'connector:acme-crm', refunded: expect.objectContaining({ amountMinor: 18000 }) }),
+    ]);
     const { guest } = (await admin('get', `/v1/admin/guests/${contact.body.guestId}`)).body;
     expect(guest).toMatchObject({ phone: '+79990000002', source: 'acme-crm', visits: 1 });
   });

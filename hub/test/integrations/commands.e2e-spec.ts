@@ -29,7 +29,11 @@ for (const db of dbBackends()) {
 
       const admin = (method: 'get' | 'post' | 'patch' | 'delete', p: string) => t.http[method](p).set('Cookie', b.ownerCookie);
       const hook = (body: string) =>
-        t.http.post(`/connectors/acme-crm/${b.businessId}/hooks`).set('content-type', 'application/json').set('x-acme-signature', signAcme(SECRET, body, now())).send(body);
+        t.http
+          .post(`/connectors/acme-crm/${b.businessId}/hooks`)
+          .set('content-type', 'application/json')
+          .set('x-acme-signature', signAcme(SECRET, body, now()))
+          .send(body);
       const command = <T = unknown>(type: string, data: unknown, over: Partial<Envelope> = {}, timeoutMs = 5_000) =>
         bus.request<T>({ id: newId(), type, businessId: b.businessId, occurredAt: new Date().toISOString(), sender: 'acme-crm', data, ...over }, timeoutMs);
       const refusal = async (p: Promise<unknown>) => {
@@ -79,7 +83,11 @@ for (const db of dbBackends()) {
         const guests = (await admin('get', '/v1/admin/guests?q=%2B79990000002')).body.items;
         expect(guests).toHaveLength(1);
         expect(guests[0]).toMatchObject({ phone: '+79990000002', name: 'Anna Petrova', email: 'anna@example.com', marketingConsent: true, source: 'acme-crm' });
-        const history = (await admin('get', `/v1/admin/audit?targetId=${first.body.guestId}`)).body.items as { action: string; actorType: string; actorId: string }[];
+        const history = (await admin('get', `/v1/admin/audit?targetId=${first.body.guestId}`)).body.items as {
+          action: string;
+          actorType: string;
+          actorId: string;
+        }[];
         expect(history).toEqual([expect.objectContaining({ action: 'guest.created', actorType: 'connector', actorId: 'acme-crm' })]);
       });
 
@@ -140,7 +148,10 @@ for (const db of dbBackends()) {
           details: { errors: [expect.objectContaining({ field: 'basket.totalMinor' })] },
         });
         expect(await refusal(command('card.lookup', { phone: '+79990000002' }, { sender: undefined }))).toMatchObject({ status: 401 });
-        expect(await refusal(command('card.lookup', { phone: '+79990000002' }, { sender: 'echo-crm' }))).toMatchObject({ code: 'connector_not_installed', status: 403 });
+        expect(await refusal(command('card.lookup', { phone: '+79990000002' }, { sender: 'echo-crm' }))).toMatchObject({
+          code: 'connector_not_installed',
+          status: 403,
+        });
         const over = { card: { id: card.id }, basket, redeemPoints: 100000 };
         const http = await t.http.post('/v1/pos/checkouts/quote').set('Authorization', `Bearer ${b.terminalKey}`).send(over);
         expect(await refusal(command('checkout.commit', { ...over, idempotencyKey: 'too-much' }))).toMatchObject({ code: http.body.code, status: http.status });
@@ -152,10 +163,18 @@ for (const db of dbBackends()) {
           .send({ card: { id: card.id }, basket, receipt, locationId: b.locationId });
         expect(pos.status).toBe(201);
         // The same sale arriving by a second path counts once: the first path's checkout answers.
-        const same = await command<CommandReply<'checkout.commit'>>('checkout.commit', { card: { id: card.id }, basket, receipt, locationId: b.locationId, idempotencyKey: 'acme-r77' });
+        const same = await command<CommandReply<'checkout.commit'>>('checkout.commit', {
+          card: { id: card.id },
+          basket,
+          receipt,
+          locationId: b.locationId,
+          idempotencyKey: 'acme-r77',
+        });
         expect(same).toMatchObject({ id: pos.body.id, replayed: true });
         const other = { items: [{ sku: 'A', qty: 2, unitPriceMinor: 50000, amountMinor: 100000 }] };
-        expect(await refusal(command('checkout.commit', { card: { id: card.id }, basket: other, receipt, locationId: b.locationId, idempotencyKey: 'acme-r77b' }))).toMatchObject({
+        expect(
+          await refusal(command('checkout.commit', { card: { id: card.id }, basket: other, receipt, locationId: b.locationId, idempotencyKey: 'acme-r77b' })),
+        ).toMatchObject({
           code: 'receipt_already_recorded',
           status: 409,
           details: expect.objectContaining({ checkoutId: pos.body.id }),
@@ -169,7 +188,11 @@ for (const db of dbBackends()) {
 
       it('a commit whose reply was lost has one effect when repeated', async () => {
         const { card } = await command<CommandReply<'card.lookup'>>('card.lookup', { phone: '+79990000002' });
-        const req = { idempotencyKey: 'lost-reply-1', card: { id: card.id }, basket: { items: [{ sku: 'B', qty: 1, unitPriceMinor: 50000, amountMinor: 50000 }] } };
+        const req = {
+          idempotencyKey: 'lost-reply-1',
+          card: { id: card.id },
+          basket: { items: [{ sku: 'B', qty: 1, unitPriceMinor: 50000, amountMinor: 50000 }] },
+        };
         let dropped = 0;
         // The reply of the first commit comes after the caller's deadline: lost, as when the link drops.
         await bus.serveCommands(async (m) => {
@@ -195,11 +218,25 @@ for (const db of dbBackends()) {
       it('holds, captures and cancels through commands; guests page for backfills', async () => {
         const { card } = await command<CommandReply<'card.lookup'>>('card.lookup', { phone: '+79990000002' });
         const basket = { items: [{ sku: 'C', qty: 1, unitPriceMinor: 20000, amountMinor: 20000 }] };
-        const held = await command<CommandReply<'checkout.commit'>>('checkout.commit', { idempotencyKey: 'hold-1', mode: 'hold', card: { id: card.id }, basket, redeemPoints: 10 });
+        const held = await command<CommandReply<'checkout.commit'>>('checkout.commit', {
+          idempotencyKey: 'hold-1',
+          mode: 'hold',
+          card: { id: card.id },
+          basket,
+          redeemPoints: 10,
+        });
         expect(held).toMatchObject({ status: 'held', pointsRedeemed: 10 });
         expect(await command<CommandReply<'checkout.capture'>>('checkout.capture', { checkoutId: held.id })).toMatchObject({ status: 'committed' });
-        const held2 = await command<CommandReply<'checkout.commit'>>('checkout.commit', { idempotencyKey: 'hold-2', mode: 'hold', card: { id: card.id }, basket, redeemPoints: 10 });
-        expect(await command<CommandReply<'checkout.cancel'>>('checkout.cancel', { checkoutId: held2.id, reason: 'guest left' })).toMatchObject({ status: 'canceled' });
+        const held2 = await command<CommandReply<'checkout.commit'>>('checkout.commit', {
+          idempotencyKey: 'hold-2',
+          mode: 'hold',
+          card: { id: card.id },
+          basket,
+          redeemPoints: 10,
+        });
+        expect(await command<CommandReply<'checkout.cancel'>>('checkout.cancel', { checkoutId: held2.id, reason: 'guest left' })).toMatchObject({
+          status: 'canceled',
+        });
         const page = await command<CommandReply<'guests.page'>>('guests.page', { limit: 1 });
         expect(page.items).toHaveLength(1);
         expect(page.items[0]).toMatchObject({ phone: '+79990000002' });
@@ -218,7 +255,9 @@ describe('a command with nothing to serve it', () => {
       const bus = kit.bus();
       await bus.start();
       try {
-        const e = await bus.request({ id: newId(), type: 'card.lookup', businessId: 'b', occurredAt: new Date().toISOString(), sender: 'x', data: {} }, 60_000).catch((x: unknown) => x);
+        const e = await bus
+          .request({ id: newId(), type: 'card.lookup', businessId: 'b', occurredAt: new Date().toISOString(), sender: 'x', data: {} }, 60_000)
+          .catch((x: unknown) => x);
         expect(e).toBeInstanceOf(CommandError);
         expect(e).toMatchObject({ code: 'no_command_server', status: 503 });
       } finally {

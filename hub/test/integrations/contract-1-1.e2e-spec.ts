@@ -37,7 +37,9 @@ describeEachDb('contract 1.1 events', (backend) => {
   let l: ReturnType<typeof loyalty>;
   let programId: string;
   const events = async (type: string) =>
-    (await t.hub.db.manager.getRepository(OutboxMessage).find({ where: { businessId: b.businessId, type }, order: { seq: 'ASC' } })).map((r) => r.data as Record<string, unknown>);
+    (await t.hub.db.manager.getRepository(OutboxMessage).find({ where: { businessId: b.businessId, type }, order: { seq: 'ASC' } })).map(
+      (r) => r.data as Record<string, unknown>,
+    );
 
   beforeAll(async () => {
     t = await createTestHub({ db: backend });
@@ -77,7 +79,9 @@ describeEachDb('contract 1.1 events', (backend) => {
     expect((await l.admin('patch', `/v1/admin/guests/${guest.id}`).send({ email: 'boris@example.com', name: 'Boris' })).status).toBe(200);
     expect((await l.admin('patch', `/v1/admin/guests/${guest.id}`).send({ name: 'Boris' })).status).toBe(200);
     const updated = (await events('guest.updated')).filter((e) => e.guestId === guest.id);
-    expect(updated).toEqual([{ guestId: guest.id, changed: ['email'], phone: guest.phone, name: 'Boris', email: 'boris@example.com', birthday: null, marketingConsent: false }]);
+    expect(updated).toEqual([
+      { guestId: guest.id, changed: ['email'], phone: guest.phone, name: 'Boris', email: 'boris@example.com', birthday: null, marketingConsent: false },
+    ]);
     expect((await l.admin('post', `/v1/admin/guests/${guest.id}/erase`).send({})).status).toBeLessThan(300);
     expect((await events('guest.erased')).filter((e) => e.guestId === guest.id)).toEqual([{ guestId: guest.id }]);
   });
@@ -110,7 +114,15 @@ describe('contract 1.1 is additive for 1.0 connectors', () => {
   it('a connector declaring contract 1.0 still loads, and 1.0 payloads (events written before the upgrade) still validate', () => {
     expect(CONTRACT_VERSION).toBe('1.1');
     const def = defineConnector({
-      manifest: { id: 'old-crm', name: 'Old', category: 'crm', version: '1.0.0', contractVersion: '1.0', consumes: ['checkout.committed'], description: 'A 1.0 consumer.' },
+      manifest: {
+        id: 'old-crm',
+        name: 'Old',
+        category: 'crm',
+        version: '1.0.0',
+        contractVersion: '1.0',
+        consumes: ['checkout.committed'],
+        description: 'A 1.0 consumer.',
+      },
       configSchema: z.object({}),
       handlers: { 'checkout.committed': async () => undefined },
     });
@@ -132,6 +144,16 @@ describe('contract 1.1 is additive for 1.0 connectors', () => {
       receipt: null,
     };
     expect(eventSchemas['checkout.committed'].parse(v10)).toEqual(v10);
-    expect(eventSchemas['checkout.refunded'].parse({ checkoutId: 'co', refundId: 'r', cardId: null, amountMinor: 1, pointsReturned: 0, pointsReversed: 0, full: true })).toBeTruthy();
+    expect(
+      eventSchemas['checkout.refunded'].parse({
+        checkoutId: 'co',
+        refundId: 'r',
+        cardId: null,
+        amountMinor: 1,
+        pointsReturned: 0,
+        pointsReversed: 0,
+        full: true,
+      }),
+    ).toBeTruthy();
   });
 });

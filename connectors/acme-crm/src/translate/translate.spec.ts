@@ -10,7 +10,11 @@ describe('acme-crm translators (pure)', () => {
   it('reads each recorded webhook into what the hub is asked', () => {
     expect(parseAcmeWebhook(sample('contact-updated'))).toEqual({
       kind: 'ok',
-      value: { type: 'contact.updated', eventId: 'evt_1001', upsert: { phone: '+7 999 000-00-02', name: 'Anna Petrova', email: 'anna@example.com', marketingConsent: true, source: 'acme-crm' } },
+      value: {
+        type: 'contact.updated',
+        eventId: 'evt_1001',
+        upsert: { phone: '+7 999 000-00-02', name: 'Anna Petrova', email: 'anna@example.com', marketingConsent: true, source: 'acme-crm' },
+      },
     });
     const paid = parseAcmeWebhook(sample('order-paid'));
     expect(paid.kind === 'ok' && paid.value.type === 'order.paid' && orderCommit(paid.value.order, 'card-1', 0)).toEqual({
@@ -43,7 +47,9 @@ describe('acme-crm translators (pure)', () => {
 
   it('maps guests to contacts and till sales to deals; a sale from Acme is not echoed back', () => {
     expect(toAcmeContact({ guestId: 'g', phone: null, name: null, source: null })).toEqual({ kind: 'ignored', reason: 'guest has no phone' });
-    expect(toAcmeContact({ guestId: 'g', changed: ['email'], phone: '+79990000001', name: 'A', email: 'a@x.io', birthday: null, marketingConsent: false })).toEqual({
+    expect(
+      toAcmeContact({ guestId: 'g', changed: ['email'], phone: '+79990000001', name: 'A', email: 'a@x.io', birthday: null, marketingConsent: false }),
+    ).toEqual({
       kind: 'ok',
       value: { externalId: 'g', phone: '+79990000001', name: 'A', email: 'a@x.io', source: 'loyalty' },
     });
@@ -63,7 +69,10 @@ describe('acme-crm translators (pure)', () => {
       couponCode: null,
       receipt: null,
     };
-    expect(toAcmeDeal(sale, 'p')).toEqual({ kind: 'ok', value: { contactExternalId: 'g', amountMinor: 700, currency: 'RUB', pipelineId: 'p', title: 'Sale co', lines: [] } });
+    expect(toAcmeDeal(sale, 'p')).toEqual({
+      kind: 'ok',
+      value: { contactExternalId: 'g', amountMinor: 700, currency: 'RUB', pipelineId: 'p', title: 'Sale co', lines: [] },
+    });
     expect(toAcmeDeal({ ...sale, source: 'connector:acme-crm' }, 'p')).toEqual({ kind: 'ignored', reason: 'the sale came from Acme' });
     expect(toAcmeDeal({ ...sale, guestId: null }, 'p')).toEqual({ kind: 'ignored', reason: 'anonymous sale' });
   });

@@ -30,7 +30,10 @@ export class AcmeClient {
 
   /** Acme deduplicates deals on the Idempotency-Key (we pass the event id). */
   async postDeal(d: AcmeDeal, idempotencyKey: string): Promise<void> {
-    const r = await this.http.post(`${this.baseUrl}/v1/deals`, d, { headers: { ...this.headers, 'idempotency-key': idempotencyKey }, validateStatus: () => true });
+    const r = await this.http.post(`${this.baseUrl}/v1/deals`, d, {
+      headers: { ...this.headers, 'idempotency-key': idempotencyKey },
+      validateStatus: () => true,
+    });
     expectOk(r.status, 'the deal');
   }
 

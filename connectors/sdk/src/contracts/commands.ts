@@ -240,7 +240,11 @@ export const refundViewSchema = z.object({
  */
 export const cardLookupRequest = z
   .strictObject({
-    number: z.string().trim().regex(/^[\d\s-]{6,24}$/, 'Digits only').optional(),
+    number: z
+      .string()
+      .trim()
+      .regex(/^[\d\s-]{6,24}$/, 'Digits only')
+      .optional(),
     qr: z.string().trim().min(1).max(200).optional(),
     phone: z.string().trim().min(3).max(40).optional(),
     /** With a phone: which program's card when the guest has several. */
@@ -341,9 +345,21 @@ export const guestsPageReply = z.object({ items: z.array(guestViewSchema), nextC
  * the hub validates requests against it, and the testkit refuses a type not in it.
  */
 export const commandSchemas = {
-  'card.lookup': { request: cardLookupRequest, reply: cardLookupReply, summary: 'Find a card by number, QR payload or phone; the card, its balances and the guest.' },
-  'checkout.quote': { request: checkoutQuoteRequest, reply: quoteViewSchema, summary: 'Compute discount, points and stamps for a basket without writing anything.' },
-  'checkout.commit': { request: checkoutCommitRequest, reply: checkoutViewSchema, summary: 'Commit or hold a sale; one effect per idempotencyKey and per receipt.' },
+  'card.lookup': {
+    request: cardLookupRequest,
+    reply: cardLookupReply,
+    summary: 'Find a card by number, QR payload or phone; the card, its balances and the guest.',
+  },
+  'checkout.quote': {
+    request: checkoutQuoteRequest,
+    reply: quoteViewSchema,
+    summary: 'Compute discount, points and stamps for a basket without writing anything.',
+  },
+  'checkout.commit': {
+    request: checkoutCommitRequest,
+    reply: checkoutViewSchema,
+    summary: 'Commit or hold a sale; one effect per idempotencyKey and per receipt.',
+  },
   'checkout.get': { request: checkoutIdRequest, reply: checkoutViewSchema, summary: 'One checkout by id.' },
   'checkout.capture': { request: checkoutIdRequest, reply: checkoutViewSchema, summary: 'Capture a held sale (points accrue now). Idempotent.' },
   'checkout.cancel': { request: checkoutCancelRequest, reply: checkoutViewSchema, summary: 'Cancel a held sale; reserved points go back. Idempotent.' },
