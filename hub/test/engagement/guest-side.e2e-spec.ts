@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { FormRegistration } from '../../src/modules/engagement/engagement.entity';
 import type { SmsProvider } from '../../src/modules/engagement/engagement.sms';
 import { Guest } from '../../src/modules/guests/guests.entity';
 import { createTestHub, describeEachDb, TestBusiness, TestHub } from '../harness';
@@ -202,6 +204,28 @@ describeEachDb('guest side', (backend) => {
     const plain = await t.http.get(pathOf(reg.cardUrl)).set('User-Agent', IPHONE).set('Accept-Encoding', 'identity').expect(200);
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(Buffer.byteLength(plain.text)).toBeLessThanOrEqual(8 * 1024);
+  });
+
+  it('shows the 152-ФЗ consent (operator, purpose, data, retention, privacy policy) apart from marketing, and keeps the text agreed to', async () => {
+    await t.http
+      .patch('/v1/admin/business')
+      .set('Cookie', b.ownerCookie)
+      .send({ settings: { privacyPolicyUrl: 'https://zerno.example/privacy' } })
+      .expect(200);
+    const join = await t.http.get(`/join/gs-sms-${backend}`).expect(200);
+    expect(join.text).toContain('Я даю согласие Кофейня «Зерно» (оператору)');
+    expect(join.text).toContain('3 года после её удаления');
+    expect(join.text).toContain('<a href="https://zerno.example/privacy" target="_blank" rel="noopener">Политика обработки персональных данных</a>');
+    const bad = await t.http
+      .patch('/v1/admin/business')
+      .set('Cookie', b.ownerCookie)
+      .send({ settings: { privacyPolicyUrl: 'javascript:alert(1)' } });
+    expect(bad.status).toBe(400);
+    const reg = await register('+79160000808');
+    const row = await t.hub.db.manager.getRepository(FormRegistration).findOneByOrFail({ cardId: reg.cardId });
+    expect(row.consentText).toMatch(/^Я даю согласие Кофейня «Зерно» \(оператору\) на обработку/);
+    expect(row.consentVersion).toBe(createHash('sha256').update(row.consentText!).digest('hex').slice(0, 16));
+    expect(row.marketingConsentText).toBeNull();
   });
 
   it('speaks English for an English business: page, field errors and SMS', async () => {

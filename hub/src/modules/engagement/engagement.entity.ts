@@ -102,6 +102,18 @@ export class FormRegistration extends TenantEntity {
   @TimeColumn()
   consentAt: Date;
 
+  /** The consent text the guest agreed to (152-ФЗ evidence), as the page showed it. */
+  @Column({ type: 'text', nullable: true })
+  consentText: string | null;
+
+  /** First 16 hex of the SHA-256 of `consentText`: which version of the text, for comparing at a glance. */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  consentVersion: string | null;
+
+  /** The marketing consent text (38-ФЗ) when the guest ticked it; null when they did not. */
+  @Column({ type: 'text', nullable: true })
+  marketingConsentText: string | null;
+
   @Column({ type: 'varchar', length: 64, nullable: true })
   ip: string | null;
 

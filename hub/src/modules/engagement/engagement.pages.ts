@@ -2,8 +2,8 @@ import QRCode from 'qrcode';
 import { langOf, t, type Lang, type MessageKey } from '../../shared/i18n';
 import { defaultRulesText, type FrontValue, type PassContent } from '../wallet/wallet.rules';
 import type { RegistrationForm } from './engagement.entity';
-import { escapeHtml as e, type Platform } from './engagement.rules';
-import { defaultConsent, type FieldMode } from './engagement.schemas';
+import { consentShown, escapeHtml as e, type Platform } from './engagement.rules';
+import type { FieldMode } from './engagement.schemas';
 
 /*
  * Server-rendered guest pages, every word from the shared catalog (hub/src/shared/i18n) in the
@@ -216,7 +216,7 @@ export function registrationPage(
     .map(([k, v]) => `<input type="hidden" data-utm="${e(k)}" value="${e(v)}">`)
     .join('');
   // 152-ФЗ: the default consent names the operator, purpose, data, retention; the owner's own text is shown as written.
-  const consentText = form.consentText === defaultConsent(f.locale) ? t(lang, 'guest.consentPd', { operator: f.businessName }) : form.consentText;
+  const consentText = consentShown(form, f.businessName, f.locale);
   const policy = f.privacyPolicyUrl ? ` <a href="${e(f.privacyPolicyUrl)}" target="_blank" rel="noopener">${e(t(lang, 'guest.privacyPolicy'))}</a>` : '';
   const phoneRow = `<div id="phone-row"><label for="f-phone">${e(t(lang, 'guest.phone'))}</label><input id="f-phone" name="phone" type="tel" autocomplete="tel" inputmode="tel" maxlength="40" placeholder="+7 900 000-00-00" required aria-describedby="e-phone">${err('phone')}</div>`;
   const codeRow = sms

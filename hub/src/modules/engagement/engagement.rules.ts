@@ -1,8 +1,8 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { getCountryCallingCode, isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import type { FieldProblem } from '../../shared/errors';
 import { t } from '../../shared/i18n';
-import type { FormFields, FormVariable, PublicRegistration } from './engagement.schemas';
+import { defaultConsent, type FormFields, type FormVariable, type PublicRegistration } from './engagement.schemas';
 
 /*
  * Pure rules of registration: SMS limits, code generation, what a form requires, UTM tags from a
@@ -123,6 +123,17 @@ export function smsLinkText(url: string, businessName: string, locale: string): 
 export function linkSentText(locale: string): string {
   return t(locale, 'guest.linkSent');
 }
+
+/**
+ * The personal-data consent a page shows (152-ФЗ): the catalog's full text — operator, purpose, data,
+ * retention — while the form keeps the default; the owner's own text as written otherwise.
+ */
+export function consentShown(form: { consentText: string }, businessName: string, locale: string): string {
+  return form.consentText === defaultConsent(locale) ? t(locale, 'guest.consentPd', { operator: businessName }) : form.consentText;
+}
+
+/** A short version id of a consent text (first 16 hex of its SHA-256). */
+export const consentVersion = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 /** E.164 with all but the last four digits masked (logs). */
 export { maskPhone } from '../../shared/privacy';

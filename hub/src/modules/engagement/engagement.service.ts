@@ -19,6 +19,8 @@ import {
   budgetDecision,
   checkAgainstForm,
   checkCode,
+  consentShown,
+  consentVersion,
   generateCode,
   homePrefixes,
   linkSentText,
@@ -64,6 +66,8 @@ export interface EngagementDeps {
 export interface RequestMeta {
   ip?: string;
   userAgent?: string;
+  /** What the guest agreed to on the page (kept with the registration as evidence). */
+  consent?: { text: string; version: string; marketingText: string | null };
 }
 
 /**
@@ -195,6 +199,7 @@ export class EngagementService {
     programName: string;
     timezone: string;
     currency: string;
+    privacyPolicyUrl: string | null;
   }> {
     const form = await this.d.db.manager.getRepository(RegistrationForm).findOneBy({ slug: slug.toLowerCase() });
     if (!form || !form.active) throw notFound('Registration page', 'form_not_found');
@@ -208,6 +213,7 @@ export class EngagementService {
       programName: program.name,
       timezone: business.timezone,
       currency: business.currency,
+      privacyPolicyUrl: typeof business.settings?.privacyPolicyUrl === 'string' ? (business.settings.privacyPolicyUrl as string) : null,
     };
   }
 
@@ -475,6 +481,15 @@ export class EngagementService {
     ctx.actor.ip = meta.ip;
     const { problems, attributes } = checkAgainstForm(form, body);
     if (problems.length) throw badRequest('validation_failed', `The request is not valid: ${problems.map((p) => p.field).join(', ')}`, problems);
+    const consentText = consentShown(form, f.businessName, f.locale);
+    meta = {
+      ...meta,
+      consent: {
+        text: consentText,
+        version: consentVersion(consentText),
+        marketingText: form.marketingConsentText && body.marketingConsent ? form.marketingConsentText : null,
+      },
+    };
     const phone = this.d.guests.phone(body.phone);
     if (!form.smsVerification) return this.registerByLink(f, body, phone, attributes, meta);
     const codeId = await this.verifyCode(form, phone, body.requestId, body.code);
@@ -686,6 +701,9 @@ export class EngagementService {
         utm: r.utm,
         referralCode: r.referralCode,
         consentAt: r.consentAt,
+        consentText: r.meta.consent?.text ?? null,
+        consentVersion: r.meta.consent?.version ?? null,
+        marketingConsentText: r.meta.consent?.marketingText ?? null,
         ip: r.meta.ip?.slice(0, 64) ?? null,
         userAgent: r.meta.userAgent?.slice(0, 300) ?? null,
       }),

@@ -35,6 +35,8 @@ export const businessSettings = z.strictObject({
   holdTtlMinutes: z.number().int().min(1).max(10080).default(30),
   /** Owners and admins must sign in with a second factor (TOTP); on by default for businesses created in production. */
   requireMfaForAdmins: z.boolean().default(false),
+  /** The business's privacy policy (152-ФЗ): linked from the consent on its registration pages. */
+  privacyPolicyUrl: z.url({ protocol: /^https?$/ }).max(500).nullable().default(null),
 });
 export type BusinessSettings = z.infer<typeof businessSettings>;
 
@@ -57,6 +59,7 @@ export const updateBusinessBody = z.strictObject({
       fraudLimits: fraudLimits.partial().optional(),
       holdTtlMinutes: z.number().int().min(1).max(10080).optional(),
       requireMfaForAdmins: z.boolean().optional(),
+      privacyPolicyUrl: z.url({ protocol: /^https?$/ }).max(500).nullable().optional(),
     })
     .optional(),
 });

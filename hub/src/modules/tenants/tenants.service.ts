@@ -276,6 +276,7 @@ export class TenantsService {
         ...settings,
         ...(patch.settings?.holdTtlMinutes !== undefined ? { holdTtlMinutes: patch.settings.holdTtlMinutes } : {}),
         ...(requireMfa !== undefined ? { requireMfaForAdmins: requireMfa } : {}),
+        ...(patch.settings?.privacyPolicyUrl !== undefined ? { privacyPolicyUrl: patch.settings.privacyPolicyUrl } : {}),
         fraudLimits: { ...settings.fraudLimits, ...(patch.settings?.fraudLimits ?? {}) },
       };
       Object.assign(b, {
