@@ -201,7 +201,7 @@ export const smsPolicyView = z.object({
 
 /** Things the console shows on its home page until they are dealt with. */
 export const engagementNotice = z.object({
-  code: z.enum(['sms_budget_exhausted', 'sms_verification_off']),
+  code: z.enum(['sms_budget_exhausted', 'sms_verification_off', 'sms_provider_missing', 'sms_dev_outbox']),
   severity: z.enum(['error', 'warning']),
   detail: z.string(),
   formId: z.string().optional(),

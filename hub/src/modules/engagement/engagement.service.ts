@@ -46,7 +46,7 @@ import {
   smsPolicyView,
   engagementNotice,
 } from './engagement.schemas';
-import { SmsError, type SmsProvider } from './engagement.sms';
+import { ConsoleSmsProvider, SmsError, type SmsProvider } from './engagement.sms';
 
 export interface EngagementDeps {
   db: Db;
@@ -774,7 +774,27 @@ export class EngagementService {
         severity: 'error',
         detail: `Today's SMS budget (${policy.dailyBudget}) is spent: guests cannot get codes until midnight. Raise the budget if this is real demand; a sudden spike is usually SMS pumping.`,
       });
-    for (const f of await this.listForms(ctx)) {
+    const forms = await this.listForms(ctx);
+    if (this.d.sms.name === 'console' && forms.some((f) => f.active && f.smsVerification)) {
+      out.push({
+        code: 'sms_provider_missing',
+        severity: 'error',
+        detail:
+          'No SMS provider is configured (SMS_PROVIDER): verification codes reach no phone, so no guest can finish registering on a page with SMS codes. Configure SMS.ru, or turn SMS verification off for the page (the card link then waits for a provider too).',
+      });
+      // Development only (one developer, one hub: the outbox is the whole hub's): the owner sees the codes it would have sent.
+      const outbox = this.d.sms instanceof ConsoleSmsProvider && this.d.sms.development ? this.d.sms.outbox : [];
+      if (outbox.length)
+        out.push({
+          code: 'sms_dev_outbox',
+          severity: 'warning',
+          detail: `Development outbox (not sent): ${outbox
+            .slice(0, 5)
+            .map((m) => `${m.to}: ${m.text}`)
+            .join(' · ')}`,
+        });
+    }
+    for (const f of forms) {
       if (f.active && !f.smsVerification)
         out.push({
           code: 'sms_verification_off',

@@ -24,14 +24,27 @@ export class SmsError extends Error {
 }
 
 /**
- * Development: the text (with the code) goes to the hub log at info instead of a phone. Only the
- * text and the masked number are logged: no credentials, no full phone.
+ * No SMS provider configured (the embedded default): nothing reaches a phone, so no guest can
+ * finish an SMS registration — the console says so (engagement notices). In development the text
+ * (with the code) goes to the hub log and to a small outbox the console shows the owner; in
+ * production neither keeps the code. Only the masked number is logged, never the full phone.
  */
 export class ConsoleSmsProvider implements SmsProvider {
   readonly name = 'console';
-  constructor(private readonly log: Logger) {}
+  /** The last texts "sent", newest first (development only; empty in production). */
+  readonly outbox: { to: string; text: string; at: Date }[] = [];
+  constructor(
+    private readonly log: Logger,
+    readonly development = process.env.NODE_ENV !== 'production',
+  ) {}
   async send(msg: { to: string; text: string }): Promise<{ id: null }> {
+    if (!this.development) {
+      this.log.warn({ sms: { to: maskPhone(msg.to) } }, 'SMS not sent: no SMS provider is configured (SMS_PROVIDER)');
+      return { id: null };
+    }
     this.log.info({ sms: { to: maskPhone(msg.to), text: msg.text } }, 'SMS not sent (console provider): the text is shown here');
+    this.outbox.unshift({ to: maskPhone(msg.to), text: msg.text, at: new Date() });
+    this.outbox.length = Math.min(this.outbox.length, 10);
     return { id: null };
   }
 }
