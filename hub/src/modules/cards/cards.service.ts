@@ -327,17 +327,25 @@ export class CardsService {
   }
 
   /** A manual level change (audited; emits card.level_changed). */
-  async setLevel(ctx: Ctx, id: string, levelCode: string, reason: string): Promise<Card> {
+  /**
+   * Every change of a card's level — by hand, at a sale that reaches a threshold, or by the periodic
+   * review — goes through here: audited, with `card.level_changed` (`event.reason`: `manual` unless
+   * the caller says why, e.g. `threshold_reached`). `null` (periodic review only) leaves the card
+   * without a level when its figures reach none.
+   */
+  async setLevel(ctx: Ctx, id: string, levelCode: string | null, reason: string, event: { reason?: string; correlationId?: string } = {}): Promise<Card> {
     return inTx(this.db, ctx, async (tx) => {
       const card = await this.ledger.lockCard(tx, ctx.businessId, id);
       if (!card) throw notFound('Card');
       const program = await this.programs.get(ctx, card.programId, tx);
-      if (!(program.levels as { code: string }[]).some((l) => l.code === levelCode)) throw badRequest('unknown_level', 'The program has no such level', [{ field: 'levelCode', message: 'Unknown level' }]);
+      if (levelCode !== null && !(program.levels as { code: string }[]).some((l) => l.code === levelCode)) {
+        throw badRequest('unknown_level', 'The program has no such level', [{ field: 'levelCode', message: 'Unknown level' }]);
+      }
       const from = card.levelCode;
       if (from === levelCode) return card;
       card.levelCode = levelCode;
       await tx.getRepository(Card).update({ id }, { levelCode });
-      await emit(tx, ctx.businessId, 'card.level_changed', { cardId: id, guestId: card.guestId, fromLevel: from, toLevel: levelCode, reason: 'manual' });
+      await emit(tx, ctx.businessId, 'card.level_changed', { cardId: id, guestId: card.guestId, fromLevel: from, toLevel: levelCode, reason: event.reason ?? 'manual' }, event.correlationId);
       await this.audit.record(ctx, tx, { action: 'card.level_changed', targetType: 'card', targetId: id, before: { levelCode: from }, after: { levelCode, reason } });
       return card;
     });

@@ -367,8 +367,8 @@ export class CheckoutService {
         const stats = await this.levelStats(tx, ctx, card, policy, now, persist ? undefined : { spendMinor: d.spendMinor, visits: 1 });
         const change = levelAfterCommit(levels, policy, card.levelCode, stats);
         if (change.direction === 'up') {
+          await this.cards.setLevel(ctx, card.id, change.to, 'threshold reached at a sale', { reason: 'threshold_reached', correlationId: co.id });
           card.levelCode = change.to;
-          await emit(tx, ctx.businessId, 'card.level_changed', { cardId: card.id, guestId: card.guestId, fromLevel: change.from, toLevel: change.to, reason: 'threshold_reached' }, co.id);
         }
       }
       await this.ledger.saveCard(tx, card);
@@ -511,8 +511,8 @@ export class CheckoutService {
           await this.db.transaction(async (tx) => {
             const locked = await this.ledger.lockCard(tx, ctx.businessId, c.id);
             if (!locked || locked.levelCode !== c.levelCode) return;
-            await tx.getRepository(Card).update({ id: c.id }, { levelCode: change.to });
-            await emit(tx, ctx.businessId, 'card.level_changed', { cardId: c.id, guestId: c.guestId, fromLevel: change.from, toLevel: change.to, reason: change.direction === 'down' ? 'periodic_downgrade' : 'periodic_review' });
+            const reason = change.direction === 'down' ? 'periodic_downgrade' : 'periodic_review';
+            await this.cards.setLevel({ ...ctx, tx }, c.id, change.to, `periodic level review (${policy.metric}, ${policy.window === 'all_time' ? 'all time' : `${policy.window.days} days`})`, { reason });
           });
           changed++;
         }
