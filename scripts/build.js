@@ -7,7 +7,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 
 const ROOT = path.resolve(__dirname, '..');
 const TSC = require.resolve('typescript/bin/tsc', { paths: [ROOT] });
@@ -32,14 +32,31 @@ function copyAssets(dir) {
   walk(src);
 }
 
-for (const dir of PACKAGES) {
+/** Compiles one package into a clean dist/ (a file deleted from src/ must not linger in the build). */
+function build(dir) {
   const started = Date.now();
-  // A clean dist/: a file deleted from src/ must not linger in the build.
   fs.rmSync(path.join(ROOT, dir, 'dist'), { recursive: true, force: true });
-  execFileSync(process.execPath, [TSC, '-p', path.join(ROOT, dir, 'tsconfig.build.json')], { stdio: 'inherit', cwd: path.join(ROOT, dir) });
-  copyAssets(dir);
-  process.stdout.write(`built ${dir}/dist in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [TSC, '-p', path.join(ROOT, dir, 'tsconfig.build.json')], { stdio: 'inherit', cwd: path.join(ROOT, dir) });
+    c.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`tsc failed for ${dir}`));
+      copyAssets(dir);
+      process.stdout.write(`built ${dir}/dist in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      resolve();
+    });
+  });
 }
-if (!process.argv.includes('--no-admin')) {
-  execFileSync(process.execPath, [path.join(ROOT, 'scripts/ensure-admin.js')], { stdio: 'inherit', cwd: ROOT });
+
+async function run() {
+  // The connectors compile against the SDK's dist/ types (and not each other): they build together.
+  await build(PACKAGES[0]);
+  await Promise.all(PACKAGES.slice(1, -1).map(build));
+  await build(PACKAGES[PACKAGES.length - 1]);
+  if (!process.argv.includes('--no-admin')) {
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts/ensure-admin.js')], { stdio: 'inherit', cwd: ROOT });
+  }
 }
+run().catch((e) => {
+  process.stderr.write(`${e.message}\n`);
+  process.exit(1);
+});
