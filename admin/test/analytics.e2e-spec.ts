@@ -14,7 +14,7 @@ import { Browser, loginUi, openBrowser, shot, stepOf } from './kit';
 const EXPECTED_REFUSALS: string[] = [];
 const DAY = 86_400_000;
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 describe('analytics, UTM and reviews sections', () => {
   let t: TestHub;
@@ -87,6 +87,8 @@ describe('analytics, UTM and reviews sections', () => {
     ])
       await t.http.post(`/review/${biz.businessId}`).type('form').send({ rating, text, ch: 'pass' }).expect(200);
     b = await openBrowser();
+    // Charts and three sections on a shared, busy machine: waits get more room than the kit's 10 s.
+    b.context.setDefaultTimeout(30_000);
     page = b.page;
   }, 120_000);
 
