@@ -168,7 +168,7 @@ describe('loyalty sections of the console', () => {
       await page.getByTestId('op-accrue').click();
       await page.getByTestId('scanner-quote').getByText('22').first().waitFor();
       await page.getByTestId('scanner-confirm-button').click();
-      await page.getByTestId('scanner-done').getByText('Начислено 22 баллов').waitFor();
+      await page.getByTestId('scanner-done').getByText('Начислено 22 балла').waitFor();
 
       await page.goto(`${base}/admin/clients/guests`);
       await page.getByPlaceholder('Телефон, имя, e-mail или номер карты').fill('+7 999 123-45-67');

@@ -1,3 +1,4 @@
+import { catalog } from '../app/catalog';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   Alert,
@@ -436,7 +437,7 @@ function CardStep({ found, locationId, onBack, onDone }: { found: CardLookup; lo
           <Spin spinning={quoting}>
             {op === 'redeem' && quote ? (
               <Flex vertical gap={6} style={{ marginBottom: 12 }}>
-                <Typography.Text>{t('scanner.redeem.max', { n: formatNumber(quote.maxRedeemablePoints, lang) })}</Typography.Text>
+                <Typography.Text>{catalog(lang, 'common.redeemUpTo', { n: quote.maxRedeemablePoints })}</Typography.Text>
                 <InputNumber
                   size="large"
                   min={0}
@@ -501,8 +502,8 @@ function DoneStep({ result, onNext }: { result: Checkout; onNext: () => void }) 
   const { t, lang } = useI18n();
   const money = useMoneyFmt();
   const lines = [
-    result.pointsAccrued ? t('scanner.done.accrued', { n: formatNumber(result.pointsAccrued, lang) }) : null,
-    result.pointsRedeemed ? t('scanner.done.redeemed', { n: formatNumber(result.pointsRedeemed, lang) }) : null,
+    result.pointsAccrued ? catalog(lang, 'common.pointsAccrued', { n: result.pointsAccrued }) : null,
+    result.pointsRedeemed ? catalog(lang, 'common.pointsRedeemed', { n: result.pointsRedeemed }) : null,
     result.stampsAdded ? t('scanner.done.stamps', { n: result.stampsAdded }) : null,
     result.stampRewards ? t('scanner.done.reward') : null,
     result.giftSpentMinor ? t('scanner.done.gift', { amount: money(result.giftSpentMinor) }) : null,
@@ -520,7 +521,7 @@ function DoneStep({ result, onNext }: { result: Checkout; onNext: () => void }) 
             {lines.map((l) => (
               <span key={l}>{l}</span>
             ))}
-            {result.balanceAfter ? <span className="muted">{t('scanner.done.balance', { n: formatNumber(result.balanceAfter.points, lang) })}</span> : null}
+            {result.balanceAfter ? <span className="muted">{catalog(lang, 'common.balancePoints', { n: result.balanceAfter.points })}</span> : null}
           </Flex>
         }
         extra={

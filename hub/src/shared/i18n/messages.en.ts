@@ -13,6 +13,9 @@ export const en = {
   'plural.minutes': '{n, plural, one {# minute} other {# minutes}}',
   'plural.guests': '{n, plural, one {# guest} other {# guests}}',
   'common.pointsAccrued': '{n, plural, one {# point added} other {# points added}}',
+  'common.pointsRedeemed': '{n, plural, one {# point used} other {# points used}}',
+  'common.balancePoints': 'Balance: {n, plural, one {# point} other {# points}}',
+  'common.redeemUpTo': 'Up to {n, plural, one {# point} other {# points}} can be used for this purchase',
 
   // ---- SMS the hub sends (keep them short: one SMS segment) ----
   'sms.code': '{code} is your {business} registration code',

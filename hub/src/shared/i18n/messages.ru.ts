@@ -8,6 +8,9 @@ export const ru: Record<MessageKey, string> = {
   'plural.minutes': '{n, plural, one {# минута} few {# минуты} many {# минут} other {# минуты}}',
   'plural.guests': '{n, plural, one {# гость} few {# гостя} many {# гостей} other {# гостя}}',
   'common.pointsAccrued': '{n, plural, one {Начислен # балл} few {Начислено # балла} many {Начислено # баллов} other {Начислено # балла}}',
+  'common.pointsRedeemed': '{n, plural, one {Списан # балл} few {Списано # балла} many {Списано # баллов} other {Списано # балла}}',
+  'common.balancePoints': 'Баланс: {n, plural, one {# балл} few {# балла} many {# баллов} other {# балла}}',
+  'common.redeemUpTo': 'С этой покупки можно списать до {n, plural, one {# балла} other {# баллов}}',
 
   'sms.code': 'Код {code} для регистрации в {business}',
   'sms.cardLink': 'Ваша карта {business}: {url}',
