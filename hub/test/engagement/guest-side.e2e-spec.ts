@@ -130,6 +130,12 @@ describeEachDb('guest side', (backend) => {
     expect(page.text).toContain('Код приглашения не найден, поэтому карта выпущена без него.');
     expect(page.text).toContain('id="card-ready"');
     expect(page.text).toContain('aria-label="QR-код карты');
+    // The guest's own invite code, with a share button carrying the registration link.
+    const guest = await t.hub.db.manager.getRepository(Guest).findOneByOrFail({ businessId: b.businessId, phone });
+    expect(page.text).toContain(`Ваш код приглашения: ${guest.referralCode}`);
+    expect(page.text).toMatch(
+      new RegExp(`id="share" data-code="${guest.referralCode}" data-url="[^"]+/join/gs-[a-z]+-${backend}\\?ref=${guest.referralCode}"`),
+    );
   });
 
   it('tells a closed form from a typo, in the business’s language, and a failure is a page with a retry', async () => {

@@ -287,6 +287,10 @@ export async function cardPage(
     availability: { apple: boolean; google: boolean };
     links: { cardPageUrl: string; applePassUrl: string | null; googleSaveUrl: string | null };
     logoUrl?: string | null;
+    /** The guest's own invite code; the share button sends the registration link with it. */
+    inviteCode?: string | null;
+    /** Where friends register (a /join page of the program), for the share button. */
+    joinUrl?: string | null;
   },
   platform: Platform,
   note: { isNew?: boolean; refIgnored?: boolean } = {},
@@ -323,7 +327,10 @@ export async function cardPage(
       platform === 'desktop'
         ? ''
         : `<p class="hint">${e(t(lang, 'guest.showAtTill'))}</p><div class="qr" id="card-qr">${await qrSvg(card.qr, t(lang, 'guest.qrAlt', { number: card.number }))}</div>`;
-    actions = wallet + tillQr;
+    const invite = d.inviteCode
+      ? `<section id="invite"><h2>${e(t(lang, 'guest.invite'))}</h2><p>${e(t(lang, 'guest.inviteText', { code: d.inviteCode }))}</p><button type="button" class="ghost" id="share" data-code="${e(d.inviteCode)}"${d.joinUrl ? ` data-url="${e(`${d.joinUrl}?ref=${d.inviteCode}`)}"` : ''} hidden>${e(t(lang, 'guest.share'))}</button></section>`
+      : '';
+    actions = wallet + tillQr + invite;
   }
   const welcome = card.pointsBalance > 0 ? t(lang, 'guest.readyPoints', { n: card.pointsBalance }) : t(lang, 'guest.ready');
   const success = note.isNew && card.status === 'active' ? `<p class="ok" id="card-ready">${e(welcome)}</p>` : '';

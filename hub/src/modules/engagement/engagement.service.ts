@@ -851,7 +851,16 @@ export class EngagementService {
     // The uploaded logo, the same file the pass shows (the web card and the pass agree).
     const logo = images.find((i) => i.slot === 'logo');
     const logoUrl = logo ? this.d.wallet.imageUrl(businessId, card.programId, 'logo', logo.sha1) : null;
-    return { content, values: frontValues(content), availability, links, logoUrl };
+    // The guest's own invite code (only on an active card of an active guest).
+    const guest = card.guestId && card.status === 'active' ? await this.d.guests.get(ctx, card.guestId).catch(() => null) : null;
+    const inviteCode = guest && guest.status === 'active' ? guest.referralCode : null;
+    const form = inviteCode
+      ? await this.d.db.manager
+          .getRepository(RegistrationForm)
+          .findOne({ where: { businessId, programId: card.programId, active: true }, order: { createdAt: 'ASC' } })
+      : null;
+    const joinUrl = form ? `${this.d.publicUrl}/join/${form.slug}` : null;
+    return { content, values: frontValues(content), availability, links, logoUrl, inviteCode, joinUrl };
   }
 
   /** For tests and tools: a context of a business acting as the system. */

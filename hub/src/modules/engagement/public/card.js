@@ -9,5 +9,15 @@
   mark();
   window.addEventListener('online', mark);
   window.addEventListener('offline', mark);
+  // The invite code's share button: the system share sheet where there is one, else it stays hidden.
+  var share = document.getElementById('share');
+  if (share && navigator.share) {
+    share.hidden = false;
+    share.addEventListener('click', function () {
+      var data = { text: share.parentNode.querySelector('p').textContent };
+      if (share.getAttribute('data-url')) data.url = share.getAttribute('data-url');
+      navigator.share(data).catch(function () {});
+    });
+  }
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/card/sw.js', { scope: '/card/' }).catch(function () {});
 })();
