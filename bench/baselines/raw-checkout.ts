@@ -2,15 +2,15 @@
  * Baselines of `checkout.commit`: the statements the hub runs for one sale (captured from its
  * TypeORM log by `profileSale` in bench/checkout.ts), replayed in a raw driver loop with prepared
  * statements — no HTTP, no ORM, no validation: `raw-mysql2` on MariaDB, `raw-better-sqlite3` on
- * SQLite. Per sale, in the hub's order (hub as of commit 35fc87e):
+ * SQLite. Per sale, in the hub's order:
  *
  *   before the transaction: replay lookup (Idempotency-Key OR receipt fingerprint), card by number;
  *   in it: START/BEGIN (READ COMMITTED is set once per pooled connection), card by id [FOR UPDATE],
- *   open lots, INSERT redeem entry, per lot taken UPDATE lot + INSERT consumption, INSERT outbox
- *   (balance_changed), INSERT accrue entry, INSERT lot, INSERT outbox (balance_changed), UPDATE
- *   card, UPDATE guest counters, INSERT outbox (checkout.committed), INSERT checkout, COMMIT.
+ *   open lots, INSERT redeem entry, per lot taken UPDATE lot + INSERT consumption, INSERT accrue
+ *   entry, INSERT lot, UPDATE card, UPDATE guest counters, guest contact, INSERT checkout, then the
+ *   outbox's one INSERT of the three events (balance_changed ×2, checkout.committed), COMMIT.
  *
- * With one lot taken that is 17 statements on both backends. The bench traces one raw
+ * With one lot taken that is 16 statements on both backends. The bench traces one raw
  * sale (`traceSale`) and compares it, statement by statement (verb, table, lock), with the hub's
  * captured sale, and says so when the hub's path has moved and this replay needs updating.
  *
@@ -125,6 +125,8 @@ const PRIOR = 'SELECT * FROM checkouts WHERE businessId = ? AND (idempotencyKey 
 const CARD_BY_NUMBER = 'SELECT * FROM cards WHERE businessId = ? AND number = ? LIMIT 1';
 const CARD_BY_ID = 'SELECT * FROM cards WHERE id = ? AND businessId = ?';
 const LOTS = 'SELECT * FROM point_lots WHERE businessId = ? AND cardId = ? AND remaining > 0';
+/** The guest's contact fields the sale's events carry. */
+const GUEST_CONTACT = 'SELECT id, phone, email, name FROM guests WHERE id = ? AND businessId = ?';
 const ENTRY_TUPLE = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?)';
 const ENTRY_INSERT = `INSERT INTO ledger_entries (id, createdAt, updatedAt, businessId, cardId, kind, unit, amount, balanceAfter, checkoutId, refundId, linkedEntryId, reason, actorType, actorId) VALUES ${ENTRY_TUPLE}`;
 const ENTRIES2_INSERT = `${ENTRY_INSERT}, ${ENTRY_TUPLE}`;
@@ -240,18 +242,22 @@ function hubSale(pre: Driver, tx: () => Driver | Promise<Driver>, p: RawSalePara
             },
             () =>
               seq(takes.flatMap((t) => [() => d.run(LOT_UPDATE, [t.left, t.lot.id]), () => d.run(CONS_INSERT, consRow(p, redeemId, t.lot.id, t.take, sent))])),
-            () =>
-              d.run(OUTBOX_INSERT, outboxRow(p, 'card.balance_changed', balanceEvent(card.id, card.guestId, balance, -p.redeemPoints, 'redeemed'), coId, sent)),
             () => {
               balance += f.accrued;
               return d.run(ENTRY_INSERT, entryRow(p, accrueId, card, 'accrue', f.accrued, balance, coId, sent));
             },
             () => d.run(LOT_INSERT, lotRow(p, card, accrueId, f.accrued, sent)),
-            () => d.run(OUTBOX_INSERT, outboxRow(p, 'card.balance_changed', balanceEvent(card.id, card.guestId, balance, f.accrued, 'accrued'), coId, sent)),
             () => d.run(CARD_UPDATE, cardRow(p, card, balance, f, sent)),
             () => d.run(GUEST_UPDATE, [f.total, sent, sent, card.guestId, p.businessId]),
-            () => d.run(OUTBOX_INSERT, outboxRow(p, 'checkout.committed', committedEvent(p, coId, card.id, card.guestId, f), coId, sent)),
+            () => d.one(GUEST_CONTACT, [card.guestId, p.businessId]),
             () => d.run(CHECKOUT_INSERT, checkoutRow(p, f, coId, card, sent)),
+            // The outbox: the transaction's three events in one INSERT right before COMMIT.
+            () =>
+              d.run(OUTBOX3_INSERT, [
+                ...outboxRow(p, 'card.balance_changed', balanceEvent(card.id, card.guestId, balance - f.accrued, -p.redeemPoints, 'redeemed'), coId, sent),
+                ...outboxRow(p, 'card.balance_changed', balanceEvent(card.id, card.guestId, balance, f.accrued, 'accrued'), coId, sent),
+                ...outboxRow(p, 'checkout.committed', committedEvent(p, coId, card.id, card.guestId, f), coId, sent),
+              ]),
           ]),
         ),
       ),

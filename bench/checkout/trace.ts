@@ -137,13 +137,14 @@ export async function profileSale(env: BenchEnv, args: SaleArgs): Promise<Statem
   env.hub.relay.start();
   const begin = sale.findIndex((s) => /^(START|BEGIN)/i.test(s.sql));
   const end = sale.findIndex((s) => /^COMMIT/i.test(s.sql));
+  // A SET TRANSACTION right before START belongs to the transaction.
+  const preTx = begin - (/^SET TRANSACTION/i.test(sale[begin - 1]?.sql ?? '') ? 1 : 0);
   const lines = sale.map((s, i) => {
     const prev = sale[i - 1];
     const t = shape(s.sql);
     const reload = prev && /^INSERT/i.test(prev.sql) && /^SELECT/i.test(s.sql) && shape(prev.sql).split(' ')[1] === t.split(' ')[1] && !/LIMIT/i.test(s.sql);
-    return `${String(i + 1).padStart(2)}. ${i < begin - (env.kind === 'mysql' ? 1 : 0) ? '[pre] ' : i > end ? '[post] ' : '      '}${t}${reload ? '   <- TypeORM reload after INSERT' : ''}`;
+    return `${String(i + 1).padStart(2)}. ${i < preTx ? '[pre] ' : i > end ? '[post] ' : '      '}${t}${reload ? '   <- TypeORM reload after INSERT' : ''}`;
   });
-  const preTx = begin - (env.kind === 'mysql' && /^SET TRANSACTION/i.test(sale[begin - 1]?.sql ?? '') ? 1 : 0);
   return {
     total: sale.length,
     beforeTx: preTx,

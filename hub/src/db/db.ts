@@ -75,6 +75,50 @@ class Mutex {
 
 const RETRYABLE_MYSQL = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 
+interface TxScope {
+  hooks: (() => Promise<void>)[];
+  locals: Map<object, unknown>;
+}
+const scopes = new WeakMap<EntityManager, TxScope>();
+
+/**
+ * Runs `hook` inside the transaction of `em`, after its work and right before COMMIT (hooks run in
+ * the order added; a failing hook rolls the transaction back). False when `em` is not the manager
+ * of a {@link Db.transaction} (then the caller writes at once). The outbox uses it to write a
+ * transaction's events with one multi-row INSERT instead of one statement per event.
+ */
+export function beforeCommit(em: EntityManager, hook: () => Promise<void>): boolean {
+  const scope = scopes.get(em);
+  if (!scope) return false;
+  scope.hooks.push(hook);
+  return true;
+}
+
+/**
+ * A value that lives as long as one run of a {@link Db.transaction} (a retried run starts afresh),
+ * made by `init` on first use; undefined when `em` is not such a transaction's manager.
+ */
+export function transactionLocal<T>(em: EntityManager, key: object, init: () => T): T | undefined {
+  const scope = scopes.get(em);
+  if (!scope) return undefined;
+  if (!scope.locals.has(key)) scope.locals.set(key, init());
+  return scope.locals.get(key) as T;
+}
+
+function withCommitHooks<T>(fn: (em: EntityManager) => Promise<T>): (em: EntityManager) => Promise<T> {
+  return async (em) => {
+    const scope: TxScope = { hooks: [], locals: new Map() };
+    scopes.set(em, scope);
+    try {
+      const out = await fn(em);
+      for (let k = 0; k < scope.hooks.length; k++) await scope.hooks[k]!();
+      return out;
+    } finally {
+      scopes.delete(em);
+    }
+  };
+}
+
 /** The hub's handle on its database: the DataSource plus transactions that behave the same on both backends. */
 export class Db {
   readonly kind: DbKind;
@@ -135,11 +179,12 @@ export class Db {
    * on MySQL a deadlock or lock-wait timeout retries the whole transaction (up to 3 times).
    */
   async transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
-    if (this.kind === 'sqlite') return this.mutex.run(() => this.ds.transaction(fn));
+    const body = withCommitHooks(fn);
+    if (this.kind === 'sqlite') return this.mutex.run(() => this.ds.transaction(body));
     for (let attempt = 1; ; attempt++) {
       try {
         // READ COMMITTED is the session's level, set once per pooled connection (SESSION_SETTINGS).
-        return await this.ds.transaction(fn);
+        return await this.ds.transaction(body);
       } catch (e) {
         const code = (e as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (e as { code?: string }).code;
         if (attempt < 4 && code && RETRYABLE_MYSQL.has(code)) {
