@@ -226,6 +226,8 @@ export const refundViewSchema = z.object({
   pointsShortfall: int,
   giftReturnedMinor: int,
   stampsReversed: int,
+  /** Stamps the refund could not take back (already spent on a reward). */
+  stampsShortfall: int.optional(),
   full: z.boolean(),
   /** Set when the refund was voided (rolled back). */
   voidedAt: isoTime.nullable().optional(),
