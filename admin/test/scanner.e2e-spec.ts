@@ -205,6 +205,43 @@ describe('web scanner in Chromium (phone screen)', () => {
   );
 
   it(
+    'sells with the keyboard alone: the scan field and then the amount take the focus, Enter runs and confirms, Escape steps back',
+    step(async () => {
+      const focused = (id: string) => page.waitForFunction((x) => document.activeElement?.getAttribute('data-testid') === x, id);
+      // Arrival: the scan field has the focus without a click.
+      await page.reload();
+      await focused('scan-input');
+      await page.keyboard.type(card.number);
+      await page.keyboard.press('Enter');
+      await page.getByTestId('scanner-guest').waitFor();
+      await focused('scanner-amount');
+      await page.keyboard.type('300');
+      await page.keyboard.press('Enter');
+      await page.getByTestId('scanner-quote').getByText('+15').waitFor();
+      await page.waitForFunction(() => !document.querySelector('[data-testid="scanner-confirm-button"]')?.hasAttribute('disabled'));
+      await page.keyboard.press('Enter');
+      await page.getByTestId('scanner-done').getByText('Начислено 15 баллов').waitFor();
+      const done = await ops();
+      expect(done[0]).toMatchObject({ totalMinor: 30000, pointsAccrued: 15 });
+      // Enter on the result: the next guest, the scan field focused again.
+      await page.keyboard.press('Enter');
+      await focused('scan-input');
+      // Escape: from the quote back to the amount, then back to the scan field; nothing is sold.
+      await page.keyboard.type(card.number);
+      await page.keyboard.press('Enter');
+      await focused('scanner-amount');
+      await page.keyboard.type('100');
+      await page.keyboard.press('Enter');
+      await page.getByTestId('scanner-confirm').waitFor();
+      await page.keyboard.press('Escape');
+      await page.getByTestId('scanner-amount').waitFor();
+      await page.keyboard.press('Escape');
+      await focused('scan-input');
+      expect(await ops()).toHaveLength(done.length);
+    }),
+  );
+
+  it(
     'logged no console errors and met only the refusals it provoked',
     step(() => {
       // The one connection reset is the lost answer provoked on purpose above.

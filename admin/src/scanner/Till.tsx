@@ -179,6 +179,7 @@ function FindStep({ onFound }: { onFound: (f: CardLookup) => void }) {
             placeholder={t('scanner.find.placeholder')}
             aria-label={t('scanner.find.placeholder')}
             autoComplete="off"
+            autoFocus
             data-testid="scan-input"
           />
           <Button size="large" type="primary" htmlType="submit" icon={<SearchOutlined />} loading={busy} data-testid="scan-find">
@@ -363,6 +364,38 @@ function CardStep({ found, locationId, onBack, onDone }: { found: CardLookup; lo
               },
             ];
 
+  const back = () => {
+    setOp(undefined);
+    setQuote(undefined);
+    setProblem(undefined);
+    pending.current = undefined;
+  };
+  // Keyboard-first (a USB scanner and a numpad): Enter in the amount runs the main action, Enter
+  // again confirms the quote, Escape steps back (to the amount, then to the scan field).
+  const keys = useRef({ enter: () => undefined as void, escape: () => undefined as void });
+  keys.current = {
+    enter: () => {
+      if (op && quote && !quoting && !sending) void confirm();
+    },
+    escape: () => {
+      if (sending) return;
+      if (op) back();
+      else onBack();
+    },
+  };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') return keys.current.escape();
+      if (e.key !== 'Enter' || e.repeat) return;
+      const el = e.target as HTMLElement | null;
+      // A note, the points to use and a focused button handle their own Enter.
+      if (el && (el.tagName === 'TEXTAREA' || el.tagName === 'BUTTON' || el.closest('[data-testid="scanner-redeem-points"]'))) return;
+      keys.current.enter();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
   return (
     <Flex vertical gap={12}>
       <Button type="link" icon={<LeftOutlined />} onClick={onBack} style={{ alignSelf: 'flex-start', padding: 0 }}>
@@ -386,6 +419,10 @@ function CardStep({ found, locationId, onBack, onDone }: { found: CardLookup; lo
             status={amountText && !amountOk ? 'error' : undefined}
             style={{ marginTop: 6 }}
             aria-label={t('scanner.amount')}
+            autoFocus
+            onPressEnter={() => {
+              if (card.status === 'active' && actions[0]) choose(actions[0].op);
+            }}
             data-testid="scanner-amount"
           />
           {couponOn ? (
@@ -478,17 +515,7 @@ function CardStep({ found, locationId, onBack, onDone }: { found: CardLookup; lo
             >
               {t('scanner.confirm')}
             </Button>
-            <Button
-              size="large"
-              block
-              onClick={() => {
-                setOp(undefined);
-                setQuote(undefined);
-                setProblem(undefined);
-                pending.current = undefined;
-              }}
-              disabled={sending}
-            >
+            <Button size="large" block onClick={back} disabled={sending}>
               {t('common.back')}
             </Button>
           </Flex>
@@ -525,7 +552,7 @@ function DoneStep({ result, onNext }: { result: Checkout; onNext: () => void }) 
           </Flex>
         }
         extra={
-          <Button type="primary" size="large" onClick={onNext} data-testid="scanner-next">
+          <Button type="primary" size="large" onClick={onNext} autoFocus data-testid="scanner-next">
             {t('scanner.next')}
           </Button>
         }
