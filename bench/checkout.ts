@@ -251,7 +251,7 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
       // commit rate) says what the hub does below saturation.
       if (r.rps < o.rate * 0.95 || r.dropped > 0) {
         const max = commitRps;
-        const at = Math.max(10, Math.round(max * 0.8));
+        const at = Math.max(1, Math.round(max * 0.8));
         await quiesce(env);
         const e = await load('commitRequests', { mode: 'open', rate: at, durationMs: o.openMs, maxInFlight: Math.max(64, Math.round(at / 4)) });
         log(`${name}: open loop at 80 % of the measured maximum (${round(max)} req/s): ${at} req/s: ${describeLoad(e)}`);
