@@ -133,7 +133,8 @@ async function measure(name: string, hubs: HubProc[], scenario: string, args: ob
   if (db && process.env.BENCH_DATABASE_URL) procs.mariadb = [db];
   const sampleCpu = () => Object.fromEntries(Object.entries(procs).map(([k, pids]) => [k, pids.reduce((s, p) => s + cpuOf(p), 0)]));
   const warm = Math.min(2000, seconds * 200);
-  const before = { ...sampleCpu(), load: process.cpuUsage() };
+  const before = sampleCpu();
+  const load0 = process.cpuUsage();
   const box0 = boxBusySeconds();
   const t0 = Date.now();
   const loads = await Promise.all(
@@ -151,9 +152,9 @@ async function measure(name: string, hubs: HubProc[], scenario: string, args: ob
   const wall = (Date.now() - t0) / 1000;
   const after = sampleCpu();
   const boxBusy = round((boxBusySeconds() - box0) / ((Date.now() - t0) / 1000), 2);
-  const loadCpu = process.cpuUsage(before.load);
+  const loadCpu = process.cpuUsage(load0);
   const cores: Record<string, number> = {};
-  for (const k of Object.keys(after)) cores[k] = round((after[k]! - (before as Record<string, number>)[k]!) / wall, 2);
+  for (const k of Object.keys(after)) cores[k] = round((after[k]! - before[k]!) / wall, 2);
   cores.loadgen = round((loadCpu.user + loadCpu.system) / 1e6 / wall, 2);
   const rps = loads.reduce((s, l) => s + l.rps, 0);
   const load = loads[0]!;

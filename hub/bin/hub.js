@@ -9,9 +9,11 @@ const path = require('node:path');
 const fromSource = fs.existsSync(path.join(__dirname, '../src/main.ts'));
 if (fromSource) require('./register');
 const resetPassword = process.argv[2] === 'reset-password';
-require(fromSource ? (resetPassword ? '../src/cli/reset-password' : '../src/main') : resetPassword ? '../dist/cli/reset-password' : '../dist/main')
-  [resetPassword ? 'runResetPassword' : 'main'](process.argv.slice(resetPassword ? 3 : 2))
-  .catch((e) => {
-    process.stderr.write(`Hub failed to start: ${e && e.message ? e.message : String(e)}\n`);
-    process.exit(1);
-  });
+const entry = require(
+  fromSource ? (resetPassword ? '../src/cli/reset-password' : '../src/main') : resetPassword ? '../dist/cli/reset-password' : '../dist/main',
+);
+const run = resetPassword ? entry.runResetPassword : entry.main;
+run(process.argv.slice(resetPassword ? 3 : 2)).catch((e) => {
+  process.stderr.write(`Hub failed to start: ${e && e.message ? e.message : String(e)}\n`);
+  process.exit(1);
+});

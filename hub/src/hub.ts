@@ -59,6 +59,7 @@ import { engagementRoutes } from './modules/engagement/engagement.routes';
 import { ConsoleSmsProvider, SmsRuProvider } from './modules/engagement/engagement.sms';
 import { CommandRouter } from './modules/commands/commands.router';
 import { schemaProblem } from './db/schema-status';
+import { releaseLease } from './jobs/lease';
 
 export const VERSION = '0.1.0';
 
@@ -120,6 +121,8 @@ export class Hub {
   private server?: Server;
   /** Set when stop() begins: /readyz answers 503 so a load balancer sends new work elsewhere. */
   private draining = false;
+  /** start() ran: the relay is this process's to drain at stop() (tests drive the relay themselves). */
+  private started = false;
   private schemaChecked?: { at: number; problem?: string };
 
   /**
@@ -269,15 +272,18 @@ export class Hub {
   }
 
   /**
-   * Ready to take traffic: the database and the bus answer, the schema is the one this code knows
-   * (checked at most every 5 s: a newer hub may migrate it while this one runs), and stop() has not begun.
+   * Ready to take traffic: the database and the bus answer, no migration this code needs is
+   * missing (checked at most every 5 s), and stop() has not begun.
    */
   async readiness(): Promise<{ ready: boolean; checks: Record<string, unknown> }> {
     const h = await this.health();
     const now = Date.now();
     if (!this.schemaChecked || now - this.schemaChecked.at > 5000) {
       try {
-        this.schemaChecked = { at: now, problem: schemaProblem(await this.db.schemaStatus()) };
+        // Pending migrations fail readiness; a newer schema does not (a rolling upgrade migrates
+        // first, and the old hubs keep serving until replaced: migrations are additive).
+        const st = await this.db.schemaStatus();
+        this.schemaChecked = { at: now, problem: schemaProblem({ pending: st.pending, unknown: [] }) };
       } catch {
         this.schemaChecked = undefined;
       }
@@ -298,6 +304,7 @@ export class Hub {
     // Before connectors start: their first commands (a worker's, an inbound call's) find a server.
     await this.bus.serveCommands(this.commands.handle);
     this.relay.start();
+    this.started = true;
     await this.connectors.start();
     if (this.opts.config.JOBS_ENABLED) this.scheduler.start();
     return new Promise((resolve, reject) => {
@@ -332,6 +339,15 @@ export class Hub {
     await this.scheduler.stop();
     await this.connectors.stop();
     await this.relay.stop();
+    // No request is in flight any more: publish what they committed (when this instance holds the
+    // relay's lease), then hand the lease over at once instead of letting the next hub wait it out.
+    if (this.started)
+      try {
+        await this.relay.runOnce();
+        await releaseLease(this.db, 'outbox-relay');
+      } catch (e) {
+        this.log.warn({ err: e }, 'outbox not drained at stop; the next relay publishes it');
+      }
     await this.bus.close();
     await this.services.wallet.close();
     await this.db.close();

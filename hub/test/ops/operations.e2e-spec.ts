@@ -5,7 +5,7 @@ import { Agent } from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { Db } from '../../src/db/db';
 import { post, send } from '../http-client';
 
 const BIN = path.resolve(__dirname, '../../bin/hub.js');
@@ -75,9 +75,9 @@ describe('operations (issue 17): migrate as its own step, readiness, graceful SI
     }
 
     // A newer hub migrated the database: this one refuses, and `migrate` refuses too.
-    const db = new Database(path.join(data, 'loyalty.sqlite'));
-    db.prepare('INSERT INTO schema_migrations (timestamp, name) VALUES (?, ?)').run(Date.now(), 'FromTheFuture9999999999999');
-    db.close();
+    const db = await Db.open({ sqlitePath: path.join(data, 'loyalty.sqlite') }, false);
+    await db.ds.query('INSERT INTO schema_migrations (timestamp, name) VALUES (?, ?)', [Date.now(), 'FromTheFuture9999999999999']);
+    await db.close();
     const newer = run([], env);
     expect(newer.status).toBe(1);
     expect(newer.stderr).toMatch(/The database schema is newer than this hub: .*FromTheFuture9999999999999/);
@@ -159,9 +159,9 @@ describe('operations (issue 17): migrate as its own step, readiness, graceful SI
       second.child.kill('SIGTERM');
       expect(await second.exited).toBe(0);
     }
-    const db = new Database(path.join(data, 'loyalty.sqlite'), { readonly: true });
-    const unsent = db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE sentAt IS NULL').get() as { n: number };
-    db.close();
-    expect(unsent.n).toBe(0);
+    const db = await Db.open({ sqlitePath: path.join(data, 'loyalty.sqlite') }, false);
+    const [unsent] = (await db.ds.query('SELECT COUNT(*) AS n FROM outbox WHERE sentAt IS NULL')) as { n: number }[];
+    await db.close();
+    expect(Number(unsent!.n)).toBe(0);
   });
 });
