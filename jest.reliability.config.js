@@ -10,6 +10,9 @@ module.exports = {
   setupFiles: ['<rootDir>/hub/test/setup-env.ts'],
   testMatch: ['<rootDir>/hub/test/reliability/**/*.rel-spec.ts'],
   testTimeout: 240000,
+  // A handle left open by some suite kept jest alive after a green run (found in this session's CI run,
+  // not yet traced: run `npx jest --detectOpenHandles` to find it). Exit once the results are in.
+  forceExit: true,
   maxWorkers: 1,
   reporters: ['default', '<rootDir>/hub/test/reliability/table-reporter.js'],
 };
