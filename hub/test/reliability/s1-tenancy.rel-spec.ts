@@ -24,6 +24,7 @@ const RESOURCE_BY_PATH: [RegExp, string][] = [
   [/^\/v1\/admin\/imports\/\{id\}/, 'import'],
   [/^\/v1\/admin\/integrations\/webhooks\/endpoints\/\{id\}/, 'endpoint'],
   [/^\/v1\/admin\/engagement\/forms\/\{id\}/, 'form'],
+  [/^\/v1\/admin\/utm-tags\/\{id\}/, 'utmTag'],
 ];
 
 /** Minimal valid bodies so a probe passes validation and reaches the tenant check. */
@@ -55,13 +56,21 @@ describe(`S1 cross-tenant probes from the OpenAPI document [${backend}]`, () => 
   const snapshot = async () => {
     const lb = loyalty(t, b);
     const parts = await Promise.all(
-      ['/v1/admin/locations', '/v1/admin/terminals', '/v1/admin/staff', '/v1/admin/programs', '/v1/admin/guests', '/v1/admin/blacklist', `/v1/admin/cards/${ids.card}`, `/v1/admin/cards/${ids.card}/ledger`, `/v1/admin/checkouts/${ids.checkout}`, `/v1/admin/programs/${ids.couponProgram}/coupons`,
+      [
+        '/v1/admin/locations',
+        '/v1/admin/terminals',
+        '/v1/admin/staff',
+        '/v1/admin/programs',
+        '/v1/admin/guests',
+        '/v1/admin/blacklist',
+        `/v1/admin/cards/${ids.card}`,
+        `/v1/admin/cards/${ids.card}/ledger`,
+        `/v1/admin/checkouts/${ids.checkout}`,
+        `/v1/admin/programs/${ids.couponProgram}/coupons`,
         `/v1/admin/imports/${ids.import}`,
         `/v1/admin/integrations/webhooks/endpoints/${ids.endpoint}`,
         `/v1/admin/engagement/forms/${ids.form}`,
-      ].map(
-        async (p) => (await lb.admin('get', p)).body,
-      ),
+      ].map(async (p) => (await lb.admin('get', p)).body),
     );
     return JSON.stringify(parts, (k, v) => (k === 'lastUsedAt' || k === 'lastLoginAt' ? undefined : v));
   };
@@ -86,21 +95,40 @@ describe(`S1 cross-tenant probes from the OpenAPI document [${backend}]`, () => 
     ids.guest = guest.id;
     ids.blacklist = (await lb.admin('post', '/v1/admin/blacklist').send({ phone: '+79995550000' })).body.id;
     ids.checkout = (await lb.commit({ card: { number: card.number }, basket: lb.basket(10000) })).body.id;
-    ids.import = (await t.hub.services.imports.upload({ businessId: b.businessId, actor: { type: 'staff', id: 'test' } }, Readable.from(['phone\n+79995550001']), { dryRun: true })).id;
+    ids.import = (
+      await t.hub.services.imports.upload({ businessId: b.businessId, actor: { type: 'staff', id: 'test' } }, Readable.from(['phone\n+79995550001']), {
+        dryRun: true,
+      })
+    ).id;
     await lb.admin('post', '/v1/admin/integrations').send({ connectorId: 'webhooks' }).expect(201);
-    ids.endpoint = (await lb.admin('post', '/v1/admin/integrations/webhooks/endpoints').send({ url: 'http://127.0.0.1:9/hook', eventTypes: ['checkout.*'] }).expect(201)).body.id;
+    ids.endpoint = (
+      await lb
+        .admin('post', '/v1/admin/integrations/webhooks/endpoints')
+        .send({ url: 'http://127.0.0.1:9/hook', eventTypes: ['checkout.*'] })
+        .expect(201)
+    ).body.id;
     ids.form = (
       await lb
         .admin('post', '/v1/admin/engagement/forms')
-        .send({ programId: prog.id, slug: 'b-join', title: 'Join B', fields: { name: 'optional', birthday: 'hidden', email: 'hidden' }, consentText: 'I agree to the processing of my personal data.' })
+        .send({
+          programId: prog.id,
+          slug: 'b-join',
+          title: 'Join B',
+          fields: { name: 'optional', birthday: 'hidden', email: 'hidden' },
+          consentText: 'I agree to the processing of my personal data.',
+        })
         .expect(201)
     ).body.id;
+    ids.utmTag = (await lb.admin('post', '/v1/admin/utm-tags').send({ name: 'B tents', source: 'tabletent', formSlug: 'b-join' }).expect(201)).body.id;
     // A has the same connector installed, so probes reach the tenant check, not "not installed".
     await la.admin('post', '/v1/admin/integrations').send({ connectorId: 'webhooks' }).expect(201);
     // A's staff in every role.
     cookies.owner = a.ownerCookie;
     for (const role of ['admin', 'marketer', 'cashier'] as const) {
-      await la.admin('post', '/v1/admin/staff').send({ email: `${role}.a@tenant.example`, name: role, role, password: `${role}-password-1` }).expect(201);
+      await la
+        .admin('post', '/v1/admin/staff')
+        .send({ email: `${role}.a@tenant.example`, name: role, role, password: `${role}-password-1` })
+        .expect(201);
       cookies[role] = await t.login(`${role}.a@tenant.example`, `${role}-password-1`);
     }
     await t.listen();
@@ -120,7 +148,9 @@ describe(`S1 cross-tenant probes from the OpenAPI document [${backend}]`, () => 
         const isPos = path.startsWith('/v1/pos/');
         const isAdmin = path.startsWith('/v1/admin/');
         if (!isPos && !isAdmin) continue;
-        const creds = isPos ? [{ who: 'terminal', headers: { authorization: `Bearer ${a.terminalKey}` } }] : (Object.entries(cookies) as [Role, string][]).map(([role, c]) => ({ who: role, headers: { cookie: c } }));
+        const creds = isPos
+          ? [{ who: 'terminal', headers: { authorization: `Bearer ${a.terminalKey}` } }]
+          : (Object.entries(cookies) as [Role, string][]).map(([role, c]) => ({ who: role, headers: { cookie: c } }));
         if (path.includes('{id}')) {
           const res = RESOURCE_BY_PATH.find(([re]) => re.test(path));
           if (!res) {
@@ -139,7 +169,9 @@ describe(`S1 cross-tenant probes from the OpenAPI document [${backend}]`, () => 
           for (const c of creds) {
             const r = await send(`${t.url}${path}`, agent, 'GET', c.headers);
             probes++;
-            const leaked = Object.values(ids).filter((id) => r.text.includes(id)).concat(r.text.includes(b.businessId) ? [b.businessId] : []);
+            const leaked = Object.values(ids)
+              .filter((id) => r.text.includes(id))
+              .concat(r.text.includes(b.businessId) ? [b.businessId] : []);
             if (r.status >= 500 || leaked.length) failures.push(`${c.who} GET ${path} -> ${r.status} leaks ${leaked.join(', ')}`);
           }
         }
@@ -155,11 +187,23 @@ describe(`S1 cross-tenant probes from the OpenAPI document [${backend}]`, () => 
       probes++;
       if (r.status !== 404) failures.push(`terminal lookup ${q} -> ${r.status}`);
     }
-    const spend = await send(`${t.url}/v1/pos/checkouts`, agent, 'POST', { authorization: `Bearer ${a.terminalKey}`, 'idempotency-key': 's1-spend' }, { card: { number: card.number }, basket: { items: [{ sku: 'X', qty: 1, unitPriceMinor: 100, amountMinor: 100 }] }, couponCode: 'BONLY' });
+    const spend = await send(
+      `${t.url}/v1/pos/checkouts`,
+      agent,
+      'POST',
+      { authorization: `Bearer ${a.terminalKey}`, 'idempotency-key': 's1-spend' },
+      { card: { number: card.number }, basket: { items: [{ sku: 'X', qty: 1, unitPriceMinor: 100, amountMinor: 100 }] }, couponCode: 'BONLY' },
+    );
     probes++;
     if (spend.status !== 404) failures.push(`terminal checkout on B's card -> ${spend.status}`);
     const unchanged = (await snapshot()) === snapshotB;
-    record({ id: 'S1', check: 'cross-tenant probes generated from the OpenAPI document (4 roles + terminal key)', figure: `${probes} probes, ${failures.length} accepted; B's data unchanged: ${unchanged}`, backend: dbLabel(), held: failures.length === 0 && unchanged });
+    record({
+      id: 'S1',
+      check: 'cross-tenant probes generated from the OpenAPI document (4 roles + terminal key)',
+      figure: `${probes} probes, ${failures.length} accepted; B's data unchanged: ${unchanged}`,
+      backend: dbLabel(),
+      held: failures.length === 0 && unchanged,
+    });
     expect(failures).toEqual([]);
     expect(unchanged).toBe(true);
   });
