@@ -19,7 +19,7 @@ import { tenantsRoutes } from './modules/tenants/tenants.routes';
 import { SecretBox } from './shared/crypto';
 import { ProgramsService } from './modules/programs/programs.service';
 import { programsRoutes } from './modules/programs/programs.routes';
-import { GuestsService } from './modules/guests/guests.service';
+import { GuestsService, guestOut } from './modules/guests/guests.service';
 import { guestsRoutes } from './modules/guests/guests.routes';
 import { GuestImportService } from './modules/guests/import.service';
 import { importRoutes } from './modules/guests/import.routes';
@@ -29,6 +29,7 @@ import { cardsRoutes } from './modules/cards/cards.routes';
 import { CheckoutService } from './modules/checkout/checkout.service';
 import { checkoutRoutes } from './modules/checkout/checkout.routes';
 import { scannerRoutes } from './modules/checkout/scanner.routes';
+import { posLookupRoutes } from './modules/checkout/lookup.routes';
 import { summaryRoutes } from './modules/analytics/summary.routes';
 import { AnalyticsService } from './modules/analytics/analytics.service';
 import { analyticsRoutes } from './modules/analytics/analytics.routes';
@@ -56,6 +57,7 @@ import { WalletService } from './modules/wallet/wallet.service';
 import { walletRoutes } from './modules/wallet/wallet.routes';
 import { EngagementService } from './modules/engagement/engagement.service';
 import { engagementRoutes } from './modules/engagement/engagement.routes';
+import { passUnavailablePage } from './modules/engagement/engagement.pages';
 import { ConsoleSmsProvider, SmsRuProvider } from './modules/engagement/engagement.sms';
 import { CommandRouter } from './modules/commands/commands.router';
 import { schemaProblem } from './db/schema-status';
@@ -165,7 +167,9 @@ export class Hub {
     const programs = new ProgramsService(this.db, audit);
     const guests = new GuestsService(this.db, audit);
     const ledger = new LedgerService(this.db);
-    const cards = new CardsService(this.db, audit, ledger, programs, guests, tenants);
+    // Cards sit below guests: they read their holder through a port (the cycle breaks here).
+    const holders = { findByPhone: guests.findByPhone.bind(guests), get: guests.get.bind(guests), isBlacklisted: guests.isBlacklisted.bind(guests), view: guestOut };
+    const cards = new CardsService(this.db, audit, ledger, programs, holders, tenants);
     guests.issueCard = (ctx, tx, programId, guestId) => cards.issueInTx(ctx, tx, programId, guestId);
     const checkout = new CheckoutService(this.db, audit, ledger, programs, cards, tenants, guests, (ctx) => tenants.currency(ctx), () => this.relay.kick());
     const imports = new GuestImportService(this.db, audit, programs);
@@ -173,13 +177,13 @@ export class Hub {
     this.connectors = integrations.host;
     this.catalog = integrations.catalog;
     const kick = () => this.relay.kick();
-    const wallet = new WalletService({ db: this.db, audit, tenants, programs, cards, guests, secrets: this.secrets, hubSecret: opts.hubSecret, config, log: this.log.child({ component: 'wallet' }), kick });
-    guests.segments = { sources: { cards: (g, f, k) => cards.segmentCondition(g, f, k), walletInstalled: (c, k) => wallet.installedCondition(c, k) }, timeZone: async (ctx) => (await tenants.getBusiness(ctx)).timezone };
     const sms =
       config.SMS_PROVIDER === 'smsru'
         ? new SmsRuProvider({ apiId: config.SMSRU_API_ID!, baseUrl: config.SMSRU_URL, from: config.SMSRU_FROM, test: config.SMSRU_TEST })
         : new ConsoleSmsProvider(this.log.child({ component: 'sms' }));
-    const engagement = new EngagementService({ db: this.db, audit, tenants, programs, guests, cards, wallet, sms, hubSecret: opts.hubSecret, publicUrl: config.publicUrl, log: this.log.child({ component: 'engagement' }), kick });
+    const wallet = new WalletService({ db: this.db, audit, tenants, programs, cards, guests, secrets: this.secrets, hubSecret: opts.hubSecret, config, log: this.log.child({ component: 'wallet' }), kick, sms });
+    guests.segments = { sources: { cards: (g, f, k) => cards.segmentCondition(g, f, k), walletInstalled: (c, k) => wallet.installedCondition(c, k) }, timeZone: async (ctx) => (await tenants.getBusiness(ctx)).timezone };
+    const engagement = new EngagementService({ db: this.db, audit, tenants, programs, guests, cards, ledger, wallet, sms, hubSecret: opts.hubSecret, publicUrl: config.publicUrl, log: this.log.child({ component: 'engagement' }), kick });
     // Erasure reaches the SMS codes and the outbox in the erase transaction (the webhooks connector reacts to guest.erased).
     guests.erasers.push((ctx, tx, g) => engagement.redactGuest(ctx, tx, g), (ctx, tx, g) => redactGuestInOutbox(tx, ctx.businessId, g));
     void wallet.subscribe(this.bus).catch((e) => this.log.error({ err: e }, 'wallet consumer did not subscribe'));
@@ -223,6 +227,7 @@ export class Hub {
     guestsRoutes(api, guests, cards);
     importRoutes(api, imports, () => void imports.work(1_500).catch((e) => this.log.warn({ err: e }, 'import pass failed')));
     cardsRoutes(api, cards, ledger);
+    posLookupRoutes(api, cards);
     checkoutRoutes(api, checkout, (req) => tenants.currency(req.ctx));
     scannerRoutes(api, { checkout, cards, tenants, audit });
     summaryRoutes(api, analytics, tenants);
@@ -232,7 +237,7 @@ export class Hub {
     reviewsRoutes(api, this.services.reviews);
     exportRoutes(api, { guests, checkout, audit, reviews: this.services.reviews });
     integrationsRoutes(api, integrations.service, integrations.host, audit, config.publicUrl);
-    walletRoutes(api, wallet);
+    walletRoutes(api, wallet, { passUnavailable: passUnavailablePage });
     engagementRoutes(api, engagement);
     api.route(
       {

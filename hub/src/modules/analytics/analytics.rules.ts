@@ -1,3 +1,5 @@
+import { RFM_SEGMENTS, type RfmSegment } from '../../shared/rfm';
+
 /**
  * Analytics, the pure part: what each event adds to a day's figures, how days group into weeks
  * and months, the derived figures (average check, LTV, frequency, liability, breakage), and RFM
@@ -195,20 +197,8 @@ export function kpis(period: Figures, lifetime: Figures): Kpis {
 // RFM
 // ---------------------------------------------------------------------------------------------
 
-export const RFM_SEGMENTS = [
-  'champions',
-  'loyal',
-  'potential_loyalists',
-  'new',
-  'promising',
-  'need_attention',
-  'about_to_sleep',
-  'at_risk',
-  'cant_lose',
-  'hibernating',
-  'lost',
-] as const;
-export type RfmSegment = (typeof RFM_SEGMENTS)[number];
+// The segment names are a shared vocabulary (the guest filter reads them too).
+export { RFM_SEGMENTS, type RfmSegment };
 
 /**
  * The segment of each cell: rows are R = 5..1 (5 = bought most recently), columns FM = 1..5

@@ -4,7 +4,7 @@ import { ROLE_SETS } from '../../http/auth';
 import { idParam } from '../tenants/tenants.schemas';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { CardsService } from './cards.service';
-import { adjustBody, cardListQuery, cardLookupView, cardStatusBody, cardView, issueCardBody, ledgerQuery, ledgerView, levelBody, lookupQuery } from './cards.schemas';
+import { adjustBody, cardListQuery, cardStatusBody, cardView, issueCardBody, ledgerQuery, ledgerView, levelBody } from './cards.schemas';
 
 export function cardsRoutes(api: Api, cards: CardsService, ledger: LedgerService): void {
   const tags = ['Cards'];
@@ -51,21 +51,5 @@ export function cardsRoutes(api: Api, cards: CardsService, ledger: LedgerService
   api.route(
     { method: 'post', path: '/v1/admin/cards/:id/level', summary: 'Set a card’s level by hand (audited)', tags, auth: { roles: ROLE_SETS.marketing }, params: idParam, body: levelBody, response: cardView, errors: [404] },
     async (req) => cards.view(req.ctx, await cards.setLevel(req.ctx, req.valid.params.id, req.valid.body.levelCode, req.valid.body.reason)),
-  );
-
-  // POS lookup
-  api.route(
-    {
-      method: 'get',
-      path: '/v1/pos/cards/lookup',
-      summary: 'Find a card by number, QR payload or the guest’s phone',
-      tags: ['POS'],
-      auth: 'terminal',
-      scope: 'pos',
-      query: lookupQuery,
-      response: cardLookupView,
-      errors: [404],
-    },
-    async (req) => cards.lookupView(req.ctx, req.valid.query),
   );
 }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { guestView } from '../guests/guests.schemas';
 
 export const cardView = z.object({
   id: z.string(),
@@ -69,11 +68,3 @@ export const lookupQuery = z
     programId: z.uuid().optional(),
   })
   .refine((q) => q.number || q.qr || q.phone, { message: 'Give number, qr or phone', path: ['number'] });
-
-/** What a till sees when it looks a card up (POS and web scanner). */
-export const cardLookupView = z.object({
-  card: cardView,
-  guest: guestView.nullable(),
-  pointValueMinor: z.number().int().describe('Minor units one point pays for (0: the card carries no points)'),
-  maxRedeemValueMinor: z.number().int().describe('Value of the points usable now (pointsAvailable × pointValueMinor); a check’s own cap comes with its quote'),
-});

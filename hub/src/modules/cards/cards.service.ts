@@ -7,15 +7,14 @@ import { badRequest, conflict, notFound, Problem, tooMany, unprocessable } from 
 import { assertTransition, Transitions } from '../../shared/state-machine';
 import { inTx } from '../../shared/tx';
 import { AuditService } from '../audit/audit.service';
-import { Guest } from '../guests/guests.entity';
-import { guestOut, GuestsService } from '../guests/guests.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { LedgerEntry } from '../ledger/ledger.entity';
 import { Program } from '../programs/programs.entity';
 import { ProgramsService } from '../programs/programs.service';
 import { TenantsService } from '../tenants/tenants.service';
 import { Card, CardStatus } from './cards.entity';
-import type { RowRef, SqlCondition } from '../guests/guests.segments';
+import type { CardHoldersPort } from './cards.ports';
+import type { RowRef, SqlCondition } from '../../shared/sql';
 import { makeCardNumber, parseQrPayload, QR_PREFIX } from './cards.rules';
 
 /** Card states as data: active <-> blocked, either -> deleted (final; deleted cards stay in history). */
@@ -59,7 +58,7 @@ export class CardsService {
     private readonly audit: AuditService,
     private readonly ledger: LedgerService,
     private readonly programs: ProgramsService,
-    private readonly guests: GuestsService,
+    private readonly guests: CardHoldersPort,
     private readonly tenants: TenantsService,
   ) {}
 
@@ -172,7 +171,7 @@ export class CardsService {
     const guest = card.guestId ? await this.guests.get(ctx, card.guestId) : null;
     const view = await this.view(ctx, card, program);
     const pointValueMinor: number = program.kind === 'bonus' ? program.rules.pointValueMinor : 0;
-    return { card: view, guest: guest ? guestOut(guest) : null, pointValueMinor, maxRedeemValueMinor: view.pointsAvailable * pointValueMinor };
+    return { card: view, guest: guest ? this.guests.view(guest) : null, pointValueMinor, maxRedeemValueMinor: view.pointsAvailable * pointValueMinor };
   }
 
   /**
@@ -189,7 +188,7 @@ export class CardsService {
     const program = await this.programs.get(ctx, programId, tx);
     if (!program.active) throw conflict('program_inactive', 'This program is not active');
     if (guestId) {
-      const guest: Guest = await this.guests.get(ctx, guestId, tx);
+      const guest = await this.guests.get(ctx, guestId, tx);
       if (guest.status !== 'active') throw conflict('guest_erased', 'This guest was erased');
       if (guest.phone && (await this.guests.isBlacklisted(tx, ctx.businessId, guest.phone))) throw new Problem(403, 'phone_blacklisted', 'This guest is blacklisted and cannot get a card');
       const existing = await tx.getRepository(Card).findOneBy({ businessId: ctx.businessId, guestId, programId, status: 'active' });
@@ -227,7 +226,7 @@ export class CardsService {
     const now = new Date();
     if (program.kind === 'bonus' && program.welcomeBonusPoints > 0) {
       const expiryDays: number | null = program.rules.expiryDays ?? null;
-      await this.ledger.creditPoints(tx, ctx, card, program.welcomeBonusPoints, 'reward', { availableAt: now, expiresAt: expiryDays ? new Date(now.getTime() + expiryDays * DAY) : null }, { reason: 'welcome bonus' });
+      await this.ledger.creditPoints(tx, ctx, card, program.welcomeBonusPoints, 'reward', { availableAt: now, expiresAt: expiryDays ? new Date(now.getTime() + expiryDays * DAY) : null }, { reason: 'welcome_bonus' });
       await this.ledger.balanceEvent(tx, card, 'points', program.welcomeBonusPoints, 'welcome_bonus');
     }
     if (program.kind === 'gift') {
@@ -238,7 +237,7 @@ export class CardsService {
       }
       const validityDays: number | null = program.rules.expiryDays ?? null;
       card.giftExpiresAt = validityDays ? new Date(now.getTime() + validityDays * DAY) : null;
-      await this.ledger.change(tx, ctx, card, 'minor', nominal, 'issue', { reason: 'gift certificate nominal' });
+      await this.ledger.change(tx, ctx, card, 'minor', nominal, 'issue', { reason: 'gift_nominal' });
       await this.ledger.balanceEvent(tx, card, 'minor', nominal, 'issued');
     }
     await this.ledger.saveCard(tx, card, { giftExpiresAt: card.giftExpiresAt });

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { cardView } from '../cards/cards.schemas';
+import { guestView } from '../guests/guests.schemas';
 import { basketSchema, checkoutRequestSchema, oneWayToRedeem } from './checkout.schemas';
 
 /** How the till identifies the card: exactly one of number, QR payload, phone or id. */
@@ -131,4 +133,12 @@ export const refundView = z.object({
   full: z.boolean(),
   voidedAt: z.date().nullable().describe('When the refund was voided (all its effects reversed); null while it stands'),
   createdAt: z.date(),
+});
+
+/** What a till sees when it looks a card up (POS and web scanner): the card with its guest. */
+export const cardLookupView = z.object({
+  card: cardView,
+  guest: guestView.nullable(),
+  pointValueMinor: z.number().int().describe('Minor units one point pays for (0: the card carries no points)'),
+  maxRedeemValueMinor: z.number().int().describe('Value of the points usable now (pointsAvailable × pointValueMinor); a check’s own cap comes with its quote'),
 });

@@ -1,27 +1,17 @@
 import axios from 'axios';
 import type { Logger } from 'pino';
+import { SmsError, type SmsProvider } from '../../shared/sms';
 import { maskPhone } from './engagement.rules';
 
-/**
- * The port through which verification codes leave the hub. An implementation sends one text to one
- * E.164 phone and resolves with the provider's message id, or rejects with an `SmsError`.
- */
-export interface SmsProvider {
-  readonly name: string;
-  send(msg: { to: string; text: string; ip?: string }): Promise<{ id: string | null }>;
-}
+// The port and its error are shared (the wallet sends texts too); the providers live here.
+export { SmsError, type SmsProvider };
 
-/** A provider refused or failed; `permanent` means "this number will not work", not "try later". */
-export class SmsError extends Error {
-  constructor(
-    message: string,
-    readonly permanent: boolean,
-    readonly providerCode?: number,
-  ) {
-    super(message);
-    this.name = 'SmsError';
-  }
-}
+/**
+ * The truth about a hub without an SMS provider (SMS_PROVIDER=console), said the same way by the
+ * console's notice and the start banner.
+ */
+export const NO_SMS_PROVIDER_TEXT =
+  'No SMS provider is configured (SMS_PROVIDER): verification codes reach no phone, so no guest can finish registering on a page with SMS codes. Configure SMS.ru, or turn SMS verification off for the page (the card link then waits for a provider too).';
 
 /**
  * No SMS provider configured (the embedded default): nothing reaches a phone, so no guest can

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FieldProblem } from '../../shared/errors';
-import { RFM_SEGMENTS } from '../analytics/analytics.rules';
+import { RFM_SEGMENTS } from '../../shared/rfm';
+import type { RowRef, SqlCondition } from '../../shared/sql';
 
 /**
  * Guest segments: one filter over the guest base, shared by the console's client list, its count,
@@ -197,17 +198,8 @@ export function birthdayRange(window: BirthdayWindow, today: string): { from: st
 
 // ---------- compile ----------
 
-/** A piece of SQL with its named parameters (TypeORM style: `:name`, `:...list`). */
-export interface SqlCondition {
-  sql: string;
-  params: Record<string, unknown>;
-}
-
-/** SQL expressions of the outer row a subquery correlates with (e.g. `g.id`, `g.businessId`). */
-export interface RowRef {
-  id: string;
-  businessId: string;
-}
+// SqlCondition and RowRef are shared types (cards and wallet build conditions over their own tables).
+export type { RowRef, SqlCondition };
 
 /**
  * What the segment needs from modules that own other tables. Each returns a condition over the

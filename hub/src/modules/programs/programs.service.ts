@@ -5,7 +5,7 @@ import type { Ctx } from '../../shared/context';
 import { badRequest, conflict, notFound } from '../../shared/errors';
 import { inTx } from '../../shared/tx';
 import { AuditService } from '../audit/audit.service';
-import { generateCouponCodes } from '../cards/cards.rules';
+import { generateCouponCodes } from '../../shared/codes';
 import { Coupon, Program } from './programs.entity';
 import { CreateProgramBody, programRulesSchema } from './programs.schemas';
 import type { UpdateProgramBody } from './programs.routes';

@@ -4,7 +4,7 @@ import type { Api } from '../../http/api';
 import { ROLE_SETS } from '../../http/auth';
 import { Problem } from '../../shared/errors';
 import { notFoundPage } from '../engagement/engagement.pages';
-import { reviewListQuery } from '../analytics/exports';
+import { reviewListQuery } from './reviews.schemas';
 import { reviewFormPage, reviewThanksPage } from './reviews.page';
 import { GATING_WARNING } from './reviews.rules';
 import { reviewOut, type ReviewsService } from './reviews.service';

@@ -8,7 +8,6 @@ import type { Ctx } from '../../shared/context';
 import { Problem, tooMany } from '../../shared/errors';
 import { t } from '../../shared/i18n';
 import type { Card } from '../cards/cards.entity';
-import { passUnavailablePage } from '../engagement/engagement.pages';
 import { idParam } from '../tenants/tenants.schemas';
 import { PKPASS_MIME } from './wallet.apple';
 import type { WalletService } from './wallet.service';
@@ -24,12 +23,17 @@ import {
   IMAGE_SLOTS,
   imageUploadBody,
   imageView,
+  installsQuery,
+  installsView,
   logBody,
   passParams,
   registrationBody,
+  sendLinkView,
   serialsQuery,
   serialsView,
+  testPassView,
   walletDesignSchema,
+  walletStatusView,
 } from './wallet.schemas';
 
 const programParam = z.strictObject({ programId: z.uuid() });
@@ -38,9 +42,16 @@ const publicCardParams = z.strictObject({ businessId: z.uuid(), cardId: z.uuid()
 const tokenQuery = z.object({ t: z.string().min(10).max(64) });
 /** Apple device-log requests accepted per minute from one address. */
 export const DEVICE_LOGS_PER_MINUTE = 20;
+/** Card-link texts per card per hour (a guest who lost the text asks again; nobody floods a phone). */
+export const CARD_LINK_SMS_PER_HOUR = 3;
 
 /** Routes of the wallet module: console (designs, credentials), public downloads, Apple's web service. */
-export function walletRoutes(api: Api, wallet: WalletService): void {
+/** The guest pages the wallet routes answer with (the engagement module's, wired in hub.ts). */
+export interface WalletPages {
+  passUnavailable(locale: string, reason: string, cardPageUrl?: string): string;
+}
+
+export function walletRoutes(api: Api, wallet: WalletService, pages: WalletPages): void {
   const tags = ['Wallet'];
   const design = { roles: ROLE_SETS.marketing };
   const admins = { roles: ROLE_SETS.admins };
@@ -160,7 +171,70 @@ export function walletRoutes(api: Api, wallet: WalletService): void {
     },
   );
 
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/admin/wallet/status',
+      summary: 'Both wallets’ settings: configured, certificate subject, expiry (warning 30 days before), fingerprints — never a key',
+      tags,
+      auth: { roles: ROLE_SETS.marketing },
+      response: walletStatusView,
+    },
+    async (req) => wallet.status(req.ctx),
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/v1/admin/wallet/:platform/test-pass',
+      summary: 'Issue a test pass with the credentials on file and verify it locally',
+      description:
+        'Apple: signs a .pkpass with the uploaded certificate and checks it as Wallet does (manifest SHA-1s, the PKCS#7 signature by the certificate, issued by the WWDR). Google: signs a "Save to Google Wallet" JWT with the service account key and verifies it locally. No network call; nothing is stored. 409 when the wallet is not set up.',
+      tags,
+      auth: admins,
+      params: z.strictObject({ platform: z.enum(['apple', 'google']) }),
+      response: testPassView,
+      errors: [409],
+    },
+    async (req) => (req.valid.params.platform === 'apple' ? wallet.credentials.testApplePass(req.ctx) : wallet.credentials.testGooglePass(req.ctx)),
+  );
+
   // ---------- console: a card's wallet links ----------
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/admin/wallet/installs',
+      summary: 'Whether each card is installed: Apple devices registered, Google save reported',
+      tags,
+      auth: { roles: ROLE_SETS.staff },
+      query: installsQuery,
+      response: installsView,
+    },
+    async (req) => wallet.installs(req.ctx, req.valid.query.cardIds),
+  );
+  const linkTexts = new WindowLimiter({ max: CARD_LINK_SMS_PER_HOUR, windowMs: 3_600_000 });
+  api.route(
+    {
+      method: 'post',
+      path: '/v1/admin/cards/:id/wallet/send-link',
+      summary: 'Text the card’s guest the link to the card page (when an SMS provider is configured)',
+      description: `409 sms_provider_missing without a real SMS provider, 409 guest_has_no_phone; at most ${CARD_LINK_SMS_PER_HOUR} texts per card per hour (429).`,
+      tags,
+      auth: { roles: ROLE_SETS.staff },
+      params: idParam,
+      response: sendLinkView,
+      errors: [404, 409, 410, 429, 502],
+    },
+    async (req, res) => {
+      const hit = linkTexts.hit(`${req.ctx.businessId}:${req.valid.params.id}`);
+      if (!hit.ok) {
+        res.set('Retry-After', String(hit.retryAfterSeconds));
+        throw tooMany('rate_limited', `The link was texted to this guest recently; try again in ${hit.retryAfterSeconds} s`, {
+          retryAfterSeconds: hit.retryAfterSeconds,
+        });
+      }
+      return wallet.sendCardLink(req.ctx, req.valid.params.id);
+    },
+  );
   api.route(
     {
       method: 'get',
@@ -232,7 +306,7 @@ export function walletRoutes(api: Api, wallet: WalletService): void {
       .status(status)
       .set('Cache-Control', 'no-store')
       .type('html')
-      .send(passUnavailablePage(locale, reason, wallet.cardPageUrl(ctx.businessId, card.id)));
+      .send(pages.passUnavailable(locale, reason, wallet.cardPageUrl(ctx.businessId, card.id)));
     return true;
   };
   api.route(
