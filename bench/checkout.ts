@@ -132,6 +132,7 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
           supportBigNumbers: true,
           bigNumberStrings: false,
           enableKeepAlive: true,
+          trace: false, // as the hub's pool (hub/src/db/db.ts): no stack trace captured per query
         });
         if (o.lean)
           leanPool = mysql.createPool({
@@ -141,6 +142,7 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
             supportBigNumbers: true,
             bigNumberStrings: false,
             enableKeepAlive: true,
+            trace: false,
           });
         const raw = new RawMysqlSale(pool, params, leanPool);
         rawOp = () => raw.sale();

@@ -18,6 +18,8 @@ export const IntColumn = (opts: ColumnOptions = {}) => Column({ type: 'bigint', 
 
 export const IdColumn = () => PrimaryColumn({ type: 'varchar', length: 36 });
 export const RefColumn = (opts: ColumnOptions = {}) => Column({ type: 'varchar', length: 36, ...opts });
+/** UTC `YYYY-MM-DD HH:MM:SS.mmm`: how datetimes are stored on both backends (raw queries bind this). */
+export const sqlTime = (at: Date | number): string => new Date(at).toISOString().replace('T', ' ').slice(0, 23);
 export const TimeColumn = (opts: ColumnOptions = {}) => Column({ type: 'datetime', precision: 3, ...opts });
 export const JsonColumn = (opts: ColumnOptions = {}) => Column({ type: 'simple-json', ...opts });
 

@@ -323,7 +323,7 @@ export class CheckoutService {
       await this.ledger.balanceEvent(tx, card, 'minor', -d.giftSpentMinor, 'spent', co.id);
     }
     if (d.giftForfeitedMinor > 0) {
-      await this.ledger.change(tx, ctx, card, 'minor', -d.giftForfeitedMinor, 'expire', { ...refs, reason: 'single-use certificate: the rest is forfeited' });
+      await this.ledger.change(tx, ctx, card, 'minor', -d.giftForfeitedMinor, 'expire', { ...refs, reason: 'gift_forfeited' });
     }
   }
 
@@ -353,7 +353,7 @@ export class CheckoutService {
         let used = 0;
         if (d.stampRewards > 0) {
           used = card.stamps - d.stampsAfter;
-          await this.ledger.change(tx, ctx, card, 'stamps', -used, 'reward', { ...refs, reason: `${d.stampRewards} reward(s) completed` });
+          await this.ledger.change(tx, ctx, card, 'stamps', -used, 'reward', { ...refs, reason: 'stamp_rewards' });
           await this.grantStampRewards(tx, ctx, card, program, d.stampRewards, co, now);
         }
         await this.ledger.balanceEvent(tx, card, 'stamps', d.stampsAdded - used, 'stamped', co.id);
@@ -398,7 +398,7 @@ export class CheckoutService {
         programId: program.id,
         source: checkoutSource(co),
         items: saleItems(co.basket),
-        guest: co.guestId ? await this.guestContact(tx, ctx, co.guestId) : null,
+        guest: co.guestId ? await this.guests.contactOf(tx, ctx, co.guestId) : null,
       },
       co.id,
     );
@@ -438,19 +438,13 @@ export class CheckoutService {
           if (p.kind !== 'bonus') continue;
           const target = (await this.ledger.lockCard(tx, ctx.businessId, c.id))!;
           const expiry: number | null = p.rules.expiryDays ?? null;
-          await this.ledger.creditPoints(tx, ctx, target, reward.points, 'reward', { availableAt: now, expiresAt: expiry ? new Date(now.getTime() + expiry * DAY) : null }, { checkoutId: co.id, reason: 'stamp card completed' });
+          await this.ledger.creditPoints(tx, ctx, target, reward.points, 'reward', { availableAt: now, expiresAt: expiry ? new Date(now.getTime() + expiry * DAY) : null }, { checkoutId: co.id, reason: 'stamp_card_completed' });
           await this.ledger.saveCard(tx, target);
           await this.ledger.balanceEvent(tx, target, 'points', reward.points, 'stamp_reward', co.id);
           break;
         }
       }
     }
-  }
-
-  /** The guest's contact for sale events (CRMs match contacts by it). */
-  private async guestContact(tx: EntityManager, ctx: Ctx, guestId: string) {
-    const g = await tx.getRepository(Guest).findOne({ select: { id: true, phone: true, email: true, name: true }, where: { id: guestId, businessId: ctx.businessId } });
-    return g ? { guestId: g.id, phone: g.phone, email: g.email, name: g.name } : null;
   }
 
   /** Guest counters, and the referral reward on the referee's first purchase. */
@@ -465,14 +459,14 @@ export class CheckoutService {
     const expiry: number | null = program.rules.expiryDays ?? null;
     const lot = { availableAt: now, expiresAt: expiry ? new Date(now.getTime() + expiry * DAY) : null };
     if (referral.refereePoints > 0) {
-      await this.ledger.creditPoints(tx, ctx, card, referral.refereePoints, 'reward', lot, { checkoutId: co.id, reason: 'referral: invited guest' });
+      await this.ledger.creditPoints(tx, ctx, card, referral.refereePoints, 'reward', lot, { checkoutId: co.id, reason: 'referral_invited' });
       await this.ledger.saveCard(tx, card);
       await this.ledger.balanceEvent(tx, card, 'points', referral.refereePoints, 'referral', co.id);
     }
     const refCard = await tx.getRepository(Card).findOneBy({ businessId: ctx.businessId, guestId: guest.referrerGuestId, programId: program.id, status: 'active' });
     if (refCard && referral.referrerPoints > 0 && refCard.id !== card.id) {
       const locked = (await this.ledger.lockCard(tx, ctx.businessId, refCard.id))!;
-      await this.ledger.creditPoints(tx, ctx, locked, referral.referrerPoints, 'reward', lot, { checkoutId: co.id, reason: 'referral: inviting guest' });
+      await this.ledger.creditPoints(tx, ctx, locked, referral.referrerPoints, 'reward', lot, { checkoutId: co.id, reason: 'referral_inviter' });
       await this.ledger.saveCard(tx, locked);
       await this.ledger.balanceEvent(tx, locked, 'points', referral.referrerPoints, 'referral', co.id);
     }
@@ -791,7 +785,7 @@ export class CheckoutService {
         }
         const cctx: Ctx = { ...ctx, tx };
         const now = new Date();
-        const refs = { checkoutId, refundId, reason: 'refund voided' };
+        const refs = { checkoutId, refundId, reason: 'refund_voided' };
         const entries = card ? await tx.getRepository(LedgerEntry).findBy({ businessId: ctx.businessId, refundId, cardId: card.id }) : [];
         const entry = (unit: LedgerEntry['unit'], sign: 1 | -1) => entries.find((e) => e.unit === unit && e.kind === 'refund' && Math.sign(e.amount) === sign) ?? null;
         // Accrued points the refund took back go back into the lots they were taken from first, so a

@@ -1,6 +1,6 @@
-import { insertRows } from '../../db/columns';
+import { insertRows, sqlTime } from '../../db/columns';
 import { randomBytes } from 'node:crypto';
-import type { EntityManager, SelectQueryBuilder } from 'typeorm';
+import { In, Not, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { z } from 'zod';
 import { Db, isUniqueViolation } from '../../db/db';
 import { emit } from '../../bus/outbox';
@@ -8,14 +8,95 @@ import type { Ctx } from '../../shared/context';
 import { badRequest, conflict, notFound, Problem } from '../../shared/errors';
 import { inTx } from '../../shared/tx';
 import { AuditService, type GuestPii } from '../audit/audit.service';
-import { normalizePhone } from '../cards/cards.rules';
+import { normalizePhone } from '../../shared/phone';
 import { Card } from '../cards/cards.entity';
 import { BlacklistEntry, Guest } from './guests.entity';
-import { RegisterGuestInput, updateGuestBody } from './guests.schemas';
+import { RegisterGuestInput, updateGuestBody, type GuestSort } from './guests.schemas';
 import { birthdayMonthDay, compileSegment, segmentOf, segmentProblems, utmColumns, type CompileOptions, type SegmentFilter, type SegmentSources } from './guests.segments';
 
 /** A search of the guest list: text, status and a segment filter. */
 export type GuestSearch = SegmentFilter & { q?: string; status?: string };
+export type GuestListInput = GuestSearch & { limit: number; cursor?: string; sort?: GuestSort; order?: 'asc' | 'desc' };
+
+/** The card a row of the guest list shows. */
+export interface ShownCard {
+  id: string;
+  number: string;
+  programId: string;
+  pointsBalance: number;
+  levelCode: string | null;
+}
+export interface ListedGuest {
+  guest: Guest;
+  card: ShownCard | null;
+}
+const shownCard = (c: Card): ShownCard => ({ id: c.id, number: c.number, programId: c.programId, pointsBalance: c.pointsBalance, levelCode: c.levelCode });
+
+/** A raw row of the export: the guest's columns and their first card's number, balance and level. */
+export type ExportRow = Record<string, unknown>;
+export const EXPORT_GUEST_COLUMNS = [
+  'id',
+  'phone',
+  'name',
+  'email',
+  'gender',
+  'birthday',
+  'source',
+  'utmSource',
+  'utmCampaign',
+  'visits',
+  'spendMinor',
+  'firstPurchaseAt',
+  'lastPurchaseAt',
+  'marketingConsent',
+  'status',
+  'createdAt',
+] as const;
+
+const SORT_COLUMNS = { lastVisit: 'g.lastPurchaseAt', spend: 'g.spendMinor', visits: 'g.visits' } as const;
+
+type CursorValue = string | number | null;
+/** Where a page ends: the last row's sort value and id (`p: 2`: among the guests without a card). */
+interface ListCursor {
+  v: CursorValue;
+  id: string;
+  p?: 2;
+}
+const encodeCursor = (c: ListCursor) => Buffer.from(JSON.stringify(c.p ? [c.v, c.id, c.p] : [c.v, c.id])).toString('base64url');
+function decodeCursor(raw: string, sort: GuestSort): ListCursor {
+  const bad = () => badRequest('invalid_cursor', 'The cursor does not belong to this list', [{ field: 'cursor', message: 'Not a cursor of this list and sort' }]);
+  if (sort === 'created') {
+    if (!/^[0-9a-f-]{36}$/i.test(raw)) throw bad();
+    return { v: null, id: raw };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  const c = z
+    .tuple([z.union([z.string().max(40), z.number().int(), z.null()]), z.string().regex(/^[0-9a-f-]{36}$/i)])
+    .rest(z.literal(2))
+    .safeParse(parsed);
+  if (!c.success) throw bad();
+  const [v, id, p] = c.data;
+  if (sort === 'lastVisit' && typeof v === 'string' && Number.isNaN(Date.parse(v))) throw bad();
+  if (sort !== 'lastVisit' && typeof v === 'string') throw bad();
+  return { v, id, ...(p === 2 ? { p } : {}) };
+}
+
+/**
+ * Rows after (col, id) = (v, id) in `ORDER BY col, id` (both descending or both ascending). NULL
+ * sorts below every value on SQLite and MariaDB alike, so it comes last descending, first ascending.
+ */
+function keysetAfter(col: string, idCol: string, v: unknown, id: string, desc: boolean, nullable: boolean): { sql: string; params: Record<string, unknown> } {
+  const params = { kv: v, kid: id };
+  const lt = desc ? '<' : '>';
+  if (v === null) return { sql: desc ? `(${col} IS NULL AND ${idCol} < :kid)` : `(${col} IS NOT NULL OR ${idCol} > :kid)`, params };
+  const sql = `(${col} ${lt} :kv OR (${col} = :kv AND ${idCol} ${lt} :kid)${nullable && desc ? ` OR ${col} IS NULL` : ''})`;
+  return { sql, params };
+}
 
 export const guestOut = (g: Guest) => ({
   id: g.id,
@@ -151,15 +232,135 @@ export class GuestsService {
   }
 
   /**
-   * Guests matching a search (`q`), a status and a segment filter, newest first. A contradictory
-   * filter (an empty range, half a birthday window) is a 422 naming the field.
+   * Guests matching a search (`q`), a status and a segment filter, newest first or sorted by a
+   * column (`sort`, `order`), each row with the card it shows. Keyset pages: the cursor carries the
+   * last row's sort value and id, so a page never repeats or skips a row however deep it is. A
+   * contradictory filter (an empty range, half a birthday window) is a 422 naming the field.
    */
-  async list(ctx: Ctx, q: GuestSearch & { limit: number; cursor?: string }): Promise<{ items: Guest[]; nextCursor: string | null }> {
-    const qb = (await this.search(ctx, q)).orderBy('g.id', 'DESC').limit(q.limit + 1);
-    if (q.cursor) qb.andWhere('g.id < :cur', { cur: q.cursor });
-    const rows = await qb.getMany();
-    const items = rows.slice(0, q.limit);
-    return { items, nextCursor: rows.length > q.limit ? items[items.length - 1]!.id : null };
+  async list(ctx: Ctx, q: GuestListInput): Promise<{ items: ListedGuest[]; nextCursor: string | null }> {
+    const sort = q.sort ?? 'created';
+    const desc = (q.order ?? 'desc') === 'desc';
+    const dir = desc ? 'DESC' : 'ASC';
+    const cur = q.cursor ? decodeCursor(q.cursor, sort) : null;
+    if (sort === 'balance') return this.listByBalance(ctx, q, desc, cur);
+    const qb = await this.search(ctx, q);
+    if (sort === 'created') {
+      qb.orderBy('g.id', dir);
+      if (cur) qb.andWhere(desc ? 'g.id < :kid' : 'g.id > :kid', { kid: cur.id });
+    } else {
+      const col = SORT_COLUMNS[sort];
+      qb.orderBy(col, dir).addOrderBy('g.id', dir);
+      if (cur) {
+        const v = cur.v === null || sort !== 'lastVisit' ? cur.v : new Date(cur.v as string);
+        const k = keysetAfter(col, 'g.id', v, cur.id, desc, sort === 'lastVisit');
+        qb.andWhere(k.sql, k.params);
+      }
+    }
+    const rows = await qb.limit(q.limit + 1).getMany();
+    const page = rows.slice(0, q.limit);
+    const cards = await this.cardsShown(ctx, page.map((g) => g.id), q.programId);
+    const last = page[page.length - 1];
+    const value = (g: Guest): CursorValue => (sort === 'lastVisit' ? (g.lastPurchaseAt?.toISOString() ?? null) : sort === 'spend' ? g.spendMinor : g.visits);
+    return {
+      items: page.map((g) => ({ guest: g, card: cards.get(g.id) ?? null })),
+      nextCursor: rows.length > q.limit && last ? (sort === 'created' ? last.id : encodeCursor({ v: value(last), id: last.id })) : null,
+    };
+  }
+
+  /**
+   * Sorted by the points on the card: the live cards of the matching guests (in the filtered
+   * programs) by balance, then the matching guests without such a card, newest first.
+   */
+  private async listByBalance(ctx: Ctx, q: GuestListInput, desc: boolean, cur: ListCursor | null): Promise<{ items: ListedGuest[]; nextCursor: string | null }> {
+    const dir = desc ? 'DESC' : 'ASC';
+    const liveCard = (alias: string) =>
+      `${alias}.guestId = g.id AND ${alias}.businessId = g.businessId AND ${alias}.status <> :cDeleted` + (q.programId ? ` AND ${alias}.programId IN (:...cPrograms)` : '');
+    const cardParams = { cDeleted: 'deleted', ...(q.programId ? { cPrograms: q.programId } : {}) };
+    const rows: { gid: string; cid: string | null; k: number | null }[] = [];
+    if (!cur || cur.p !== 2) {
+      const qb = (await this.search(ctx, q)).innerJoin(Card, 'c', liveCard('c'), cardParams).select('g.id', 'gid').addSelect('c.id', 'cid').addSelect('c.pointsBalance', 'k');
+      qb.orderBy('c.pointsBalance', dir).addOrderBy('c.id', dir);
+      if (cur) {
+        const k = keysetAfter('c.pointsBalance', 'c.id', Number(cur.v), cur.id, desc, false);
+        qb.andWhere(k.sql, k.params);
+      }
+      const found = await qb.limit(q.limit + 1).getRawMany<{ gid: string; cid: string; k: number | string }>();
+      rows.push(...found.map((r) => ({ gid: r.gid, cid: r.cid, k: Number(r.k) })));
+    }
+    if (rows.length <= q.limit) {
+      const qb = (await this.search(ctx, q)).andWhere(`NOT EXISTS (SELECT 1 FROM cards c WHERE ${liveCard('c')})`, cardParams).select('g.id', 'gid');
+      qb.orderBy('g.id', 'DESC');
+      if (cur?.p === 2) qb.andWhere('g.id < :kid', { kid: cur.id });
+      const found = await qb.limit(q.limit + 1 - rows.length).getRawMany<{ gid: string }>();
+      rows.push(...found.map((r) => ({ gid: r.gid, cid: null, k: null })));
+    }
+    const page = rows.slice(0, q.limit);
+    const repo = this.db.manager.getRepository(Guest);
+    const gids = [...new Set(page.map((r) => r.gid))];
+    const cids = page.flatMap((r) => (r.cid ? [r.cid] : []));
+    const [guests, cards] = await Promise.all([
+      gids.length ? repo.findBy({ businessId: ctx.businessId, id: In(gids) }) : [],
+      cids.length ? this.db.manager.getRepository(Card).findBy({ businessId: ctx.businessId, id: In(cids) }) : [],
+    ]);
+    const byId = new Map(guests.map((g) => [g.id, g]));
+    const cardById = new Map(cards.map((c) => [c.id, c]));
+    const last = page[page.length - 1];
+    return {
+      items: page.flatMap((r) => {
+        const g = byId.get(r.gid);
+        const c = r.cid ? cardById.get(r.cid) : undefined;
+        return g ? [{ guest: g, card: c ? shownCard(c) : null }] : [];
+      }),
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last.cid ? { v: last.k, id: last.cid } : { v: null, id: last.gid, p: 2 }) : null,
+    };
+  }
+
+  /** The card each guest's row shows: the first issued live one (in the filtered programs). */
+  private async cardsShown(ctx: Ctx, guestIds: string[], programIds?: string[]): Promise<Map<string, ShownCard>> {
+    const out = new Map<string, ShownCard>();
+    if (!guestIds.length) return out;
+    const cards = await this.db.manager.getRepository(Card).find({
+      where: { businessId: ctx.businessId, guestId: In(guestIds), status: Not('deleted'), ...(programIds ? { programId: In(programIds) } : {}) },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+    for (const c of cards) if (c.guestId && !out.has(c.guestId)) out.set(c.guestId, shownCard(c));
+    return out;
+  }
+
+  /**
+   * Every guest matching the search and filter, newest first, as raw rows in batches (for the
+   * streamed CSV export): no entities are built, one batch of guests and their cards is in memory
+   * at a time, and the next batch is read only when the caller asks for it.
+   */
+  async *exportBatches(ctx: Ctx, q: GuestSearch, batch = 5000): AsyncGenerator<ExportRow[]> {
+    let cursor: string | null = null;
+    for (;;) {
+      const qb = await this.search(ctx, q);
+      qb.select('g.id', 'id');
+      for (const c of EXPORT_GUEST_COLUMNS) if (c !== 'id') qb.addSelect(`g.${c}`, c);
+      qb.orderBy('g.id', 'DESC').limit(batch);
+      if (cursor) qb.andWhere('g.id < :xcur', { xcur: cursor });
+      const guests = await qb.getRawMany<ExportRow>();
+      if (!guests.length) return;
+      const ids = guests.map((g) => g.id as string);
+      const cards = (await this.db.manager.query(
+        `SELECT guestId, number, pointsBalance, levelCode FROM cards WHERE businessId = ? AND status <> 'deleted' AND guestId IN (${ids.map(() => '?').join(',')})` +
+          (q.programId ? ` AND programId IN (${q.programId.map(() => '?').join(',')})` : '') +
+          ' ORDER BY createdAt, id',
+        [ctx.businessId, ...ids, ...(q.programId ?? [])],
+      )) as { guestId: string; number: string; pointsBalance: number | string; levelCode: string | null }[];
+      const first = new Map<string, (typeof cards)[number]>();
+      for (const c of cards) if (!first.has(c.guestId)) first.set(c.guestId, c);
+      for (const g of guests) {
+        const c = first.get(g.id as string);
+        g.cardNumber = c?.number ?? null;
+        g.pointsBalance = c ? Number(c.pointsBalance) : null;
+        g.levelCode = c?.levelCode ?? null;
+      }
+      yield guests;
+      if (guests.length < batch) return;
+      cursor = ids[ids.length - 1]!;
+    }
   }
 
   /** How many guests `list` would page through. */
@@ -172,7 +373,10 @@ export class GuestsService {
   async search(ctx: Ctx, q: GuestSearch): Promise<SelectQueryBuilder<Guest>> {
     const qb = this.db.manager.getRepository(Guest).createQueryBuilder('g').where('g.businessId = :b', { b: ctx.businessId });
     if (q.status) qb.andWhere('g.status = :s', { s: q.status });
-    if (q.q) {
+    if (q.q && /^\d{4}$/.test(q.q)) {
+      // The last four digits of a phone or a card number: generated, indexed columns (migration 0018).
+      qb.andWhere('(g.phoneLast4 = :last4 OR g.id IN (SELECT c4.guestId FROM cards c4 WHERE c4.businessId = :b AND c4.numberLast4 = :last4))', { last4: q.q });
+    } else if (q.q) {
       const phone = normalizePhone(q.q);
       const like = `%${q.q.replace(/[%_\\]/g, (m) => '\\' + m)}%`;
       const byCard = this.db.manager
@@ -351,14 +555,24 @@ export class GuestsService {
 
   /** A final sale: one more visit, its spend added, first and last purchase times kept, in one statement. */
   async recordPurchase(tx: EntityManager, ctx: Ctx, guestId: string, sale: { spendMinor: number; at: Date }): Promise<void> {
-    await tx
-      .getRepository(Guest)
-      .createQueryBuilder()
-      .update()
-      .set({ visits: () => 'visits + 1', spendMinor: () => 'spendMinor + :spend', lastPurchaseAt: sale.at, firstPurchaseAt: () => 'COALESCE(firstPurchaseAt, :now)' })
-      .setParameters({ now: sale.at, spend: sale.spendMinor })
-      .where('id = :id AND businessId = :b', { id: guestId, b: ctx.businessId })
-      .execute();
+    // Plain bound SQL (the checkout hot path): the same text every time, no query builder.
+    const at = sqlTime(sale.at);
+    await tx.query(
+      `UPDATE guests SET visits = visits + 1, spendMinor = spendMinor + ?, lastPurchaseAt = ?, firstPurchaseAt = COALESCE(firstPurchaseAt, ?), updatedAt = ? WHERE id = ? AND businessId = ?`,
+      [sale.spendMinor, at, at, sqlTime(Date.now()), guestId, ctx.businessId],
+    );
+  }
+
+  /** The guest's contact as a sale's event carries it (CRMs match contacts by it). */
+  async contactOf(tx: EntityManager, ctx: Ctx, guestId: string): Promise<{ guestId: string; phone: string | null; email: string | null; name: string | null } | null> {
+    const rows = (await tx.query(`SELECT id, phone, email, name FROM guests WHERE id = ? AND businessId = ?`, [guestId, ctx.businessId])) as {
+      id: string;
+      phone: string | null;
+      email: string | null;
+      name: string | null;
+    }[];
+    const g = rows[0];
+    return g ? { guestId: g.id, phone: g.phone, email: g.email, name: g.name } : null;
   }
 
   /** Spend changed by a refund (negative) or a voided refund (positive); never below zero. */
