@@ -178,7 +178,7 @@ describe('loyalty sections of the console', () => {
       const ledger = page.getByTestId('ledger-table').locator('tbody tr');
       await ledger.filter({ hasText: 'Начисление' }).filter({ hasText: '+22 б.' }).waitFor();
       await ledger.filter({ hasText: 'Начисление' }).filter({ hasText: '+25 б.' }).waitFor();
-      await ledger.filter({ hasText: 'Награда' }).filter({ hasText: 'welcome bonus' }).waitFor();
+      await ledger.filter({ hasText: 'Награда' }).filter({ hasText: 'Приветственный бонус' }).waitFor();
       expect(await page.getByTestId('card-points').locator('.ant-statistic-content-value').textContent()).toBe('147');
       const purchases = page.getByTestId('sales-table').locator('tr.sale-row');
       await purchases.filter({ hasText: '450,50' }).waitFor();

@@ -6,7 +6,6 @@ import type { Translate } from './i18n';
 import { useMe } from './session';
 import { useLoad } from './useLoad';
 import { formatMoney } from './money';
-import { formatNumber } from './format';
 import type { MessageKey } from './messages';
 import { en } from './messages';
 import type { Card, CardStatus, Checkout, CursorPage, Guest, Items, Program } from './types';
@@ -57,16 +56,16 @@ export function CheckoutStatusTag({ c }: { c: Pick<Checkout, 'status' | 'refunde
 
 /** The main balance of a card in words: points, money on a certificate, stamps, or the level. */
 export function useCardBalance(): (c: Card) => string {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const money = useMoney();
   return (c) => {
     switch (c.kind) {
       case 'bonus':
-        return t('card.balance.points', { n: formatNumber(c.pointsAvailable, lang) });
+        return t('card.balance.points', { n: c.pointsAvailable });
       case 'gift':
         return money(c.giftBalanceMinor);
       case 'stamp':
-        return t('card.balance.stamps', { n: c.stamps, goal: c.stampsGoal ?? '—' });
+        return t('card.balance.stamps', { n: c.stamps, goal: c.stampsGoal ?? 0 });
       default:
         return c.levelName ?? '—';
     }

@@ -3,6 +3,7 @@ import { ConfigProvider } from 'antd';
 import enUS from 'antd/locale/en_US';
 import ruRU from 'antd/locale/ru_RU';
 import dayjs from 'dayjs';
+import { formatMessage } from '../../../hub/src/shared/i18n';
 import 'dayjs/locale/ru';
 import { dictionaries, MessageKey } from './messages';
 import type { Lang } from './types';
@@ -34,8 +35,14 @@ function stored(): Lang | undefined {
   }
 }
 
+/**
+ * A console text in `lang`. A message with a plural or a select (`{n, plural, one {# балл} few {# балла} …}`)
+ * is ICU MessageFormat, formatted by FormatJS with CLDR plural rules like the shared catalog; the others
+ * fill their `{name}`s as written.
+ */
 export function translate(lang: Lang, key: MessageKey, vars?: Record<string, string | number>): string {
   const text = dictionaries[lang][key] ?? key;
+  if (vars && /\{\w+, (plural|select|selectordinal),/.test(text)) return formatMessage(lang, text, vars);
   return vars ? text.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m)) : text;
 }
 

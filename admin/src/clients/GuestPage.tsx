@@ -11,10 +11,12 @@ import { allows, ROLE_SETS } from '../app/roles';
 import { CursorPager, useCursorList } from '../app/cursor';
 import { ErrorState, PageHeader, PageSpinner } from '../app/ui';
 import { formatDate, formatDateTime, formatNumber } from '../app/format';
+import { ledgerReason } from '../app/catalog';
 import { CardStatusTag, guestLabel, KindTag, labelOf, Money, useMoney, usePrograms } from '../app/domain';
 import { problemMessage } from '../app/problems';
 import type { Card as LoyaltyCard, Guest, LedgerEntry, Program } from '../app/types';
 import { IssueCardModal } from '../cards/IssueCardModal';
+import { CardWalletLine } from '../cards/WalletBits';
 import { OperationsTable } from '../history/OperationsTable';
 import { adjustableUnit, AdjustBalanceModal, CardStatusModal, LevelModal } from './CardModals';
 import { EditGuestModal } from './EditGuestModal';
@@ -64,7 +66,7 @@ function Ledger({ card }: { card: LoyaltyCard }) {
       title: t('common.reason'),
       key: 'reason',
       render: (_, e) =>
-        e.reason ??
+        (e.reason ? ledgerReason(lang, e.reason) : null) ??
         (e.checkoutId ? <span className="muted">{t(e.refundId ? 'ledger.fromRefund' : 'ledger.fromSale')}</span> : <span className="muted">—</span>),
     },
     { title: t('common.who'), key: 'who', render: (_, e) => actor(e.actorType, e.actorId) },
@@ -163,6 +165,9 @@ function CardPanel({ card, program, onAction }: { card: LoyaltyCard; program?: P
         {card.giftExpiresAt ? (
           <Descriptions.Item label={t('card.gift.expires')}>{formatDate(card.giftExpiresAt, lang, business.timezone)}</Descriptions.Item>
         ) : null}
+        <Descriptions.Item label={t('wallet.installed')}>
+          <CardWalletLine cardId={card.id} live={live} />
+        </Descriptions.Item>
       </Descriptions>
       <Typography.Title level={5}>{t('ledger.title')}</Typography.Title>
       <Ledger card={card} />

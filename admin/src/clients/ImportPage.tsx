@@ -34,7 +34,7 @@ function Report({ imp }: { imp: GuestImport }) {
           <Tag color={imp.dryRun ? 'blue' : 'purple'}>{t(imp.dryRun ? 'import.mode.dry' : 'import.mode.real')}</Tag>
           <StateTag imp={imp} />
         </Space>
-        <Typography.Text type="secondary">{t('import.rowsOf', { done: n(imp.processedRows), total: n(imp.totalRows) })}</Typography.Text>
+        <Typography.Text type="secondary">{t('import.rowsOf', { done: n(imp.processedRows), total: imp.totalRows })}</Typography.Text>
       </Flex>
       <Progress
         percent={pct}

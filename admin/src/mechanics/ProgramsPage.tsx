@@ -33,7 +33,7 @@ function summary(p: Program, t: Translate, money: (n: number) => string): string
           : t('programs.sum.couponItem');
     }
     case 'stamp':
-      return t('programs.sum.stamp', { n: String(r.stampsRequired) });
+      return t('programs.sum.stamp', { n: Number(r.stampsRequired) });
   }
 }
 

@@ -36,7 +36,7 @@ export const en = {
   'programs.sum.couponPercent': '{percent} % off by code',
   'programs.sum.couponFixed': '{amount} off by code',
   'programs.sum.couponItem': 'A free item by code',
-  'programs.sum.stamp': '{n} stamps for a reward',
+  'programs.sum.stamp': '{n, plural, one {# stamp} other {# stamps}} for a reward',
 
   'rules.accrualPercent': 'Accrual',
   'rules.accrualPercent.help': 'Percent of the check returned as points (unless the level sets its own).',
@@ -186,7 +186,7 @@ export const ru: Record<keyof typeof en, string> = {
   'programs.sum.couponPercent': 'Скидка {percent} % по коду',
   'programs.sum.couponFixed': 'Скидка {amount} по коду',
   'programs.sum.couponItem': 'Товар в подарок по коду',
-  'programs.sum.stamp': '{n} штампов для награды',
+  'programs.sum.stamp': '{n, plural, one {# штамп} few {# штампа} many {# штампов} other {# штампа}} для награды',
 
   'rules.accrualPercent': 'Начисление',
   'rules.accrualPercent.help': 'Процент чека, возвращаемый баллами (если уровень не задаёт свой).',

@@ -280,7 +280,7 @@ export class GuestImportService {
           checkoutId: null,
           refundId: null,
           linkedEntryId: null,
-          reason: 'import: opening balance',
+          reason: 'import_opening_balance',
           actorType: 'system',
           actorId: `import:${imp.id}`,
         });

@@ -214,7 +214,7 @@ export class LedgerService {
         const expired = expireLots(lots, now);
         const points = expired.reduce((s, a) => s + a.points, 0);
         if (points <= 0) return 0;
-        const entry = await this.write(tx, ctx, card, 'expire', 'points', -points, { reason: `${expired.length} lot(s) expired` });
+        const entry = await this.write(tx, ctx, card, 'expire', 'points', -points, { reason: 'points_expired' });
         await this.consume(tx, card, entry, lots, expired);
         await this.saveCard(tx, card);
         await this.balanceEvent(tx, card, 'points', -points, 'expired');

@@ -1,6 +1,6 @@
 import { en } from './messages.en';
 import { ru } from './messages.ru';
-import { langOf, t } from './index';
+import { langOf, LEDGER_REASONS, ledgerReason, t } from './index';
 
 describe('i18n catalog', () => {
   const cases: [number, string, string][] = [
@@ -49,5 +49,18 @@ describe('i18n catalog', () => {
   it('formats the SMS texts the hub sends', () => {
     expect(t('ru', 'sms.code', { code: '123456', business: 'Кофейня' })).toBe('Код 123456 для регистрации в Кофейня');
     expect(t('en', 'sms.cardLink', { business: 'Cafe', url: 'https://x/card' })).toBe('Your Cafe card: https://x/card');
+  });
+
+  it('shows the ledger reasons the hub writes in the reader’s language, and a person’s own words as written', () => {
+    for (const code of LEDGER_REASONS) {
+      expect(ledgerReason('ru', code)).not.toBe(code);
+      expect(ledgerReason('en', code)).not.toBe(code);
+    }
+    expect(ledgerReason('ru', 'welcome_bonus')).toBe('Приветственный бонус');
+    expect(ledgerReason('en-GB', 'welcome_bonus')).toBe('Welcome bonus');
+    // What older hubs stored in English reads as the code it meant.
+    expect(ledgerReason('ru', 'welcome bonus')).toBe('Приветственный бонус');
+    expect(ledgerReason('ru', '3 lot(s) expired')).toBe('Баллы сгорели');
+    expect(ledgerReason('ru', 'Компенсация за долгое ожидание')).toBe('Компенсация за долгое ожидание');
   });
 });

@@ -31,3 +31,52 @@ export function t(locale: string | null | undefined, key: MessageKey, values?: V
   }
   return String(f.format(values));
 }
+
+/** The reasons the hub itself writes on ledger entries: stored as these codes, shown through `ledger.reason.<code>`. */
+export const LEDGER_REASONS = [
+  'welcome_bonus',
+  'gift_nominal',
+  'points_expired',
+  'gift_forfeited',
+  'stamp_rewards',
+  'stamp_card_completed',
+  'referral_invited',
+  'referral_inviter',
+  'refund_voided',
+  'import_opening_balance',
+] as const;
+export type LedgerReason = (typeof LEDGER_REASONS)[number];
+
+/** English texts older hubs stored instead of a code, read as the code they meant. */
+const LEGACY_REASONS: [RegExp, LedgerReason][] = [
+  [/^welcome bonus$/, 'welcome_bonus'],
+  [/^gift certificate nominal$/, 'gift_nominal'],
+  [/^\d+ lot\(s\) expired$/, 'points_expired'],
+  [/^single-use certificate: the rest is forfeited$/, 'gift_forfeited'],
+  [/^\d+ reward\(s\) completed$/, 'stamp_rewards'],
+  [/^stamp card completed$/, 'stamp_card_completed'],
+  [/^referral: invited guest$/, 'referral_invited'],
+  [/^referral: inviting guest$/, 'referral_inviter'],
+  [/^refund voided$/, 'refund_voided'],
+  [/^import: opening balance$/, 'import_opening_balance'],
+];
+
+/**
+ * A ledger entry's reason for a reader: a code the hub wrote (or an English text an older hub
+ * stored) in the reader's language; a person's own words (a manual adjustment) as written.
+ */
+export function ledgerReason(locale: string | null | undefined, reason: string): string {
+  const code = (LEDGER_REASONS as readonly string[]).includes(reason) ? (reason as LedgerReason) : LEGACY_REASONS.find(([re]) => re.test(reason))?.[1];
+  return code ? t(locale, `ledger.reason.${code}`) : reason;
+}
+
+const adhoc = new Map<string, IntlMessageFormat>();
+
+/** Formats an ICU message that is not in this catalog (the console's own texts with plurals), with the same rules. */
+export function formatMessage(locale: string | null | undefined, text: string, values?: Values): string {
+  const lang = langOf(locale);
+  const id = `${lang}\u0000${text}`;
+  let f = adhoc.get(id);
+  if (!f) adhoc.set(id, (f = new IntlMessageFormat(text, lang === 'ru' ? 'ru-RU' : 'en-GB')));
+  return String(f.format(values));
+}

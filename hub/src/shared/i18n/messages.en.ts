@@ -110,6 +110,14 @@ export const en = {
   'guest.nextLevel': '{amount} more to {level}',
   'guest.history': 'History',
   'guest.expiring': '{points} will expire on {date}',
+  'guest.expiringTitle': 'Points that expire',
+  'guest.purchases': '{n, plural, one {# purchase} other {# purchases}}',
+  'guest.progressLabel': 'Progress to {level}',
+  'guest.historyEmpty': 'No operations yet',
+  'guest.op':
+    '{kind, select, accrue {Points for a purchase} redeem {Points used} expire {Points expired} adjust {Correction} refund {Purchase returned} reward {Bonus} release {Returned} issue {Card issued} spend {Paid with the card} stamp {Stamps} void {Sale cancelled} other {Operation}}',
+  'guest.copied': 'Copied: send it to a friend',
+  'guest.shareText': 'Join the {business} loyalty programme with my invite code {code}',
   'guest.rules': 'Rules',
   'guest.contacts': 'Contacts',
   'guest.review': 'Leave a review',
@@ -118,6 +126,18 @@ export const en = {
   'guest.share': 'Share',
   'guest.offline': 'You are offline: this is the card as it was last loaded.',
   'guest.passUnavailable': 'The card cannot be added to Wallet',
+
+  // ---- ledger reasons the hub writes (stored as codes, read in the reader's language) ----
+  'ledger.reason.welcome_bonus': 'Welcome bonus',
+  'ledger.reason.gift_nominal': 'Certificate face value',
+  'ledger.reason.points_expired': 'Points expired',
+  'ledger.reason.gift_forfeited': 'Single-use certificate: the rest is forfeited',
+  'ledger.reason.stamp_rewards': 'Stamp card completed: reward',
+  'ledger.reason.stamp_card_completed': 'Stamp card completed',
+  'ledger.reason.referral_invited': 'Referral: invited by a friend',
+  'ledger.reason.referral_inviter': 'Referral: invited a friend',
+  'ledger.reason.refund_voided': 'Refund voided',
+  'ledger.reason.import_opening_balance': 'Import: opening balance',
 } as const;
 
 /** A message key of the catalog. */
