@@ -23,6 +23,7 @@ import { GuestSegments1764057600007 } from './migrations/0007-guest-segments';
 import { RefundVoids1764057600010 } from './migrations/0010-refund-voids';
 import { Analytics1764057600014 } from './migrations/0014-analytics';
 import { ConsentVersions1764057600017 } from './migrations/0017-consent-versions';
+import { GuestList1764057600018 } from './migrations/0018-guest-list';
 import { AnalyticsBuyer, AnalyticsDaily, AnalyticsInbox, AnalyticsState } from '../modules/analytics/analytics.entity';
 import { Review, ReviewSettings } from '../modules/reviews/reviews.entity';
 import { UtmTag } from '../modules/utm/utm.entity';
@@ -42,4 +43,4 @@ export const allEntities = [
 ];
 
 /** Migrations in order; never edit one that has shipped, add the next. */
-export const allMigrations = [Foundation1764057600001, LoyaltyCore1764057600002, Integrations1764057600003, WalletEngagement1764057600004, GuestImports1764057600005, StaffAccounts1764057600006, GuestSegments1764057600007, GuestPrivacy1764057600008, ConnectorKvVersions1764057600009, RefundVoids1764057600010, Analytics1764057600014, ConsentVersions1764057600017];
+export const allMigrations = [Foundation1764057600001, LoyaltyCore1764057600002, Integrations1764057600003, WalletEngagement1764057600004, GuestImports1764057600005, StaffAccounts1764057600006, GuestSegments1764057600007, GuestPrivacy1764057600008, ConnectorKvVersions1764057600009, RefundVoids1764057600010, Analytics1764057600014, ConsentVersions1764057600017, GuestList1764057600018];

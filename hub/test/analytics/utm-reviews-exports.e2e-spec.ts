@@ -132,7 +132,7 @@ describeEachDb('UTM tags, reviews and CSV exports', (backend) => {
     await l.guestWithCard(programId, { name: '=HYPERLINK("http://evil")', utm: { source: 'tabletent' } });
     const clients = parseCsv((await l.admin('get', '/v1/admin/exports/clients.csv').query({ utmSource: 'tabletent' }).expect(200)).text);
     expect(clients[0]).toBe(
-      'id,phone,name,email,gender,birthday,source,utmSource,utmCampaign,visits,spendMinor,firstPurchaseAt,lastPurchaseAt,marketingConsent,status,createdAt',
+      'id,phone,name,email,gender,birthday,source,utmSource,utmCampaign,visits,spendMinor,firstPurchaseAt,lastPurchaseAt,marketingConsent,status,createdAt,cardNumber,pointsBalance,levelCode',
     );
     expect(clients).toHaveLength(4);
     expect(clients.some((r) => r.includes(`"'=HYPERLINK(""http://evil"")"`))).toBe(true);

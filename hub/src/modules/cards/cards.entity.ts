@@ -12,6 +12,7 @@ export type CardStatus = 'active' | 'blocked' | 'deleted';
 @Index('ix_cards_guest', ['businessId', 'guestId'])
 @Index('ix_cards_program', ['businessId', 'programId'])
 @Index('ix_cards_level', ['businessId', 'levelCode', 'guestId'])
+@Index('ix_cards_business_points', ['businessId', 'pointsBalance'])
 export class Card extends TenantEntity {
   @RefColumn()
   programId: string;

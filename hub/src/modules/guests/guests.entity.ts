@@ -1,7 +1,10 @@
 import { Column, Entity, Index } from 'typeorm';
 import { IntColumn, JsonColumn, RefColumn, TenantEntity, TimeColumn } from '../../db/columns';
 
-/** A guest of a business. Phone (E.164) is unique per business; erasure anonymizes but keeps the ledger. */
+/**
+ * A guest of a business. Phone (E.164) is unique per business; erasure anonymizes but keeps the ledger.
+ * The table also has `phoneLast4`, a generated column the list's search reads (migration 0018).
+ */
 @Entity('guests')
 @Index('ux_guests_phone', ['businessId', 'phone'], { unique: true })
 @Index('ux_guests_referral', ['businessId', 'referralCode'], { unique: true })
@@ -12,6 +15,8 @@ import { IntColumn, JsonColumn, RefColumn, TenantEntity, TimeColumn } from '../.
 @Index('ix_guests_business_source', ['businessId', 'source'])
 @Index('ix_guests_business_utm_source', ['businessId', 'utmSource'])
 @Index('ix_guests_business_utm_campaign', ['businessId', 'utmCampaign'])
+@Index('ix_guests_business_spend', ['businessId', 'spendMinor'])
+@Index('ix_guests_business_visits', ['businessId', 'visits'])
 export class Guest extends TenantEntity {
   @Column({ type: 'varchar', length: 20, nullable: true })
   phone: string | null;

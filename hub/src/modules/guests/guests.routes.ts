@@ -13,18 +13,18 @@ export function guestsRoutes(api: Api, guests: GuestsService, cards: CardsServic
     {
       method: 'get',
       path: '/v1/admin/guests',
-      summary: 'Find guests (phone, name, e-mail, card number) and filter them by segment, newest first',
+      summary: 'Find guests (phone, name, e-mail, card number, or the last 4 digits of a phone or card) and filter them by segment, sorted',
       description:
-        'Segment parameters narrow the list together (AND); a list parameter matches any of its comma-separated values. Days are in the business time zone.',
+        'Segment parameters narrow the list together (AND); a list parameter matches any of its comma-separated values. Days are in the business time zone. Sorted on the server (`sort`, `order`) and paged by keyset cursor; each row carries the card it shows (balance and level).',
       tags,
       auth: { roles: ROLE_SETS.marketing },
       query: guestListQuery,
       response: z.object({ items: z.array(guestView), nextCursor: z.string().nullable() }),
-      errors: [422],
+      errors: [400, 422],
     },
     async (req) => {
       const r = await guests.list(req.ctx, req.valid.query);
-      return { items: r.items.map(guestOut), nextCursor: r.nextCursor };
+      return { items: r.items.map((x) => ({ ...guestOut(x.guest), card: x.card })), nextCursor: r.nextCursor };
     },
   );
   api.route(

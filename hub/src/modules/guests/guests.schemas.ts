@@ -36,16 +36,32 @@ export type RegisterGuestInput = z.infer<typeof registerGuestBody>;
 export const updateGuestBody = z.strictObject({ phone: phoneInput.optional(), ...guestFields });
 
 const guestSearch = {
-  q: z.string().trim().max(100).optional().describe('Phone, name, e-mail or card number'),
+  q: z.string().trim().max(100).optional().describe('Phone, name, e-mail or card number; exactly 4 digits: the last four digits of a phone or a card number'),
   status: z.enum(['active', 'erased']).optional(),
   ...segmentFields,
 };
 
-/** The guest list: a search, a status and the segment filter (see guests.segments.ts), paged by cursor. */
+/** Columns the guest list sorts by on the server (each read from an index). */
+export const GUEST_SORTS = ['created', 'lastVisit', 'spend', 'visits', 'balance'] as const;
+export type GuestSort = (typeof GUEST_SORTS)[number];
+
+/** The guest list: a search, a status and the segment filter (see guests.segments.ts), sorted, paged by cursor. */
 export const guestListQuery = z.strictObject({
   ...guestSearch,
+  sort: z
+    .enum(GUEST_SORTS)
+    .default('created')
+    .describe(
+      'created (registration), lastVisit, spend (total spend), visits, or balance (points on the card; a guest with cards in two programs is listed once per card, guests without a card come last)',
+    ),
+  order: z.enum(['asc', 'desc']).default('desc'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.uuid().optional(),
+  cursor: z
+    .string()
+    .max(300)
+    .regex(/^[A-Za-z0-9_-]+$/, 'Not a cursor of this list')
+    .optional()
+    .describe('nextCursor of the previous page (with the same sort and filter)'),
 });
 
 /** The same search and filter as the list, for "how many". */
@@ -70,6 +86,11 @@ export const guestView = z.object({
   firstPurchaseAt: z.date().nullable(),
   lastPurchaseAt: z.date().nullable(),
   createdAt: z.date(),
+  /** In the list: the guest's card the row shows (the sorted one when sorting by balance). */
+  card: z
+    .object({ id: z.string(), number: z.string(), programId: z.string(), pointsBalance: z.number().int(), levelCode: z.string().nullable() })
+    .nullable()
+    .optional(),
 });
 
 export const blacklistBody = z.strictObject({ phone: phoneInput, reason: z.string().trim().max(500).optional() });
