@@ -13,6 +13,7 @@ import { seedDemo, writeDemoFile } from './seed';
 import { createBus } from './bus/factory';
 import { runPrimary, workerCount } from './cluster';
 import { migrateLocked, schemaProblem } from './db/schema-status';
+import { NO_SMS_PROVIDER_TEXT } from './modules/engagement/engagement.sms';
 
 const USAGE = `Usage: loyalty-hub [serve|migrate]
   serve    (default) run the hub: HTTP API, admin console, outbox relay, jobs, in-process connectors
@@ -121,13 +122,15 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     });
     log.info({ port: metricsPort, host }, 'metrics listening');
   }
+  // Without an SMS provider no guest can finish an SMS registration: the banner says so, in the console's words.
+  const smsLine = config.SMS_PROVIDER === 'console' ? `  SMS           : OFF for guests. ${NO_SMS_PROVIDER_TEXT}\n` : '';
   if (process.env.HUB_QUIET === '1') {
     // A second HUB_WORKERS process: worker 0 printed the banner.
   } else if (demo && config.NODE_ENV === 'production') {
     // Never credentials on stdout in production (logs are shipped and kept): only where to find them.
     const file = writeDemoFile(config.dataDir, demo);
     process.stdout.write(
-      `\n  Loyalty hub is running at ${config.publicUrl} (admin: ${config.publicUrl}/admin); demo business seeded (SEED_DEMO=true), its logins are in ${file} (readable by this user only)\n\n`,
+      `\n  Loyalty hub is running at ${config.publicUrl} (admin: ${config.publicUrl}/admin); demo business seeded (SEED_DEMO=true), its logins are in ${file} (readable by this user only)\n${smsLine}\n`,
     );
   } else if (demo) {
     const file = writeDemoFile(config.dataDir, demo);
@@ -141,13 +144,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
         `  API docs      : ${demo.apiDocsUrl}`,
         `  Try the POS API: ${demo.curl}`,
         `  (saved to ${file})`,
+        ...(smsLine ? [smsLine.trimEnd()] : []),
         '',
       ].join('\n') + '\n',
     );
   } else {
     const file = path.join(config.dataDir, 'demo.json');
     process.stdout.write(
-      `\n  Loyalty hub is running at ${config.publicUrl} (admin: ${config.publicUrl}/admin)${fs.existsSync(file) ? `; demo logins in ${file}` : ''}\n\n`,
+      `\n  Loyalty hub is running at ${config.publicUrl} (admin: ${config.publicUrl}/admin)${fs.existsSync(file) ? `; demo logins in ${file}` : ''}\n${smsLine}\n`,
     );
   }
   let stopping = false;

@@ -15,6 +15,12 @@ describeEachDb('guest side', (backend) => {
   const texts: { to: string; text: string }[] = [];
   const codeOf = (phone: string) => /\b(\d{6})\b/.exec([...texts].reverse().find((m) => m.to === phone)!.text)![1]!;
   const sms = (slug: string) => `/v1/public/forms/${slug}`;
+  /** Moves the engagement module's clock forward (a phone's resend cooldown is a minute). */
+  const later = (seconds: number) => {
+    const e = t.hub.services.engagement;
+    const before = e.now;
+    e.now = () => new Date(before().getTime() + seconds * 1000);
+  };
 
   beforeAll(async () => {
     t = await createTestHub({ db: backend });
@@ -71,6 +77,7 @@ describeEachDb('guest side', (backend) => {
   it('gives a returning guest their card link after the SMS code, and says «no card» only to whoever proved the phone', async () => {
     const slug = `gs-sms-${backend}`;
     const reg = await register('+79160000101');
+    later(61);
     const code = await t.http
       .post(`${sms(slug)}/sms-codes`)
       .send({ phone: '+7 916 000-01-01' })
@@ -99,6 +106,7 @@ describeEachDb('guest side', (backend) => {
   it('on a page without SMS codes answers every phone the same and texts the link only to a member', async () => {
     const slug = `gs-link-${backend}`;
     const member = await register('+79160000202');
+    later(61);
     const before = texts.length;
     const known = await t.http.post(`${sms(slug)}/card-links`).send({ phone: '+79160000202' });
     const unknown = await t.http.post(`${sms(slug)}/card-links`).send({ phone: '+79160000299' });
@@ -191,6 +199,60 @@ describeEachDb('guest side', (backend) => {
       expect(google.text).toContain(words);
       if (status === 'blocked') await setStatus('active');
     }
+  });
+
+  it('is the guest’s account: progress to the next level in the business’s money, operations in words, points that expire and when, an invite to share', async () => {
+    // Levels by spend, and points that expire: the program as a café would set it.
+    await t.http
+      .patch(`/v1/admin/programs/${programId}`)
+      .set('Cookie', b.ownerCookie)
+      .send({
+        rules: { kind: 'bonus', accrualPercent: 5, expiryDays: 180 },
+        levels: [
+          { code: 'base', name: 'Базовый', threshold: 0 },
+          { code: 'silver', name: 'Серебряный', threshold: 1_000_000 },
+        ],
+        levelPolicy: { metric: 'spend', window: 'all_time', downgrade: 'never' },
+      })
+      .expect(200);
+    const reg = await register('+79160000909');
+    const fresh = await t.http.get(pathOf(reg.cardUrl)).set('User-Agent', IPHONE).expect(200);
+    expect(fresh.text).toContain('До уровня «Серебряный» осталось 10\u00a0000\u00a0₽');
+    expect(fresh.text).toMatch(/<progress value="0" max="1000000" aria-label="Путь до уровня «Серебряный»">/);
+    // The welcome bonus, in words, and when it expires (180 days, in the business's calendar).
+    expect(fresh.text).toMatch(/<li><span>\d{1,2} [а-я]+\.? · Бонус<\/span><b>\+100 баллов<\/b><\/li>/);
+    const expires = new Intl.DateTimeFormat('ru', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Moscow' }).format(
+      new Date(Date.now() + 180 * 86_400_000),
+    );
+    expect(fresh.text).toContain(`<h2>Сгорание баллов</h2><ul class="list"><li>100 баллов сгорят ${expires}</li></ul>`);
+    // A purchase of 2 540 ₽, 40 of it paid by points: both operations listed, newest first; 7 460 ₽ left to Silver.
+    const number = (await t.http.get(`/v1/admin/cards/${reg.cardId}`).set('Cookie', b.ownerCookie).expect(200)).body.number as string;
+    await t.http
+      .post('/v1/pos/checkouts')
+      .set('Authorization', `Bearer ${b.terminalKey}`)
+      .set('Idempotency-Key', `account-${backend}`)
+      .send({ card: { number }, basket: { items: [{ sku: 'LATTE', qty: 1, unitPriceMinor: 254_000, amountMinor: 254_000 }] }, redeemPoints: 40 })
+      .expect(201);
+    const after = await t.http.get(pathOf(reg.cardUrl)).set('User-Agent', IPHONE).expect(200);
+    const history = /<section id="history">(.*?)<\/section>/.exec(after.text)![1]!;
+    expect([...history.matchAll(/· ([^<]+)<\/span><b>([^<]+)<\/b>/g)].map((m) => `${m[1]} ${m[2]}`)).toEqual([
+      'Начисление за покупку +125 баллов',
+      'Списание баллов −40 баллов',
+      'Бонус +100 баллов',
+    ]);
+    expect(after.text).toContain('До уровня «Серебряный» осталось 7\u00a0460\u00a0₽');
+    expect(after.text).toMatch(/<li>185 баллов сгорят [^<]+<\/li>/);
+    // The invite: the code, the text a friend receives and the link with it (shared, or copied where there is no share sheet).
+    const guest = await t.hub.db.manager.getRepository(Guest).findOneByOrFail({ businessId: b.businessId, phone: '+79160000909' });
+    expect(after.text).toContain(`data-text="Присоединяйся к программе лояльности Кофейня «Зерно» с моим кодом приглашения ${guest.referralCode}"`);
+    expect(after.text).toContain('data-copied="Скопировано: отправьте другу"');
+    // Rules, contacts and the review link come from the pass's back side.
+    expect(after.text).toContain('<h2>Правила</h2>');
+    // A blocked card shows none of it.
+    await t.http.post(`/v1/admin/cards/${reg.cardId}/status`).set('Cookie', b.ownerCookie).send({ status: 'blocked' }).expect(200);
+    const blocked = await t.http.get(pathOf(reg.cardUrl)).set('User-Agent', IPHONE).expect(200);
+    for (const id of ['progress', 'history', 'expiring', 'invite']) expect(blocked.text).not.toContain(`id="${id}"`);
+    await t.http.post(`/v1/admin/cards/${reg.cardId}/status`).set('Cookie', b.ownerCookie).send({ status: 'active' }).expect(200);
   });
 
   it('keeps the weight: /join ≤ 20 KB and /card ≤ 8 KB transferred on a cold load (bytes on the wire, gzip)', async () => {

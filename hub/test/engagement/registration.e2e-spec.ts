@@ -69,6 +69,12 @@ describeEachDb('guest registration page', (backend) => {
 
   const api = (path: string) => `/v1/public/forms/${slug}${path}`;
   const requestCode = (phone: string) => t.http.post(api('/sms-codes')).send({ phone });
+  /** Moves the engagement module's clock forward (a phone's resend cooldown is a minute). */
+  const later = (seconds: number) => {
+    const e = t.hub.services.engagement;
+    const before = e.now;
+    e.now = () => new Date(before().getTime() + seconds * 1000);
+  };
   const base = { name: 'Anna', consent: true, variables: { favourite_drink: 'Latte' } };
 
   it('serves the page as HTML with a script file, no inline script, and the UTM tags and referral code of the link', async () => {
@@ -97,7 +103,7 @@ describeEachDb('guest registration page', (backend) => {
     const referrer = await l.guestWithCard(bonus.id);
     const phone = '+79161234567';
     const code = await requestCode('8 (916) 123-45-67').expect(201);
-    expect(code.body).toEqual({ requestId: expect.any(String), expiresInSeconds: 600, codeLength: 6 });
+    expect(code.body).toEqual({ requestId: expect.any(String), expiresInSeconds: 600, codeLength: 6, resendAfterSeconds: 60 });
     expect(sms.lastTo(phone)).toMatchObject({ to: '79161234567' });
     expect(sms.lastTo(phone)!.msg).toMatch(/Coffee House/);
     const res = await t.http
@@ -192,13 +198,38 @@ describeEachDb('guest registration page', (backend) => {
     expect(JSON.stringify(audits)).not.toContain(phone);
   });
 
-  it('sends at most 3 codes per phone per hour (429 with Retry-After); nothing is sent past the limit', async () => {
+  it('refuses a second code within a minute (429 with the seconds left, not counted), then sends at most 3 codes per phone per hour; nothing is sent past the limits', async () => {
     const phone = '+79163330000';
-    for (let i = 0; i < 3; i++) await requestCode(phone).expect(201);
-    const sent = sms.sent.length;
+    await requestCode(phone).expect(201);
+    let sent = sms.sent.length;
+    // Quick taps: refused by the resend cooldown, as problem+json with the seconds left; no SMS, no code kept.
+    for (const [wait, most] of [
+      [0, 60],
+      [30, 30],
+    ] as const) {
+      later(wait);
+      const tap = await requestCode(phone);
+      expect([tap.status, tap.body.code]).toEqual([429, 'sms_cooldown']);
+      expect(tap.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(tap.body.retryAfterSeconds).toBeGreaterThan(most - 5);
+      expect(tap.body.retryAfterSeconds).toBeLessThanOrEqual(most);
+      expect(tap.headers['retry-after']).toBe(String(tap.body.retryAfterSeconds));
+    }
+    expect(sms.sent.length).toBe(sent);
+    expect(await t.hub.db.manager.getRepository(SmsCode).countBy({ phone })).toBe(1);
+    // The refused taps did not spend the hourly cap: two more codes, a minute apart.
+    for (let i = 0; i < 2; i++) {
+      later(31 + 30 * i);
+      await requestCode(phone).expect(201);
+    }
+    sent = sms.sent.length;
+    later(61);
     const fourth = await requestCode(phone);
     expect([fourth.status, fourth.body.code]).toEqual([429, 'sms_limit']);
-    expect(Number(fourth.headers['retry-after'])).toBeGreaterThan(0);
+    // The hourly cap says how long is left: until the first code leaves the hour (about 57 minutes).
+    expect(fourth.body.retryAfterSeconds).toBeGreaterThan(3600 - 4 * 60);
+    expect(fourth.body.retryAfterSeconds).toBeLessThanOrEqual(3600 - 3 * 60);
+    expect(Number(fourth.headers['retry-after'])).toBe(fourth.body.retryAfterSeconds);
     expect(sms.sent.length).toBe(sent);
     expect(await t.hub.db.manager.getRepository(AuditEntry).countBy({ businessId: b.businessId, action: 'sms.code_limit_reached' })).toBe(1);
     await requestCode('+79163330001').expect(201);
@@ -248,6 +279,7 @@ describeEachDb('guest registration page', (backend) => {
       .post(api('/registrations'))
       .send({ ...base, phone, requestId: code.body.requestId, code: sms.codeFor(phone) })
       .expect(201);
+    later(61);
     code = await requestCode(phone).expect(201);
     const again = await t.http
       .post(api('/registrations'))

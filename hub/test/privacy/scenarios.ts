@@ -111,6 +111,11 @@ export async function probeEnumeration(t: TestHub, b: TestBusiness, noSmsSlug: s
       .set('X-Forwarded-For', '192.0.2.10')
       .send({ phone, name: 'Mallory', consent: true, ...extra });
   const fresh = await reg('+79281110003');
+  // Each probe waits out the phone's resend cooldown (a minute, the same for every phone), as a patient prober would.
+  const engagement = t.hub.services.engagement;
+  const realNow = engagement.now;
+  let skew = 0;
+  engagement.now = () => new Date(realNow().getTime() + skew);
   for (const [label, phone, extra] of [
     ['registered', registered, {}],
     ['blacklisted', blacklisted, {}],
@@ -120,6 +125,7 @@ export async function probeEnumeration(t: TestHub, b: TestBusiness, noSmsSlug: s
     ['fresh, unknown referral code', '+79281110006', { referralCode: 'NOSUCH12' }],
     ['blacklisted, unknown referral code', blacklisted, { referralCode: 'NOSUCH12' }],
   ] as const) {
+    skew += 61_000;
     const r = await reg(phone, extra);
     probes++;
     if (shape(r) !== shape(fresh)) {
@@ -137,6 +143,7 @@ export async function probeEnumeration(t: TestHub, b: TestBusiness, noSmsSlug: s
     ['registered', registered],
     ['blacklisted', blacklisted],
   ] as const) {
+    skew += 61_000;
     const r = await code(phone);
     probes++;
     if (norm(r) !== norm(freshCode)) {
@@ -158,6 +165,7 @@ export async function probeEnumeration(t: TestHub, b: TestBusiness, noSmsSlug: s
       detail.push(`SMS guess ${label}: ${guess.status} ${guess.body.code} vs ${freshGuess.status} ${freshGuess.body.code}`);
     }
   }
+  engagement.now = realNow;
   return { probes, distinguishable, linksLeaked, detail };
 }
 
@@ -263,16 +271,27 @@ export async function eraseAndScan(t: TestHub, b: TestBusiness, sms: FakeSmsRu, 
     await l.admin('post', '/v1/admin/integrations').send({ connectorId: 'webhooks' }).expect(201);
     await l.admin('post', '/v1/admin/integrations/webhooks/endpoints').send({ url: rx.url, description: 'CRM' }).expect(201);
     const api = `/v1/public/forms/${slug}`;
-    // Three codes, then a fourth refused: the refusal is audited under the masked phone.
-    await t.http.post(`${api}/sms-codes`).set('X-Forwarded-For', '192.0.2.50').send({ phone }).expect(201);
-    await t.http.post(`${api}/sms-codes`).set('X-Forwarded-For', '192.0.2.50').send({ phone }).expect(201);
-    const code = await t.http.post(`${api}/sms-codes`).set('X-Forwarded-For', '192.0.2.50').send({ phone }).expect(201);
-    await t.http.post(`${api}/sms-codes`).set('X-Forwarded-For', '192.0.2.50').send({ phone }).expect(429);
+    // Three codes a minute apart (the resend cooldown), then a fourth refused by the hourly cap: the refusal is audited under the masked phone.
+    const engagement = t.hub.services.engagement;
+    const realNow = engagement.now;
+    let skew = 0;
+    engagement.now = () => new Date(realNow().getTime() + skew);
+    let code: { body: { requestId: string } } | undefined;
+    try {
+      for (let i = 0; i < 3; i++) {
+        code = await t.http.post(`${api}/sms-codes`).set('X-Forwarded-For', '192.0.2.50').send({ phone }).expect(201);
+        skew += 61_000;
+      }
+      const fourth = await t.http.post(`${api}/sms-codes`).set('X-Forwarded-For', '192.0.2.50').send({ phone }).expect(429);
+      expect(fourth.body.code).toBe('sms_limit');
+    } finally {
+      engagement.now = realNow;
+    }
     const reg = await t.http
       .post(`${api}/registrations`)
       .set('X-Forwarded-For', '192.0.2.50')
       .set('User-Agent', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X)')
-      .send({ phone, name, email, consent: true, requestId: code.body.requestId, code: sms.codeFor(phone) })
+      .send({ phone, name, email, consent: true, requestId: code!.body.requestId, code: sms.codeFor(phone) })
       .expect(201);
     await l.admin('patch', `/v1/admin/guests/${reg.body.guestId}`).send({ name: renamed }).expect(200);
     const card = (await l.card(reg.body.cardId)) as { number: string };

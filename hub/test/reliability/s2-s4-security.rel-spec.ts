@@ -191,8 +191,19 @@ describe(`S2–S4 credentials, secrets, brute force [${backend}]`, () => {
     const phone = '+79167770000';
     const codes: number[] = [];
     let requestId = '';
+    // A quick second tap is refused by the resend cooldown (not counted); a patient attacker then waits out a minute per code.
+    const engagement = t.hub.services.engagement;
+    const realNow = engagement.now;
+    let skew = 0;
+    engagement.now = () => new Date(realNow().getTime() + skew);
+    let quick = '';
     for (let i = 0; i < 4; i++) {
+      if (i > 0) skew += 61_000;
       const r = await t.http.post(api('/sms-codes')).send({ phone });
+      if (i === 0) {
+        const tap = await t.http.post(api('/sms-codes')).send({ phone });
+        quick = `${tap.status} ${tap.body.code}`;
+      }
       codes.push(r.status);
       if (r.status === 201) requestId = r.body.requestId;
     }
@@ -201,14 +212,16 @@ describe(`S2–S4 credentials, secrets, brute force [${backend}]`, () => {
     const limitAudits = await t.hub.db.manager.getRepository(AuditEntry).countBy({ businessId: b.businessId, action: 'sms.code_limit_reached' });
     const attemptAudits = await t.hub.db.manager.getRepository(AuditEntry).countBy({ businessId: b.businessId, action: 'sms.code_attempts_exceeded' });
     const registered = (await l.admin('get', '/v1/admin/guests').query({ q: phone })).body.items.length;
-    const held = codes.join() === '201,201,201,429' && attempts.slice(0, 4).every((s) => s === 422) && attempts.slice(4).every((s) => s === 429) && limitAudits >= 1 && attemptAudits >= 1 && registered === 0;
+    engagement.now = realNow;
+    const held = quick === '429 sms_cooldown' && codes.join() === '201,201,201,429' && attempts.slice(0, 4).every((s) => s === 422) && attempts.slice(4).every((s) => s === 429) && limitAudits >= 1 && attemptAudits >= 1 && registered === 0;
     record({
       id: 'S4b',
       check: 'SMS code brute force on the public registration page (4 code requests, 7 guesses)',
-      figure: `code requests: ${codes.join(', ')}; guesses: ${attempts.join(', ')}; audited ${limitAudits} limit + ${attemptAudits} burnt; guest registered: ${registered > 0}`,
+      figure: `an immediate second tap: ${quick}; code requests a minute apart: ${codes.join(', ')}; guesses: ${attempts.join(', ')}; audited ${limitAudits} limit + ${attemptAudits} burnt; guest registered: ${registered > 0}`,
       backend: dbLabel(),
       held,
     });
+    expect(quick).toBe('429 sms_cooldown');
     expect(codes).toEqual([201, 201, 201, 429]);
     expect(attempts).toEqual([422, 422, 422, 422, 429, 429, 429]);
     expect(limitAudits).toBeGreaterThanOrEqual(1);

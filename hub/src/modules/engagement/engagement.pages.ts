@@ -1,9 +1,10 @@
 import QRCode from 'qrcode';
 import { langOf, t, type Lang, type MessageKey } from '../../shared/i18n';
-import { defaultRulesText, type FrontValue, type PassContent } from '../wallet/wallet.rules';
+import { currencyDigits, defaultRulesText, type FrontValue, type PassContent } from '../wallet/wallet.rules';
 import type { RegistrationForm } from './engagement.entity';
 import { consentShown, escapeHtml as e, type Platform } from './engagement.rules';
 import type { FieldMode } from './engagement.schemas';
+import type { CardAccount } from './engagement.service';
 
 /*
  * Server-rendered guest pages, every word from the shared catalog (hub/src/shared/i18n) in the
@@ -51,6 +52,8 @@ details{margin-top:12px}summary{min-height:44px;padding:12px 0;box-sizing:border
 .ok{color:#40a02b;font-size:1.2rem;font-weight:700;margin:0 0 4px}
 footer a,.links a{display:inline-block;min-height:44px;line-height:44px;color:#1e66f5}
 h2{font-size:1rem;margin:16px 0 4px}.pre{white-space:pre-line;margin:0}
+.list{list-style:none;padding:0;margin:0}.list li{display:flex;justify-content:space-between;gap:8px;padding:6px 0;border-bottom:1px solid #e6e9ef}
+.list b{white-space:nowrap}progress{width:100%;height:12px;accent-color:#1e66f5}
 `;
 
 function page(lang: Lang, title: string, body: string, script?: string): string {
@@ -140,6 +143,7 @@ function scriptTexts(lang: Lang): Record<string, string | string[]> {
     'guest.err.number',
     'guest.err.consent',
     'guest.err.invalid',
+    'guest.problem.sms_cooldown',
     'guest.problem.sms_limit',
     'guest.problem.sms_ip_limit',
     'guest.problem.sms_form_limit',
@@ -273,6 +277,58 @@ function backSide(c: PassContent): string {
   return `<section id="back">${parts.join('')}</section>`;
 }
 
+/** Money in the business's currency and language, without a fraction when there is none (10 000 ₽). */
+function money(minor: number, currency: string, locale: string): string {
+  const d = currencyDigits(currency);
+  const v = minor / 10 ** d;
+  try {
+    return new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: Number.isInteger(v) ? 0 : d, maximumFractionDigits: d }).format(
+      v,
+    );
+  } catch {
+    return `${v} ${currency}`;
+  }
+}
+
+/** A ledger change in words: signed, in its unit (points and stamps with plural forms, money formatted). */
+function change(lang: Lang, a: CardAccount, unit: CardAccount['history'][number]['unit'], n: number): string {
+  const abs = Math.abs(n);
+  const text =
+    unit === 'points' ? t(lang, 'plural.points', { n: abs }) : unit === 'stamps' ? t(lang, 'plural.stamps', { n: abs }) : money(abs, a.currency, a.locale);
+  return `${n < 0 ? '−' : '+'}${text}`;
+}
+
+/** The guest's account: progress to the next level, points that expire and when, the last operations. */
+function accountSections(lang: Lang, a: CardAccount): string {
+  const parts: string[] = [];
+  if (a.progress) {
+    const p = a.progress;
+    const amount = p.metric === 'spend' ? money(p.left, a.currency, a.locale) : t(lang, 'guest.purchases', { n: p.left });
+    parts.push(
+      `<section id="progress"><p>${e(t(lang, 'guest.nextLevel', { level: p.level, amount }))}</p><progress value="${p.value}" max="${p.threshold}" aria-label="${e(t(lang, 'guest.progressLabel', { level: p.level }))}"></progress></section>`,
+    );
+  }
+  if (a.expiring.length) {
+    const day = new Intl.DateTimeFormat(a.locale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+    parts.push(
+      `<section id="expiring"><h2>${e(t(lang, 'guest.expiringTitle'))}</h2><ul class="list">${a.expiring
+        .map(
+          (x) =>
+            `<li>${e(t(lang, 'guest.expiring', { points: t(lang, 'plural.points', { n: x.points }), date: day.format(new Date(`${x.day}T00:00:00Z`)) }))}</li>`,
+        )
+        .join('')}</ul></section>`,
+    );
+  }
+  const when = new Intl.DateTimeFormat(a.locale, { day: 'numeric', month: 'short', timeZone: a.timeZone });
+  const items = a.history
+    .map((h) => `<li><span>${e(when.format(h.at))} · ${e(t(lang, 'guest.op', { kind: h.kind }))}</span><b>${e(change(lang, a, h.unit, h.amount))}</b></li>`)
+    .join('');
+  parts.push(
+    `<section id="history"><h2>${e(t(lang, 'guest.history'))}</h2>${items ? `<ul class="list">${items}</ul>` : `<p class="muted">${e(t(lang, 'guest.historyEmpty'))}</p>`}</section>`,
+  );
+  return parts.join('');
+}
+
 /**
  * The guest's card page: the card as on the pass (logo, name, label colour), its state in words
  * when blocked or deleted (then no QR and no Wallet buttons), the wallet button for their platform
@@ -291,6 +347,8 @@ export async function cardPage(
     inviteCode?: string | null;
     /** Where friends register (a /join page of the program), for the share button. */
     joinUrl?: string | null;
+    /** Progress, operations and expiring points (an active card). */
+    account?: CardAccount | null;
   },
   platform: Platform,
   note: { isNew?: boolean; refIgnored?: boolean } = {},
@@ -327,10 +385,11 @@ export async function cardPage(
       platform === 'desktop'
         ? ''
         : `<p class="hint">${e(t(lang, 'guest.showAtTill'))}</p><div class="qr" id="card-qr">${await qrSvg(card.qr, t(lang, 'guest.qrAlt', { number: card.number }))}</div>`;
+    // Shared through the system sheet (navigator.share), else copied to the clipboard (card.js).
     const invite = d.inviteCode
-      ? `<section id="invite"><h2>${e(t(lang, 'guest.invite'))}</h2><p>${e(t(lang, 'guest.inviteText', { code: d.inviteCode }))}</p><button type="button" class="ghost" id="share" data-code="${e(d.inviteCode)}"${d.joinUrl ? ` data-url="${e(`${d.joinUrl}?ref=${d.inviteCode}`)}"` : ''} hidden>${e(t(lang, 'guest.share'))}</button></section>`
+      ? `<section id="invite"><h2>${e(t(lang, 'guest.invite'))}</h2><p>${e(t(lang, 'guest.inviteText', { code: d.inviteCode }))}</p><button type="button" class="ghost" id="share" data-code="${e(d.inviteCode)}"${d.joinUrl ? ` data-url="${e(`${d.joinUrl}?ref=${d.inviteCode}`)}"` : ''} data-text="${e(t(lang, 'guest.shareText', { business: title, code: d.inviteCode }))}" data-copied="${e(t(lang, 'guest.copied'))}" hidden>${e(t(lang, 'guest.share'))}</button></section>`
       : '';
-    actions = wallet + tillQr + invite;
+    actions = wallet + tillQr + (d.account ? accountSections(lang, d.account) : '') + invite;
   }
   const welcome = card.pointsBalance > 0 ? t(lang, 'guest.readyPoints', { n: card.pointsBalance }) : t(lang, 'guest.ready');
   const success = note.isNew && card.status === 'active' ? `<p class="ok" id="card-ready">${e(welcome)}</p>` : '';

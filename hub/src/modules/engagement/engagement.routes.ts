@@ -183,9 +183,11 @@ export function engagementRoutes(api: Api, engagement: EngagementService): void 
     {
       method: 'post',
       path: '/v1/public/forms/:slug/sms-codes',
-      summary: 'Send a verification code by SMS (3 per phone per hour, within the business’s SMS policy)',
+      summary: 'Send a verification code by SMS (one a minute and 3 an hour per phone, within the business’s SMS policy)',
       description:
-        'Every phone gets the same answer (a blacklisted one too: its code is simply never sent). 422 phone_country_not_allowed outside the allowed countries; 429 sms_limit (phone), sms_ip_limit, sms_form_limit or sms_budget_exhausted, with Retry-After.',
+        'Every phone gets the same answer (a blacklisted one too: its code is simply never sent). 422 phone_country_not_allowed outside the allowed countries; ' +
+        '429 sms_cooldown (a second code for the phone within resendAfterSeconds: it is not counted against the hourly cap), sms_limit (3 per phone per hour), sms_ip_limit, sms_form_limit or sms_budget_exhausted, ' +
+        'each with Retry-After and retryAfterSeconds: the seconds left.',
       tags: publicTags,
       auth: 'public',
       params: slugParam,

@@ -4,8 +4,10 @@ import {
   checkCode,
   detectPlatform,
   escapeHtml,
+  expiringPoints,
   generateCode,
   homePrefixes,
+  levelProgress,
   linkSentText,
   localDay,
   maskPhone,
@@ -13,6 +15,7 @@ import {
   phoneAllowed,
   secondsToLocalMidnight,
   slidingCap,
+  SMS_LIMITS,
   smsLinkText,
   utmFromQuery,
 } from './engagement.rules';
@@ -23,9 +26,85 @@ describe('engagement rules', () => {
   const ago = (min: number) => new Date(now.getTime() - min * 60_000);
 
   it('allows 3 codes per phone in any hour and says how long to wait', () => {
+    expect(mayRequestCode([], now)).toEqual({ ok: true });
     expect(mayRequestCode([ago(50), ago(10)], now)).toEqual({ ok: true });
     expect(mayRequestCode([ago(70), ago(50), ago(10)], now)).toEqual({ ok: true });
-    expect(mayRequestCode([ago(50), ago(20), ago(10)], now)).toEqual({ ok: false, retryAfterSeconds: 600 });
+    expect(mayRequestCode([ago(50), ago(20), ago(10)], now)).toEqual({ ok: false, reason: 'hourly_cap', retryAfterSeconds: 600 });
+  });
+
+  it('refuses a second code within the resend cooldown, with the seconds left, before the hourly cap', () => {
+    const secondsAgo = (s: number) => new Date(now.getTime() - s * 1000);
+    expect(SMS_LIMITS.resendAfterSeconds).toBe(60);
+    expect(mayRequestCode([secondsAgo(0)], now)).toEqual({ ok: false, reason: 'cooldown', retryAfterSeconds: 60 });
+    expect(mayRequestCode([secondsAgo(15)], now)).toEqual({ ok: false, reason: 'cooldown', retryAfterSeconds: 45 });
+    expect(mayRequestCode([new Date(now.getTime() - 59_500)], now)).toEqual({ ok: false, reason: 'cooldown', retryAfterSeconds: 1 });
+    expect(mayRequestCode([secondsAgo(60)], now)).toEqual({ ok: true });
+    // The newest send counts, whatever the order of the list.
+    expect(mayRequestCode([secondsAgo(10), ago(30)], now)).toEqual({ ok: false, reason: 'cooldown', retryAfterSeconds: 50 });
+    // Within the cooldown of the third code the cooldown answers first (the shorter wait)…
+    expect(mayRequestCode([ago(50), ago(20), secondsAgo(30)], now)).toEqual({ ok: false, reason: 'cooldown', retryAfterSeconds: 30 });
+    // …then the hourly cap, with the time until the oldest send leaves the hour.
+    expect(mayRequestCode([ago(50), ago(20), secondsAgo(90)], now)).toEqual({ ok: false, reason: 'hourly_cap', retryAfterSeconds: 600 });
+    // A send stamped in the future (another hub's clock) never makes the wait longer than the cooldown.
+    expect(mayRequestCode([new Date(now.getTime() + 30_000)], now)).toEqual({ ok: false, reason: 'cooldown', retryAfterSeconds: 60 });
+  });
+
+  it('quick taps do not spend the hourly cap: only admitted sends are counted', () => {
+    // A guest taps every 5 s for two minutes; the hub records only the sends it admitted.
+    const sent: Date[] = [];
+    for (let s = 0; s <= 120; s += 5) {
+      const at = new Date(now.getTime() + s * 1000);
+      if (mayRequestCode(sent, at).ok) sent.push(at);
+    }
+    expect(sent.map((d) => (d.getTime() - now.getTime()) / 1000)).toEqual([0, 60, 120]);
+  });
+
+  it('finds the next level and what is left to it, in the policy’s metric', () => {
+    const levels = [
+      { code: 'base', name: 'Базовый', threshold: 0 },
+      { code: 'silver', name: 'Серебряный', threshold: 1_000_000 },
+      { code: 'gold', name: 'Золотой', threshold: 5_000_000 },
+    ];
+    const allTime = { metric: 'spend' as const, window: 'all_time' };
+    const card = { levelCode: 'base', spendMinor: 0, visits: 0 };
+    expect(levelProgress(levels, allTime, card)).toEqual({ level: 'Серебряный', metric: 'spend', value: 0, threshold: 1_000_000, left: 1_000_000 });
+    expect(levelProgress(levels, null, { ...card, spendMinor: 250_000 })).toMatchObject({ level: 'Серебряный', left: 750_000 });
+    expect(levelProgress(levels, allTime, { levelCode: 'silver', spendMinor: 1_200_000, visits: 3 })).toMatchObject({ level: 'Золотой', left: 3_800_000 });
+    // A level set by hand counts: the next one is above it.
+    expect(levelProgress(levels, allTime, { levelCode: 'silver', spendMinor: 10, visits: 0 })).toMatchObject({ level: 'Золотой', left: 4_999_990 });
+    expect(levelProgress(levels, allTime, { levelCode: 'gold', spendMinor: 6_000_000, visits: 0 })).toBeNull();
+    expect(levelProgress([], allTime, card)).toBeNull();
+    const visits = [
+      { code: 'a', name: 'A', threshold: 0 },
+      { code: 'b', name: 'B', threshold: 10 },
+    ];
+    expect(levelProgress(visits, { metric: 'visits', window: 'all_time' }, { levelCode: 'a', spendMinor: 9e9, visits: 7 })).toMatchObject({
+      metric: 'visits',
+      left: 3,
+    });
+    // A rolling window: the all-time figures on the card are not what counts, so nothing is promised.
+    expect(levelProgress(levels, { metric: 'spend', window: { days: 90 } }, card)).toBeNull();
+  });
+
+  it('sums the points that expire per local day, soonest first, only what is still ahead', () => {
+    const at = (iso: string) => new Date(iso);
+    const lots = [
+      { remaining: 40, expiresAt: at('2025-07-01T21:30:00Z') }, // 00:30 on 2 July in Moscow
+      { remaining: 100, expiresAt: at('2025-06-20T09:00:00Z') },
+      { remaining: 10, expiresAt: at('2025-07-02T20:00:00Z') }, // 23:00 on 2 July in Moscow
+      { remaining: 0, expiresAt: at('2025-06-10T09:00:00Z') }, // used up
+      { remaining: 5, expiresAt: at('2025-05-01T09:00:00Z') }, // expired, not yet processed
+      { remaining: 7, expiresAt: null }, // never expires
+      { remaining: 1, expiresAt: at('2025-08-01T09:00:00Z') },
+      { remaining: 2, expiresAt: at('2025-09-01T09:00:00Z') },
+    ];
+    expect(expiringPoints(lots, now, 'Europe/Moscow')).toEqual([
+      { day: '2025-06-20', points: 100 },
+      { day: '2025-07-02', points: 50 },
+      { day: '2025-08-01', points: 1 },
+    ]);
+    expect(expiringPoints(lots, now, 'UTC', 10).map((d) => d.day)).toEqual(['2025-06-20', '2025-07-01', '2025-07-02', '2025-08-01', '2025-09-01']);
+    expect(expiringPoints([], now, 'UTC')).toEqual([]);
   });
 
   it('gives 5 attempts per code; expired and used codes fail whatever is typed', () => {

@@ -10,8 +10,9 @@ import { defaultConsent, type FormFields, type FormVariable, type PublicRegistra
  */
 
 /**
- * At most 3 codes per phone per hour, 5 attempts per code, a code lives 10 minutes. The page offers
- * a resend only `resendAfterSeconds` after a send (a countdown), so quick taps do not spend the cap.
+ * At most 3 codes per phone per hour, 5 attempts per code, a code lives 10 minutes. A phone gets
+ * no second code within `resendAfterSeconds` of the last one (the hub refuses it, and the page
+ * counts down), so quick taps do not spend the hourly cap.
  */
 export const SMS_LIMITS = { codesPerHour: 3, attemptsPerCode: 5, ttlMinutes: 10, codeLength: 6, resendAfterSeconds: 60 } as const;
 
@@ -20,9 +21,22 @@ export const SMS_CODE_RETENTION_MS = 24 * 3600_000;
 
 export type CodeRequestDecision = { ok: true } | { ok: false; retryAfterSeconds: number };
 
-/** Whether another code may be sent to one phone, given its send times of the last hour. */
-export function mayRequestCode(sentAt: Date[], now: Date): CodeRequestDecision {
-  return slidingCap(sentAt, SMS_LIMITS.codesPerHour, now);
+/** Why a phone gets no code now: a resend too soon after the last one, or the hourly cap. */
+export type PhoneCodeDecision = { ok: true } | { ok: false; reason: 'cooldown' | 'hourly_cap'; retryAfterSeconds: number };
+
+/**
+ * Whether another code may be sent to one phone, given its send times of the last hour: first the
+ * resend cooldown (`resendAfterSeconds` after the newest send), then the hourly cap. A refusal
+ * records no send, so a refused tap never counts towards the cap.
+ */
+export function mayRequestCode(sentAt: Date[], now: Date): PhoneCodeDecision {
+  const cooldownMs = SMS_LIMITS.resendAfterSeconds * 1000;
+  const newest = sentAt.reduce((m, d) => Math.max(m, d.getTime()), -Infinity);
+  // A send stamped a little in the future (another hub's clock) waits at most the full cooldown.
+  const wait = Math.min(cooldownMs, newest + cooldownMs - now.getTime());
+  if (wait > 0) return { ok: false, reason: 'cooldown', retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) };
+  const cap = slidingCap(sentAt, SMS_LIMITS.codesPerHour, now);
+  return cap.ok ? cap : { ok: false, reason: 'hourly_cap', retryAfterSeconds: cap.retryAfterSeconds };
 }
 
 /**
@@ -200,6 +214,61 @@ export function utmFromQuery(query: Record<string, unknown>): Partial<Record<(ty
     if (typeof v === 'string' && v.trim()) out[k] = v.trim().slice(0, 100);
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The card page as the guest's account
+// ---------------------------------------------------------------------------------------------
+
+/** Where a card stands against the program's next level. */
+export interface LevelProgress {
+  /** The next level's name, as the owner wrote it. */
+  level: string;
+  metric: 'spend' | 'visits';
+  /** The card's figure and the next level's threshold (spend in minor units, or purchases). */
+  value: number;
+  threshold: number;
+  /** What is left to reach it. */
+  left: number;
+}
+
+/**
+ * The next level above the card's: the first level whose threshold is above both the card's figure
+ * and its current level (a level set by hand counts). Null without levels, on the top level, or
+ * when the policy counts a rolling window (the card's all-time figures would mislead the guest).
+ */
+export function levelProgress(
+  levels: readonly { code: string; name: string; threshold: number }[],
+  policy: { metric: 'spend' | 'visits'; window: unknown } | null,
+  card: { levelCode: string | null; spendMinor: number; visits: number },
+): LevelProgress | null {
+  const metric = policy?.metric ?? 'spend';
+  if (policy && policy.window !== 'all_time') return null;
+  const value = metric === 'spend' ? card.spendMinor : card.visits;
+  const current = levels.find((l) => l.code === card.levelCode)?.threshold ?? -1;
+  const next = [...levels].sort((a, b) => a.threshold - b.threshold).find((l) => l.threshold > value && l.threshold > current);
+  return next ? { level: next.name, metric, value, threshold: next.threshold, left: next.threshold - value } : null;
+}
+
+/**
+ * Points that expire, per business-local day, soonest first: lots with points left whose expiry is
+ * still ahead (`max` days at most).
+ */
+export function expiringPoints(
+  lots: readonly { remaining: number; expiresAt: Date | null }[],
+  now: Date,
+  timeZone: string,
+  max = 3,
+): { day: string; points: number }[] {
+  const byDay = new Map<string, number>();
+  const ahead = lots
+    .filter((l) => l.remaining > 0 && l.expiresAt && l.expiresAt.getTime() > now.getTime())
+    .sort((a, b) => a.expiresAt!.getTime() - b.expiresAt!.getTime());
+  for (const l of ahead) {
+    const day = localDay(l.expiresAt!, timeZone);
+    byDay.set(day, (byDay.get(day) ?? 0) + l.remaining);
+  }
+  return [...byDay].slice(0, max).map(([day, points]) => ({ day, points }));
 }
 
 export type Platform = 'ios' | 'android' | 'desktop';

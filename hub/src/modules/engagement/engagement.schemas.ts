@@ -95,7 +95,13 @@ export const formView = z.object({
 export const slugParam = z.strictObject({ slug: z.string().min(3).max(64) });
 
 export const smsCodeBody = z.strictObject({ phone: phoneInput });
-export const smsCodeView = z.object({ requestId: z.string(), expiresInSeconds: z.number().int(), codeLength: z.number().int() });
+export const smsCodeView = z.object({
+  requestId: z.string(),
+  expiresInSeconds: z.number().int(),
+  codeLength: z.number().int(),
+  /** No second code for this phone before this many seconds (429 sms_cooldown, with the seconds left). */
+  resendAfterSeconds: z.number().int(),
+});
 
 const utm = z.strictObject({
   source: z.string().max(100).optional(),

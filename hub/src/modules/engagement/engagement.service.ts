@@ -10,6 +10,7 @@ import { inTx } from '../../shared/tx';
 import type { AuditService } from '../audit/audit.service';
 import type { CardsService } from '../cards/cards.service';
 import type { GuestsService } from '../guests/guests.service';
+import type { LedgerService } from '../ledger/ledger.service';
 import type { ProgramsService } from '../programs/programs.service';
 import type { TenantsService } from '../tenants/tenants.service';
 import type { WalletService } from '../wallet/wallet.service';
@@ -21,7 +22,9 @@ import {
   checkCode,
   consentShown,
   consentVersion,
+  expiringPoints,
   generateCode,
+  levelProgress,
   homePrefixes,
   linkSentText,
   localDay,
@@ -34,6 +37,7 @@ import {
   SMS_POLICY_DEFAULTS,
   smsLinkText,
   smsText,
+  type LevelProgress,
 } from './engagement.rules';
 import {
   defaultConsent,
@@ -46,7 +50,7 @@ import {
   smsPolicyView,
   engagementNotice,
 } from './engagement.schemas';
-import { ConsoleSmsProvider, SmsError, type SmsProvider } from './engagement.sms';
+import { ConsoleSmsProvider, NO_SMS_PROVIDER_TEXT, SmsError, type SmsProvider } from './engagement.sms';
 
 export interface EngagementDeps {
   db: Db;
@@ -55,12 +59,23 @@ export interface EngagementDeps {
   programs: ProgramsService;
   guests: GuestsService;
   cards: CardsService;
+  ledger: LedgerService;
   wallet: WalletService;
   sms: SmsProvider;
   hubSecret: string;
   publicUrl: string;
   log: Logger;
   kick: () => void;
+}
+
+/** What the card page shows as the guest's account (see `EngagementService.account`). */
+export interface CardAccount {
+  locale: string;
+  currency: string;
+  timeZone: string;
+  progress: LevelProgress | null;
+  history: { kind: string; unit: 'points' | 'minor' | 'stamps'; amount: number; at: Date }[];
+  expiring: { day: string; points: number }[];
 }
 
 export interface RequestMeta {
@@ -77,6 +92,8 @@ export interface RequestMeta {
  */
 export class EngagementService {
   private readonly codeKey: Buffer;
+  /** The time SMS limits and codes are judged by (tests move it instead of waiting a minute). */
+  now: () => Date = () => new Date();
 
   constructor(readonly d: EngagementDeps) {
     this.codeKey = createHmac('sha256', 'loyalty-hub:sms-codes:v1').update(d.hubSecret).digest();
@@ -244,7 +261,11 @@ export class EngagementService {
    * phone gets the same answer as any other (nothing tells it apart), but no SMS: the stored code
    * can never match, and the refusal is audited. Only the code's hash is stored.
    */
-  async requestCode(slug: string, phoneInput: string, meta: RequestMeta = {}): Promise<{ requestId: string; expiresInSeconds: number; codeLength: number }> {
+  async requestCode(
+    slug: string,
+    phoneInput: string,
+    meta: RequestMeta = {},
+  ): Promise<{ requestId: string; expiresInSeconds: number; codeLength: number; resendAfterSeconds: number }> {
     const f = await this.publicForm(slug);
     if (!f.form.smsVerification) throw conflict('sms_not_required', 'This page registers without an SMS code');
     const phone = this.d.guests.phone(phoneInput);
@@ -252,7 +273,12 @@ export class EngagementService {
     const { row, blacklisted } = await this.admitSms(f, phone, meta, code);
     if (!blacklisted) await this.send(row, phone, smsText(code, f.businessName, f.locale), meta);
     f.ctx.actor.ip = meta.ip;
-    return { requestId: row.id, expiresInSeconds: SMS_LIMITS.ttlMinutes * 60, codeLength: SMS_LIMITS.codeLength };
+    return {
+      requestId: row.id,
+      expiresInSeconds: SMS_LIMITS.ttlMinutes * 60,
+      codeLength: SMS_LIMITS.codeLength,
+      resendAfterSeconds: SMS_LIMITS.resendAfterSeconds,
+    };
   }
 
   /** Sends one SMS for a stored row; a failed send removes the row (the phone may ask again). */
@@ -304,13 +330,13 @@ export class EngagementService {
     const { form } = f;
     const businessId = form.businessId;
     await this.ensurePolicy(businessId);
-    const now = new Date();
+    const now = this.now();
     const ip = meta.ip?.slice(0, 64) ?? null;
     const guestCtx: Ctx = { businessId, actor: { type: 'guest', id: 'anonymous', label: maskPhone(phone), ip: meta.ip } };
     type Decided =
       | { row: SmsCode; blacklisted: boolean; refused?: undefined }
       | { refused: 'country' }
-      | { refused: 'budget' | 'phone'; retryAfterSeconds: number }
+      | { refused: 'budget' | 'phone' | 'cooldown'; retryAfterSeconds: number }
       | { refused: 'ip' | 'form'; retryAfterSeconds: number; cap: number };
     const decided = await this.d.db.transaction(async (tx): Promise<Decided> => {
       await tx.query(`SELECT id FROM engagement_sms_policies WHERE businessId = ?${this.d.db.forUpdate}`, [businessId]);
@@ -353,7 +379,9 @@ export class EngagementService {
       const byForm = slidingCap(await newest('c.formId = :f', { f: form.id }, policy.codesPerFormPerHour), policy.codesPerFormPerHour, now);
       if (!byForm.ok) return { refused: 'form' as const, retryAfterSeconds: byForm.retryAfterSeconds, cap: policy.codesPerFormPerHour };
       const byPhone = mayRequestCode(await newest('c.businessId = :b AND c.phone = :p', { b: businessId, p: phone }, SMS_LIMITS.codesPerHour), now);
-      if (!byPhone.ok) return { refused: 'phone' as const, retryAfterSeconds: byPhone.retryAfterSeconds };
+      // A second code within the resend cooldown is refused before the hourly cap, and records nothing.
+      if (!byPhone.ok)
+        return { refused: byPhone.reason === 'cooldown' ? ('cooldown' as const) : ('phone' as const), retryAfterSeconds: byPhone.retryAfterSeconds };
       const blacklisted = await this.d.guests.isBlacklisted(tx, businessId, phone);
       const row = codes.create({
         businessId,
@@ -366,6 +394,8 @@ export class EngagementService {
         verifiedAt: null,
         usedAt: code ? null : now,
         ip,
+        createdAt: now,
+        updatedAt: now,
       });
       if (code && !blacklisted) row.codeHash = this.hash(row.id, code);
       await codes.insert(row);
@@ -397,6 +427,10 @@ export class EngagementService {
           `Too many codes were requested ${decided.refused === 'ip' ? 'from this network' : 'on this page'} in the last hour; try again in ${Math.ceil(decided.retryAfterSeconds / 60)} min`,
           { retryAfterSeconds: decided.retryAfterSeconds },
         );
+      case 'cooldown':
+        throw tooMany('sms_cooldown', `A code was sent to this phone a moment ago; ask for another in ${decided.retryAfterSeconds} s`, {
+          retryAfterSeconds: decided.retryAfterSeconds,
+        });
       case 'phone':
         await this.d.audit.recordAlone(guestCtx, {
           action: 'sms.code_limit_reached',
@@ -421,7 +455,7 @@ export class EngagementService {
         { field: requestId ? 'code' : 'requestId', message: 'Required: request a code first' },
       ]);
     }
-    const now = new Date();
+    const now = this.now();
     const verdict = await this.d.db.transaction(async (tx) => {
       const rows = await tx.query(`SELECT id FROM engagement_sms_codes WHERE id = ? AND formId = ? AND phone = ?${this.d.db.forUpdate}`, [
         requestId,
@@ -779,8 +813,7 @@ export class EngagementService {
       out.push({
         code: 'sms_provider_missing',
         severity: 'error',
-        detail:
-          'No SMS provider is configured (SMS_PROVIDER): verification codes reach no phone, so no guest can finish registering on a page with SMS codes. Configure SMS.ru, or turn SMS verification off for the page (the card link then waits for a provider too).',
+        detail: NO_SMS_PROVIDER_TEXT,
       });
       // Development only (one developer, one hub: the outbox is the whole hub's): the owner sees the codes it would have sent.
       const outbox = this.d.sms instanceof ConsoleSmsProvider && this.d.sms.development ? this.d.sms.outbox : [];
@@ -860,7 +893,36 @@ export class EngagementService {
           .findOne({ where: { businessId, programId: card.programId, active: true }, order: { createdAt: 'ASC' } })
       : null;
     const joinUrl = form ? `${this.d.publicUrl}/join/${form.slug}` : null;
-    return { content, values: frontValues(content), availability, links, logoUrl, inviteCode, joinUrl };
+    const account = card.status === 'active' ? await this.account(ctx, card, content.card) : null;
+    return { content, values: frontValues(content), availability, links, logoUrl, inviteCode, joinUrl, account };
+  }
+
+  /**
+   * The card page as the guest's account (an active card): progress to the next level, the last
+   * operations (kinds as codes, put in words by the page in the business's language) and the points
+   * that expire, from the programs and ledger modules' services.
+   */
+  private async account(
+    ctx: Ctx,
+    card: Parameters<LedgerService['openLots']>[1],
+    view: { kind: string; levelCode: string | null; spendMinor: number; visits: number },
+  ): Promise<CardAccount> {
+    const now = new Date();
+    const [business, program, entries, lots] = await Promise.all([
+      this.d.tenants.getBusiness(ctx),
+      this.d.programs.get(ctx, card.programId),
+      this.d.ledger.entries(ctx, card.id, 5),
+      view.kind === 'bonus' ? this.d.ledger.openLots(this.d.db.manager, card) : Promise.resolve([]),
+    ]);
+    const levels = (program.levels ?? []) as { code: string; name: string; threshold: number }[];
+    return {
+      locale: business.locale,
+      currency: business.currency,
+      timeZone: business.timezone,
+      progress: levelProgress(levels, program.levelPolicy ?? null, view),
+      history: entries.items.filter((e) => e.amount !== 0).map((e) => ({ kind: e.kind, unit: e.unit, amount: e.amount, at: e.createdAt })),
+      expiring: expiringPoints(lots, now, business.timezone),
+    };
   }
 
   /** For tests and tools: a context of a business acting as the system. */

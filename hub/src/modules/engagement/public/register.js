@@ -24,6 +24,8 @@
   var newCard = document.getElementById('new-card');
   var bySms = document.getElementById('by-sms');
   var requestId = null;
+  // The last code sent from this page: a refused resend (the hub's cooldown) goes back to it.
+  var last = null;
   var recover = false;
   var timer = null;
   var busy = false;
@@ -217,19 +219,15 @@
         if (sendBtn) sendBtn.disabled = false;
         if (!r.ok) {
           if (resendBtn && !timer) resendBtn.disabled = false;
+          // A code went to this phone a moment ago: back to entering it, the countdown from the hub's seconds.
+          if (r.data.code === 'sms_cooldown' && last && last.phone === d) codeStep(d, last.requestId);
           if (r.status === 429 && resendBtn && r.retryAfter) countdown(r.retryAfter);
           return problem(r);
         }
-        requestId = r.data.requestId;
-        phoneEl.value = pretty(d);
-        phoneEl.readOnly = true;
-        document.getElementById('code-sent').textContent = fill(T.codeSent, { phone: masked(d) });
-        codeRow.hidden = false;
-        sendBtn.hidden = true;
-        submitBtn.hidden = false;
+        last = { phone: d, requestId: r.data.requestId };
+        codeStep(d, r.data.requestId);
         codeEl.value = '';
-        codeEl.focus();
-        countdown(60);
+        countdown(r.data.resendAfterSeconds || 60);
       })
       .catch(function () {
         busy = false;
@@ -237,6 +235,17 @@
         if (resendBtn) resendBtn.disabled = false;
         show(T['problem.network']);
       });
+  }
+  // The code step: the phone locked (masked in the sentence), the code field focused.
+  function codeStep(d, id) {
+    requestId = id;
+    phoneEl.value = pretty(d);
+    phoneEl.readOnly = true;
+    document.getElementById('code-sent').textContent = fill(T.codeSent, { phone: masked(d) });
+    codeRow.hidden = false;
+    sendBtn.hidden = true;
+    submitBtn.hidden = false;
+    codeEl.focus();
   }
   if (sendBtn) sendBtn.addEventListener('click', sendCode);
   if (resendBtn) resendBtn.addEventListener('click', sendCode);
