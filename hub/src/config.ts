@@ -26,6 +26,8 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Seed the demo business on an empty database; default on, except in production (there only when set to true). */
   SEED_DEMO: bool.optional(),
+  /** The demo business's language: `ru` (a Moscow café in Russian) or `en` (the same café in English). */
+  DEMO_LOCALE: z.enum(['ru', 'en']).default('ru'),
   SESSION_TTL_HOURS: z.coerce
     .number()
     .int()

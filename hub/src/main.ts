@@ -108,7 +108,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   log.info({ database: db.kind, connectors: [...catalog.defs.keys()], migrated: config.MIGRATE_ON_START }, 'database ready, schema current');
   const bus = await createBus(config, log);
   const hub = new Hub({ config, db, bus, log, hubSecret: secret, catalog });
-  const demo = config.SEED_DEMO ? await seedDemo(hub, config.publicUrl) : undefined;
+  const demo = config.SEED_DEMO ? await seedDemo(hub, config.publicUrl, config.DEMO_LOCALE) : undefined;
   const port = await hub.start();
   log.info({ port, database: db.kind, bus: bus.kind }, 'hub listening');
   if (!config.DATABASE_URL) privateSqliteFiles(sqlitePath);
