@@ -168,7 +168,7 @@ export class Hub {
     const guests = new GuestsService(this.db, audit);
     const ledger = new LedgerService(this.db);
     // Cards sit below guests: they read their holder through a port (the cycle breaks here).
-    const holders = { findByPhone: guests.findByPhone.bind(guests), get: guests.get.bind(guests), isBlacklisted: guests.isBlacklisted.bind(guests), view: guestOut };
+    const holders = { findByPhone: guests.findByPhone.bind(guests), get: guests.get.bind(guests), isBlacklisted: guests.isBlacklisted.bind(guests), view: guestOut, contacts: guests.contacts.bind(guests) };
     const cards = new CardsService(this.db, audit, ledger, programs, holders, tenants);
     guests.issueCard = (ctx, tx, programId, guestId) => cards.issueInTx(ctx, tx, programId, guestId);
     const checkout = new CheckoutService(this.db, audit, ledger, programs, cards, tenants, guests, (ctx) => tenants.currency(ctx), () => this.relay.kick());

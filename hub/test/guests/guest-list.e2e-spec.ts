@@ -131,6 +131,12 @@ describeEachDb('guest list: sort, filter, last digits, export', (backend) => {
     expect((await l.admin('get', '/v1/admin/guests/count').query({ q: '1234' }).expect(200)).body.count).toBe(1);
   });
 
+  it("shows each card's holder by name and phone in the card list", async () => {
+    const res = await l.admin('get', '/v1/admin/cards').query({ limit: '50' }).expect(200);
+    const anna = (res.body.items as { id: string; holder: unknown }[]).find((c) => c.id === cardOf.anna!.id)!;
+    expect(anna.holder).toEqual({ name: 'anna', phone: '+79990001234', erased: false });
+  });
+
   it('refuses a cursor of another sort', async () => {
     const page = await l.admin('get', '/v1/admin/guests').query({ sort: 'spend', limit: '2' }).expect(200);
     const res = await l.admin('get', '/v1/admin/guests').query({ sort: 'created', cursor: page.body.nextCursor }).expect(400);

@@ -20,4 +20,14 @@ export interface CardHoldersPort {
   isBlacklisted(tx: EntityManager, businessId: string, phone: string): Promise<boolean>;
   /** The holder as the API shows a guest (`guestView`). */
   view(guest: CardHolder): Record<string, unknown>;
+  /** Names and phones of several holders at once (a page of the card list). */
+  contacts(ctx: Ctx, ids: string[]): Promise<HolderContact[]>;
+}
+
+/** Who holds a card, as the card list shows it. */
+export interface HolderContact {
+  id: string;
+  name: string | null;
+  phone: string | null;
+  status: string;
 }

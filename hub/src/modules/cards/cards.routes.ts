@@ -6,13 +6,32 @@ import type { LedgerService } from '../ledger/ledger.service';
 import type { CardsService } from './cards.service';
 import { adjustBody, cardListQuery, cardStatusBody, cardView, issueCardBody, ledgerQuery, ledgerView, levelBody } from './cards.schemas';
 
+/** The guest holding a card, as the card list shows it (null: a bearer card). */
+const holderView = z.object({ name: z.string().nullable(), phone: z.string().nullable(), erased: z.boolean() });
+
 export function cardsRoutes(api: Api, cards: CardsService, ledger: LedgerService): void {
   const tags = ['Cards'];
   api.route(
-    { method: 'get', path: '/v1/admin/cards', summary: 'List cards', tags, auth: { roles: ROLE_SETS.marketing }, query: cardListQuery, response: z.object({ items: z.array(cardView), nextCursor: z.string().nullable() }) },
+    {
+      method: 'get',
+      path: '/v1/admin/cards',
+      summary: 'List cards, each with its holder’s name and phone',
+      tags,
+      auth: { roles: ROLE_SETS.marketing },
+      query: cardListQuery,
+      response: z.object({ items: z.array(cardView.extend({ holder: holderView.nullable() })), nextCursor: z.string().nullable() }),
+    },
     async (req) => {
       const r = await cards.list(req.ctx, req.valid.query);
-      return { items: await Promise.all(r.items.map((c) => cards.view(req.ctx, c))), nextCursor: r.nextCursor };
+      const ids = [...new Set(r.items.flatMap((c) => (c.guestId ? [c.guestId] : [])))];
+      const holders = new Map((ids.length ? await cards.holderContacts(req.ctx, ids) : []).map((h) => [h.id, h]));
+      const items = await Promise.all(
+        r.items.map(async (c) => {
+          const h = c.guestId ? holders.get(c.guestId) : undefined;
+          return { ...(await cards.view(req.ctx, c)), holder: h ? { name: h.name, phone: h.phone, erased: h.status === 'erased' } : null };
+        }),
+      );
+      return { items, nextCursor: r.nextCursor };
     },
   );
   api.route(

@@ -9,11 +9,11 @@ import { inTx } from '../../shared/tx';
 import { AuditService } from '../audit/audit.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { LedgerEntry } from '../ledger/ledger.entity';
-import { Program } from '../programs/programs.entity';
+import type { Program } from '../programs/programs.entity';
 import { ProgramsService } from '../programs/programs.service';
 import { TenantsService } from '../tenants/tenants.service';
 import { Card, CardStatus } from './cards.entity';
-import type { CardHoldersPort } from './cards.ports';
+import type { CardHoldersPort, HolderContact } from './cards.ports';
 import type { RowRef, SqlCondition } from '../../shared/sql';
 import { makeCardNumber, parseQrPayload, QR_PREFIX } from './cards.rules';
 
@@ -61,6 +61,11 @@ export class CardsService {
     private readonly guests: CardHoldersPort,
     private readonly tenants: TenantsService,
   ) {}
+
+  /** Names and phones of the guests holding a page of cards (one query). */
+  holderContacts(ctx: Ctx, guestIds: string[]): Promise<HolderContact[]> {
+    return this.guests.contacts(ctx, guestIds);
+  }
 
   async view(ctx: Ctx, card: Card, program?: Program, tx?: EntityManager): Promise<CardView> {
     const p = program ?? (await this.programs.get(ctx, card.programId, tx));

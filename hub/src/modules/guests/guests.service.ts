@@ -225,6 +225,12 @@ export class GuestsService {
     return g;
   }
 
+  /** Names and phones of several guests (for lists of other modules: cards, sales). */
+  async contacts(ctx: Ctx, ids: string[]): Promise<{ id: string; name: string | null; phone: string | null; status: string }[]> {
+    if (!ids.length) return [];
+    return this.db.manager.getRepository(Guest).find({ select: { id: true, name: true, phone: true, status: true }, where: { businessId: ctx.businessId, id: In(ids) } });
+  }
+
   async findByPhone(ctx: Ctx, phoneInput: string): Promise<Guest | null> {
     const phone = normalizePhone(phoneInput);
     if (!phone) return null;
