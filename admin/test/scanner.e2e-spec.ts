@@ -125,7 +125,7 @@ describe('web scanner in Chromium (phone screen)', () => {
         return route.continue();
       });
       await page.getByTestId('scanner-confirm-button').click();
-      await page.getByTestId('scanner-problem').filter({ hasText: 'Хаб недоступен' }).waitFor();
+      await page.getByTestId('scanner-problem').filter({ hasText: 'Сервер недоступен' }).waitFor();
       // The cashier taps again (twice, quickly): the same request, once.
       await page.getByTestId('scanner-confirm-button').dblclick();
       await page.getByTestId('scanner-done').getByText('Начислено 50 баллов').waitFor();

@@ -30,3 +30,86 @@ export function formatDate(iso: string | null | undefined, lang: Lang, timeZone?
 export function formatNumber(n: number, lang: Lang): string {
   return new Intl.NumberFormat(lang === 'ru' ? 'ru-RU' : 'en-US').format(n);
 }
+
+/** Russian names of the time zones a business here is likely to be in (the rest show their IANA city). */
+const ZONE_RU: Record<string, string> = {
+  'Europe/Kaliningrad': 'Калининград',
+  'Europe/Moscow': 'Москва',
+  'Europe/Simferopol': 'Симферополь',
+  'Europe/Kirov': 'Киров',
+  'Europe/Volgograd': 'Волгоград',
+  'Europe/Astrakhan': 'Астрахань',
+  'Europe/Saratov': 'Саратов',
+  'Europe/Ulyanovsk': 'Ульяновск',
+  'Europe/Samara': 'Самара',
+  'Asia/Yekaterinburg': 'Екатеринбург',
+  'Asia/Omsk': 'Омск',
+  'Asia/Novosibirsk': 'Новосибирск',
+  'Asia/Barnaul': 'Барнаул',
+  'Asia/Tomsk': 'Томск',
+  'Asia/Novokuznetsk': 'Новокузнецк',
+  'Asia/Krasnoyarsk': 'Красноярск',
+  'Asia/Irkutsk': 'Иркутск',
+  'Asia/Chita': 'Чита',
+  'Asia/Yakutsk': 'Якутск',
+  'Asia/Khandyga': 'Хандыга',
+  'Asia/Vladivostok': 'Владивосток',
+  'Asia/Ust-Nera': 'Усть-Нера',
+  'Asia/Magadan': 'Магадан',
+  'Asia/Sakhalin': 'Сахалин',
+  'Asia/Srednekolymsk': 'Среднеколымск',
+  'Asia/Kamchatka': 'Петропавловск-Камчатский',
+  'Asia/Anadyr': 'Анадырь',
+  'Europe/Minsk': 'Минск',
+  'Europe/Kyiv': 'Киев',
+  'Europe/Kiev': 'Киев',
+  'Europe/Chisinau': 'Кишинёв',
+  'Europe/Riga': 'Рига',
+  'Europe/Vilnius': 'Вильнюс',
+  'Europe/Tallinn': 'Таллин',
+  'Europe/Helsinki': 'Хельсинки',
+  'Europe/Istanbul': 'Стамбул',
+  'Europe/Berlin': 'Берлин',
+  'Europe/Paris': 'Париж',
+  'Europe/London': 'Лондон',
+  'Europe/Belgrade': 'Белград',
+  'Asia/Tbilisi': 'Тбилиси',
+  'Asia/Yerevan': 'Ереван',
+  'Asia/Baku': 'Баку',
+  'Asia/Almaty': 'Алматы',
+  'Asia/Aqtobe': 'Актобе',
+  'Asia/Tashkent': 'Ташкент',
+  'Asia/Samarkand': 'Самарканд',
+  'Asia/Bishkek': 'Бишкек',
+  'Asia/Dushanbe': 'Душанбе',
+  'Asia/Ashgabat': 'Ашхабад',
+  'Asia/Dubai': 'Дубай',
+  'Asia/Bangkok': 'Бангкок',
+  'Asia/Shanghai': 'Шанхай',
+  'America/New_York': 'Нью-Йорк',
+  UTC: 'UTC',
+};
+
+/** A zone's offset from UTC now, as «UTC+3», «UTC+5:30», «UTC−5» or «UTC». */
+export function utcOffset(zone: string, at = new Date()): string {
+  try {
+    const part = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'shortOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+    const offset = part.replace(/^GMT/, '').replace('-', '−');
+    return offset ? `UTC${offset}` : 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
+/** A time zone as a person names it: «Москва (UTC+3)», "Moscow (UTC+3)". */
+export function zoneLabel(zone: string, lang: Lang): string {
+  const city = (lang === 'ru' ? ZONE_RU[zone] : undefined) ?? (zone === 'UTC' ? 'UTC' : (zone.split('/').pop() ?? zone).replace(/_/g, ' '));
+  const offset = utcOffset(zone);
+  return city === 'UTC' ? offset : `${city} (${offset})`;
+}
+
+/** Minutes east of UTC now (sorting zones from west to east). */
+export function offsetMinutes(zone: string, at = new Date()): number {
+  const m = /([+−-])(\d+)(?::(\d+))?/.exec(utcOffset(zone, at));
+  return m ? (m[1] === '+' ? 1 : -1) * (Number(m[2]) * 60 + Number(m[3] ?? 0)) : 0;
+}

@@ -13,6 +13,7 @@ import * as account from '../settings/messages';
 import * as analytics from '../analytics/messages';
 import * as utm from '../utm/messages';
 import * as reviews from '../reviews/messages';
+import * as wallet from '../settings/walletMessages';
 
 const baseEn = {
   'app.title': 'Loyalty console',
@@ -60,11 +61,11 @@ const baseEn = {
   'validation.scopes': 'Choose at least one permission',
 
   'error.title': 'Something went wrong',
-  'error.network': 'The hub cannot be reached. Check the connection and try again.',
+  'error.network': 'The server cannot be reached. Check the connection and try again.',
   'error.forbidden': 'Your role does not allow this action.',
   'error.notFound': 'Not found: it may have been removed.',
   'error.validation': 'Check the highlighted fields.',
-  'error.server': 'The hub failed to answer. Try again; if it repeats, quote request {id}.',
+  'error.server': 'The server failed to answer. Try again; if it repeats, quote request {id}.',
   'error.sessionExpired': 'Your session has ended. Please log in again.',
   'error.invalidCredentials': 'Wrong e-mail or password.',
   'error.loginThrottled': 'Too many failed attempts. Wait a little and try again.',
@@ -141,6 +142,9 @@ const baseEn = {
   'business.currency.help': 'The currency is fixed when the business is created.',
   'business.timezone': 'Time zone',
   'business.timezone.help': 'Used for reports, birthdays and scheduled messages.',
+  'business.privacyPolicyUrl': 'Privacy policy address',
+  'business.privacyPolicyUrl.help': 'Registration pages link to it under the consent checkbox.',
+  'business.privacyPolicyUrl.invalid': 'An address starting with https://',
   'business.locale': 'Default language',
   'business.locale.help': 'Language of the console, cards and messages unless someone chooses another.',
   'business.fraud': 'Fraud limits',
@@ -184,7 +188,7 @@ const baseEn = {
   'terminals.revoked': 'Revoked',
   'terminals.revoke': 'Revoke',
   'terminals.revoke.confirm': 'Revoke the key of “{name}”?',
-  'terminals.revoke.text': 'The till stops working with the hub at once. This cannot be undone.',
+  'terminals.revoke.text': 'The till stops working with the loyalty programme at once. This cannot be undone.',
   'terminals.revoke.done': 'Key of “{name}” revoked',
   'terminals.empty': 'No terminals yet',
   'terminals.keyTitle': 'Terminal “{name}” created',
@@ -321,7 +325,7 @@ const baseEn = {
   'error.wrongUnit': 'This card keeps no balance of that kind.',
   'error.codeTaken': 'This code already exists.',
   'error.slugTaken': 'This address is already taken.',
-  'error.unsupportedMedia': 'The hub does not accept this kind of file.',
+  'error.unsupportedMedia': 'This kind of file is not accepted here.',
   'error.fileEmpty': 'The file is empty.',
   'error.fileMalformed': 'The file is not a readable CSV.',
   'error.fileNoPhone': 'The file has no phone column.',
@@ -388,11 +392,11 @@ const baseRu: Record<keyof typeof baseEn, string> = {
   'validation.scopes': 'Выберите хотя бы одно право',
 
   'error.title': 'Что-то пошло не так',
-  'error.network': 'Хаб недоступен. Проверьте соединение и повторите.',
+  'error.network': 'Сервер недоступен. Проверьте соединение и повторите.',
   'error.forbidden': 'Ваша роль не позволяет это действие.',
   'error.notFound': 'Не найдено: возможно, объект удалён.',
   'error.validation': 'Проверьте отмеченные поля.',
-  'error.server': 'Хаб не смог ответить. Повторите; если ошибка не уходит, сообщите номер запроса {id}.',
+  'error.server': 'Сервер не смог ответить. Повторите; если ошибка не уходит, сообщите номер запроса {id}.',
   'error.sessionExpired': 'Сеанс завершён. Войдите снова.',
   'error.invalidCredentials': 'Неверный e-mail или пароль.',
   'error.loginThrottled': 'Слишком много неудачных попыток. Подождите немного и повторите.',
@@ -469,6 +473,9 @@ const baseRu: Record<keyof typeof baseEn, string> = {
   'business.currency.help': 'Валюта задаётся при создании бизнеса.',
   'business.timezone': 'Часовой пояс',
   'business.timezone.help': 'Для отчётов, дней рождения и отложенных рассылок.',
+  'business.privacyPolicyUrl': 'Адрес политики обработки персональных данных',
+  'business.privacyPolicyUrl.help': 'Страницы регистрации ссылаются на неё под галочкой согласия.',
+  'business.privacyPolicyUrl.invalid': 'Адрес, начинающийся с https://',
   'business.locale': 'Язык по умолчанию',
   'business.locale.help': 'Язык консоли, карт и сообщений, если не выбран другой.',
   'business.fraud': 'Антифрод-лимиты',
@@ -512,7 +519,7 @@ const baseRu: Record<keyof typeof baseEn, string> = {
   'terminals.revoked': 'Отозван',
   'terminals.revoke': 'Отозвать',
   'terminals.revoke.confirm': 'Отозвать ключ «{name}»?',
-  'terminals.revoke.text': 'Касса сразу перестанет работать с хабом. Отменить это нельзя.',
+  'terminals.revoke.text': 'Касса сразу перестанет работать с программой лояльности. Отменить это нельзя.',
   'terminals.revoke.done': 'Ключ «{name}» отозван',
   'terminals.empty': 'Терминалов пока нет',
   'terminals.keyTitle': 'Терминал «{name}» создан',
@@ -650,7 +657,7 @@ const baseRu: Record<keyof typeof baseEn, string> = {
   'error.wrongUnit': 'На этой карте нет такого баланса.',
   'error.codeTaken': 'Такой код уже есть.',
   'error.slugTaken': 'Этот адрес уже занят.',
-  'error.unsupportedMedia': 'Хаб не принимает файлы такого типа.',
+  'error.unsupportedMedia': 'Файлы такого типа здесь не принимаются.',
   'error.fileEmpty': 'Файл пустой.',
   'error.fileMalformed': 'Файл не читается как CSV.',
   'error.fileNoPhone': 'В файле нет колонки с телефоном.',
@@ -685,6 +692,7 @@ export const en = {
   ...analytics.en,
   ...utm.en,
   ...reviews.en,
+  ...wallet.en,
 } as const;
 export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;
@@ -702,6 +710,7 @@ export const ru: Messages = {
   ...analytics.ru,
   ...utm.ru,
   ...reviews.ru,
+  ...wallet.ru,
 };
 
 export const dictionaries: Record<'ru' | 'en', Messages> = { en, ru };

@@ -17,7 +17,7 @@ export interface Business {
   currency: string;
   timezone: string;
   locale: string;
-  settings: { fraudLimits: FraudLimits; holdTtlMinutes: number; requireMfaForAdmins: boolean };
+  settings: { fraudLimits: FraudLimits; holdTtlMinutes: number; requireMfaForAdmins: boolean; privacyPolicyUrl?: string | null };
   createdAt: string;
 }
 

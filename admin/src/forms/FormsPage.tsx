@@ -1,7 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { App, Button, Card, Checkbox, Col, Drawer, Form, Input, Row, Segmented, Select, Space, Switch, Table, Tag, Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
-import { DeleteOutlined, EditOutlined, LinkOutlined, PlusOutlined, TeamOutlined } from '@ant-design/icons';
+import { DeleteOutlined, EditOutlined, LinkOutlined, PlusOutlined, QrcodeOutlined, TeamOutlined } from '@ant-design/icons';
 import { Link } from 'react-router-dom';
 import { http } from '../app/api';
 import { useI18n } from '../app/i18n';
@@ -13,6 +13,7 @@ import { ErrorState, PageHeader, ProblemAlert } from '../app/ui';
 import { formatDateTime } from '../app/format';
 import { usePrograms } from '../app/domain';
 import { SmsPolicyCard } from './SmsPolicyCard';
+import { QrDrawer } from './TableTent';
 
 type Mode = 'required' | 'optional' | 'hidden';
 const STANDARD = ['name', 'birthday', 'email', 'gender'] as const;
@@ -57,6 +58,8 @@ type FormValues = Omit<RegForm, 'id' | 'url' | 'createdAt'>;
 /** How the guest will see the page: the fields asked, the variables, the consent. */
 function Preview({ v }: { v: Partial<FormValues> }) {
   const { t } = useI18n();
+  const { business } = useMe();
+  const policy = business.settings.privacyPolicyUrl;
   const fields = v.fields ?? {};
   return (
     <div className="form-preview" data-testid="form-preview">
@@ -96,12 +99,24 @@ function Preview({ v }: { v: Partial<FormValues> }) {
             </div>
           ),
         )}
-      <div style={{ margin: '10px 0', fontSize: 12 }}>
-        <Checkbox disabled checked /> {v.consentText}
+      <div className="form-preview-consent" data-testid="form-preview-consent">
+        <Checkbox disabled checked />
+        <span>
+          {v.consentText}
+          {policy ? (
+            <>
+              {' '}
+              <a href={policy} target="_blank" rel="noreferrer">
+                {t('forms.privacyPolicy')}
+              </a>
+            </>
+          ) : null}
+        </span>
       </div>
       {v.marketingConsentText ? (
-        <div style={{ marginBottom: 10, fontSize: 12 }}>
-          <Checkbox disabled /> {v.marketingConsentText}
+        <div className="form-preview-consent">
+          <Checkbox disabled />
+          <span>{v.marketingConsentText}</span>
         </div>
       ) : null}
       <div className="form-preview-button">{t('forms.preview.submit')}</div>
@@ -116,7 +131,15 @@ function Editor({ form: existing, onClose, onDone }: { form?: RegForm; onClose: 
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string>();
   const watched = Form.useWatch([], form) as Partial<FormValues> | undefined;
+  const { business } = useMe();
+  // A business with one program: the form is for it, preselected.
+  const active = (programs.data ?? []).filter((p) => p.active);
+  const only = active.length === 1 ? active[0]!.id : undefined;
+  useEffect(() => {
+    if (!existing && only && !form.getFieldValue('programId')) form.setFieldValue('programId', only);
+  }, [existing, only, form]);
   const initial: Partial<FormValues> = existing ?? {
+    programId: only,
     slug: '',
     title: '',
     fields: { name: 'required', birthday: 'optional', email: 'hidden', gender: 'hidden' },
@@ -266,7 +289,18 @@ function Editor({ form: existing, onClose, onDone }: { form?: RegForm; onClose: 
             <Typography.Title level={5} style={{ marginTop: 24 }}>
               {t('forms.consent')}
             </Typography.Title>
-            <Form.Item name="consentText" label={t('forms.consentText')} rules={[{ required: true, min: 10, message: t('forms.consentText.help') }]}>
+            <Form.Item
+              name="consentText"
+              label={t('forms.consentText')}
+              rules={[{ required: true, min: 10, message: t('forms.consentText.help') }]}
+              extra={
+                business.settings.privacyPolicyUrl ? (
+                  t('forms.privacyPolicy.linked')
+                ) : (
+                  <Link to="/settings/business">{t('forms.privacyPolicy.missing')}</Link>
+                )
+              }
+            >
               <Input.TextArea maxLength={4000} autoSize={{ minRows: 2, maxRows: 5 }} />
             </Form.Item>
             <Form.Item name="marketingConsentText" label={t('forms.marketingText')} extra={t('forms.marketingText.help')}>
@@ -333,6 +367,7 @@ export function FormsPage() {
   const { data, error, loading, reload } = useLoad((signal) => http.get<RegForm[]>('/v1/admin/engagement/forms', { signal }), []);
   const [editing, setEditing] = useState<RegForm | 'new'>();
   const [regs, setRegs] = useState<RegForm>();
+  const [qr, setQr] = useState<RegForm>();
   const columns: TableColumnsType<RegForm> = [
     { title: t('forms.titleField'), key: 'title', render: (_, f) => <a onClick={() => setEditing(f)}>{f.title}</a> },
     { title: t('common.program'), key: 'program', render: (_, f) => programs.data?.find((p) => p.id === f.programId)?.name ?? '—' },
@@ -366,6 +401,9 @@ export function FormsPage() {
       align: 'right',
       render: (_, f) => (
         <Space>
+          <Button size="small" icon={<QrcodeOutlined />} onClick={() => setQr(f)} data-testid="form-qr">
+            {t('forms.qr')}
+          </Button>
           <Button size="small" icon={<TeamOutlined />} onClick={() => setRegs(f)}>
             {t('forms.registrations')}
           </Button>
@@ -414,6 +452,7 @@ export function FormsPage() {
       ) : null}
       <SmsPolicyCard />
       {regs ? <Registrations form={regs} onClose={() => setRegs(undefined)} /> : null}
+      {qr ? <QrDrawer form={qr} onClose={() => setQr(undefined)} /> : null}
     </>
   );
 }

@@ -19,7 +19,7 @@ import { useMe } from '../app/session';
 import { useLoad } from '../app/useLoad';
 import { allows, ROLE_SETS } from '../app/roles';
 import { ErrorState, PageHeader } from '../app/ui';
-import { formatDate, formatNumber } from '../app/format';
+import { formatDate, formatNumber, zoneLabel } from '../app/format';
 import { currencyDigits, formatMoney } from '../app/money';
 import type { Items, Location, Staff, Terminal } from '../app/types';
 import type { MessageKey } from '../app/messages';
@@ -298,7 +298,7 @@ export function HomePage() {
             <Descriptions column={1} size="small" colon={false} styles={{ label: { width: 150 } }}>
               <Descriptions.Item label={t('common.name')}>{business.name}</Descriptions.Item>
               <Descriptions.Item label={t('home.currency')}>{business.currency}</Descriptions.Item>
-              <Descriptions.Item label={t('home.timezone')}>{business.timezone}</Descriptions.Item>
+              <Descriptions.Item label={t('home.timezone')}>{zoneLabel(business.timezone, lang)}</Descriptions.Item>
               <Descriptions.Item label={t('home.locale')}>{business.locale === 'en' ? t('lang.en') : t('lang.ru')}</Descriptions.Item>
               <Descriptions.Item label={t('home.since')}>{formatDate(business.createdAt, lang, business.timezone)}</Descriptions.Item>
             </Descriptions>

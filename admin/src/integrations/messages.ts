@@ -1,7 +1,7 @@
 // Integrations: connectors, parked messages and webhook endpoints.
 export const en = {
   'integrations.title': 'Integrations',
-  'integrations.intro': 'Connect tills, payment systems and CRMs, and send hub events to your own systems.',
+  'integrations.intro': 'Connect tills, payment systems and CRMs, and send loyalty events to your own systems.',
   'integrations.installed': 'Installed',
   'integrations.installed.empty': 'Nothing installed yet: pick a connector from the catalog below.',
   'integrations.installed.done': '{name} installed',
@@ -17,7 +17,7 @@ export const en = {
   'integrations.settingsShort': 'Settings',
   'integrations.noSettings': 'This connector has no settings of its own.',
   'integrations.inbound': 'Addresses to give {name}',
-  'integrations.inbound.hint': 'Paste them into {name}’s settings: it calls the hub there.',
+  'integrations.inbound.hint': 'Paste them into {name}’s settings: it calls the loyalty programme there.',
   'integrations.test': 'Test connection',
   'integrations.test.ok': 'Connected',
   'integrations.test.failed': 'The connection failed',
@@ -33,7 +33,7 @@ export const en = {
   'integrations.lastError': 'Last error: {error}',
 
   'webhooks.title': 'Webhook endpoints',
-  'webhooks.intro': 'Hub events are sent to these HTTPS addresses, signed (Standard Webhooks) and retried for about three days.',
+  'webhooks.intro': 'Loyalty events are sent to these HTTPS addresses, signed (Standard Webhooks) and retried for about three days.',
   'webhooks.add': 'Add endpoint',
   'webhooks.empty': 'No endpoints yet',
   'webhooks.url': 'URL',
@@ -70,7 +70,7 @@ export const en = {
 
 export const ru: Record<keyof typeof en, string> = {
   'integrations.title': 'Интеграции',
-  'integrations.intro': 'Подключите кассы, платёжные системы и CRM, отправляйте события хаба в свои системы.',
+  'integrations.intro': 'Подключите кассы, платёжные системы и CRM, отправляйте события программы лояльности в свои системы.',
   'integrations.installed': 'Установленные',
   'integrations.installed.empty': 'Пока ничего не установлено: выберите коннектор в каталоге ниже.',
   'integrations.installed.done': '{name} установлен',
@@ -86,7 +86,7 @@ export const ru: Record<keyof typeof en, string> = {
   'integrations.settingsShort': 'Настройки',
   'integrations.noSettings': 'У этого коннектора нет собственных настроек.',
   'integrations.inbound': 'Адреса для {name}',
-  'integrations.inbound.hint': 'Укажите их в настройках {name}: по ним система обращается в хаб.',
+  'integrations.inbound.hint': 'Укажите их в настройках {name}: по ним система обращается к программе лояльности.',
   'integrations.test': 'Проверить связь',
   'integrations.test.ok': 'Связь есть',
   'integrations.test.failed': 'Связи нет',
@@ -102,7 +102,7 @@ export const ru: Record<keyof typeof en, string> = {
   'integrations.lastError': 'Последняя ошибка: {error}',
 
   'webhooks.title': 'Адреса вебхуков',
-  'webhooks.intro': 'События хаба отправляются на эти HTTPS-адреса с подписью (Standard Webhooks) и повторами около трёх суток.',
+  'webhooks.intro': 'События программы лояльности отправляются на эти HTTPS-адреса с подписью (Standard Webhooks) и повторами около трёх суток.',
   'webhooks.add': 'Добавить адрес',
   'webhooks.empty': 'Адресов пока нет',
   'webhooks.url': 'URL',

@@ -9,13 +9,14 @@ import { useLoad } from '../app/useLoad';
 import { PageHeader, ProblemAlert } from '../app/ui';
 import type { Business, FraudLimits } from '../app/types';
 import type { MessageKey } from '../app/messages';
+import { offsetMinutes, zoneLabel } from '../app/format';
 
 interface BusinessForm {
   name: string;
   currency: string;
   timezone: string;
   locale: string;
-  settings: { fraudLimits: FraudLimits; holdTtlMinutes: number; requireMfaForAdmins: boolean };
+  settings: { fraudLimits: FraudLimits; holdTtlMinutes: number; requireMfaForAdmins: boolean; privacyPolicyUrl: string };
 }
 
 const LIMITS: { key: keyof FraudLimits; label: MessageKey; max: number }[] = [
@@ -43,12 +44,13 @@ const toForm = (b: Business): BusinessForm => ({
     fraudLimits: { ...b.settings.fraudLimits },
     holdTtlMinutes: b.settings.holdTtlMinutes,
     requireMfaForAdmins: b.settings.requireMfaForAdmins ?? false,
+    privacyPolicyUrl: b.settings.privacyPolicyUrl ?? '',
   },
 });
 
 /** Settings › Business: name, time zone, default language, fraud limits, two-factor requirement (PATCH /v1/admin/business). */
 export function BusinessPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { message } = App.useApp();
   const { staff, business } = useMe();
   const { setBusiness } = useSession();
@@ -56,7 +58,14 @@ export function BusinessPage() {
   const [form] = Form.useForm<BusinessForm>();
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string>();
-  const zones = useMemo(() => timeZones().map((z) => ({ value: z, label: z.replace(/_/g, ' ') })), []);
+  // «Москва (UTC+3)», west to east; the search also finds the IANA name.
+  const zones = useMemo(
+    () =>
+      timeZones()
+        .map((z) => ({ value: z, label: zoneLabel(z, lang), search: `${zoneLabel(z, lang)} ${z.replace(/_/g, ' ')}`, offset: offsetMinutes(z) }))
+        .sort((a, b) => a.offset - b.offset || a.label.localeCompare(b.label, lang)),
+    [lang],
+  );
 
   // The session's copy may be old: another administrator could have changed the settings since.
   const fresh = useLoad(async (signal) => setBusiness(await http.get<Business>('/v1/admin/business', { signal })), [setBusiness]);
@@ -73,7 +82,12 @@ export function BusinessPage() {
         name: v.name,
         timezone: v.timezone,
         locale: v.locale,
-        settings: { fraudLimits: v.settings.fraudLimits, holdTtlMinutes: v.settings.holdTtlMinutes, requireMfaForAdmins: v.settings.requireMfaForAdmins },
+        settings: {
+          fraudLimits: v.settings.fraudLimits,
+          holdTtlMinutes: v.settings.holdTtlMinutes,
+          requireMfaForAdmins: v.settings.requireMfaForAdmins,
+          privacyPolicyUrl: v.settings.privacyPolicyUrl.trim() || null,
+        },
       });
       setBusiness(updated);
       void message.success(t('business.saved'));
@@ -121,7 +135,7 @@ export function BusinessPage() {
                 extra={t('business.timezone.help')}
                 rules={[{ required: true, message: t('validation.required') }]}
               >
-                <Select showSearch options={zones} optionFilterProp="label" />
+                <Select showSearch options={zones} optionFilterProp="search" />
               </Form.Item>
             </Col>
             <Col xs={24} md={12}>
@@ -132,6 +146,16 @@ export function BusinessPage() {
                     { value: 'en', label: t('lang.en') },
                   ]}
                 />
+              </Form.Item>
+            </Col>
+            <Col xs={24}>
+              <Form.Item
+                name={['settings', 'privacyPolicyUrl']}
+                label={t('business.privacyPolicyUrl')}
+                extra={t('business.privacyPolicyUrl.help')}
+                rules={[{ type: 'url', message: t('business.privacyPolicyUrl.invalid') }]}
+              >
+                <Input maxLength={500} placeholder="https://example.com/privacy" inputMode="url" data-testid="privacy-policy-url" />
               </Form.Item>
             </Col>
           </Row>

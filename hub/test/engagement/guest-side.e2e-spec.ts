@@ -281,7 +281,7 @@ describeEachDb('guest side', (backend) => {
       .send({ settings: { privacyPolicyUrl: 'https://zerno.example/privacy' } })
       .expect(200);
     const join = await t.http.get(`/join/gs-sms-${backend}`).expect(200);
-    expect(join.text).toContain('Я даю согласие Кофейня «Зерно» (оператору)');
+    expect(join.text).toContain('Даю согласие на обработку персональных данных Кофейня «Зерно» (оператору)');
     expect(join.text).toContain('3 года после её удаления');
     expect(join.text).toContain('<a href="https://zerno.example/privacy" target="_blank" rel="noopener">Политика обработки персональных данных</a>');
     const bad = await t.http
@@ -291,7 +291,7 @@ describeEachDb('guest side', (backend) => {
     expect(bad.status).toBe(400);
     const reg = await register('+79160000808');
     const row = await t.hub.db.manager.getRepository(FormRegistration).findOneByOrFail({ cardId: reg.cardId });
-    expect(row.consentText).toMatch(/^Я даю согласие Кофейня «Зерно» \(оператору\) на обработку/);
+    expect(row.consentText).toMatch(/^Даю согласие на обработку персональных данных Кофейня «Зерно» \(оператору\)/);
     expect(row.consentVersion).toBe(createHash('sha256').update(row.consentText!).digest('hex').slice(0, 16));
     expect(row.marketingConsentText).toBeNull();
   });

@@ -34,7 +34,7 @@ export type FormVariable = z.infer<typeof formVariableSchema>;
 /** The consent text when a form gives none, in the business's language. */
 export const defaultConsent = (locale: string) =>
   locale.toLowerCase().startsWith('ru')
-    ? 'Я согласен(на) на обработку моих персональных данных для участия в программе лояльности.'
+    ? 'Даю согласие на обработку персональных данных для участия в программе лояльности.'
     : 'I agree to the processing of my personal data for the loyalty programme.';
 
 const formShape = {
