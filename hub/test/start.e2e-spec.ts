@@ -56,7 +56,9 @@ describe('npm start (embedded mode, as the README says)', () => {
       expect(first.out()).toContain(demo.ownerPassword);
       expect(first.out()).toContain(demo.terminalKey);
       // No SMS provider in the embedded default: the banner says guests cannot finish an SMS registration, as the console does.
-      expect(first.out()).toContain('SMS           : OFF for guests. No SMS provider is configured (SMS_PROVIDER): verification codes reach no phone, so no guest can finish registering');
+      expect(first.out()).toContain(
+        'SMS           : OFF for guests. No SMS provider is configured (SMS_PROVIDER): verification codes reach no phone, so no guest can finish registering',
+      );
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(health.status).toBe(200);
       const login = await fetch(`http://127.0.0.1:${port}/v1/admin/session`, {

@@ -38,6 +38,12 @@ const WORDS = {
     notFound: 'Страница не найдена',
     closed: 'Акция завершена',
     noCard: 'Для этого номера карты пока нет',
+    cooldown: /^Код только что отправлен\. Новый можно запросить через (1:00|0:[0-5]\d)\.$/,
+    progress: 'До уровня «Серебряный» осталось 10\u00a0000\u00a0₽',
+    welcome: 'Бонус',
+    points100: '+100 баллов',
+    expires: /^100 баллов сгорят \d{1,2} [а-я]+ \d{4} г\.$/,
+    copied: 'Скопировано: отправьте другу',
   },
   en: {
     title: 'Join the club',
@@ -54,6 +60,12 @@ const WORDS = {
     notFound: 'Page not found',
     closed: 'This offer has ended',
     noCard: 'There is no card for this phone yet',
+    cooldown: /^The code has just been sent\. You can ask for another in (1:00|0:[0-5]\d)\.$/,
+    progress: 'RUB\u00a010,000 more to Silver',
+    welcome: 'Bonus',
+    points100: '+100 points',
+    expires: /^100 points will expire on [A-Z][a-z]+ \d{1,2}, \d{4}$/,
+    copied: 'Copied: send it to a friend',
   },
 } as const;
 
@@ -77,6 +89,12 @@ describe.each([
   const texts: { to: string; text: string }[] = [];
   const errors: string[] = [];
   const lastCode = (phone: string) => /\b(\d{6})\b/.exec([...texts].reverse().find((m) => m.to === phone)!.text)![1]!;
+  /** Moves the hub's SMS clock forward (a phone's resend cooldown is a minute), as the page's clock moves. */
+  const later = (seconds: number) => {
+    const e = t.hub.services.engagement;
+    const before = e.now;
+    e.now = () => new Date(before().getTime() + seconds * 1000);
+  };
   const shot = (name: string) =>
     page.screenshot({ path: path.join(SHOTS, `${device}-${lang}-${name}.png`), scale: 'css', fullPage: false, animations: 'disabled' });
 
@@ -101,7 +119,16 @@ describe.each([
     const program = await t.http
       .post('/v1/admin/programs')
       .set('Cookie', b.ownerCookie)
-      .send({ name: lang === 'ru' ? 'Кофейный клуб' : 'Coffee club', rules: { kind: 'bonus', accrualPercent: 5 }, welcomeBonusPoints: 100 })
+      .send({
+        name: lang === 'ru' ? 'Кофейный клуб' : 'Coffee club',
+        rules: { kind: 'bonus', accrualPercent: 5, expiryDays: 180 },
+        welcomeBonusPoints: 100,
+        levels: [
+          { code: 'base', name: lang === 'ru' ? 'Базовый' : 'Base', threshold: 0 },
+          { code: 'silver', name: lang === 'ru' ? 'Серебряный' : 'Silver', threshold: 1_000_000 },
+        ],
+        levelPolicy: { metric: 'spend', window: 'all_time', downgrade: 'never' },
+      })
       .expect(201);
     for (const [s, active] of [
       [slug, true],
@@ -212,7 +239,41 @@ describe.each([
     }
   });
 
+  it('the card page is the guest’s account: progress to the next level, operations, points that expire, an invite to share or copy', async () => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    await page.goto(cardUrl);
+    expect(await page.textContent('#progress p')).toBe(w.progress);
+    expect(await page.getAttribute('#progress progress', 'max')).toBe('1000000');
+    expect(await page.locator('#history li').count()).toBe(1);
+    expect(await page.textContent('#history li span')).toMatch(new RegExp(` · ${w.welcome}$`));
+    expect(await page.textContent('#history li b')).toBe(w.points100);
+    expect(await page.textContent('#expiring li')).toMatch(w.expires);
+    // No share sheet in this browser: the invite (text and link) is copied.
+    expect(await page.evaluate(() => 'share' in navigator)).toBe(false);
+    await page.evaluate(() => document.getElementById('progress')!.scrollIntoView());
+    await shot('15-account');
+    await page.click('#share');
+    await page.waitForFunction((text) => document.getElementById('share')?.textContent === text, w.copied);
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toMatch(new RegExp(`\\?ref=[A-Z0-9]{6,16}$`));
+    expect(copied).toContain(await page.getAttribute('#share', 'data-text'));
+    await shot('16-invite-copied');
+    // Where there is a share sheet, the system one is used.
+    await page.evaluate(() => {
+      (navigator as unknown as { share: (d: unknown) => Promise<void> }).share = (d) => {
+        (window as unknown as { shared: unknown }).shared = d;
+        return Promise.resolve();
+      };
+    });
+    await page.click('#share');
+    const shared = (await page.evaluate(() => (window as unknown as { shared: unknown }).shared)) as { text: string; url: string };
+    expect(shared.url).toMatch(new RegExp(`/join/${slug}\\?ref=`));
+    expect(copied).toBe(`${shared.text} ${shared.url}`);
+  });
+
   it('a returning guest gets their card back through «Already have a card?»; a phone without one is told so after its code', async () => {
+    // A minute after the registration's code (the hub's resend cooldown).
+    later(61);
     await page.goto(`${base}/join/${slug}`);
     await page.click('#have-card');
     expect(await page.isHidden('#reg-only')).toBe(true);
@@ -246,6 +307,7 @@ describe.each([
     await shot('8-countdown');
     const sent = texts.length;
     await page.clock.runFor(31_000);
+    later(61);
     expect(await page.isDisabled('#resend')).toBe(false);
     await page.click('#resend');
     await page.waitForFunction(() => /1:00$/.test(document.getElementById('resend')?.textContent ?? ''));
@@ -254,6 +316,16 @@ describe.each([
     await page.click('#change');
     expect(await page.getAttribute('#f-phone', 'readonly')).toBeNull();
     expect(await page.isVisible('#send-code')).toBe(true);
+    // The same phone again at once: the hub refuses a second code within the minute and says how long is left;
+    // the page goes back to the code it sent, counting down from the hub's seconds.
+    await page.click('#send-code');
+    await page.waitForFunction(() => (document.getElementById('msg')?.textContent ?? '') !== '');
+    expect(await page.textContent('#msg')).toMatch(w.cooldown);
+    expect(await page.isVisible('#code-row')).toBe(true);
+    expect(await page.getAttribute('#f-phone', 'readonly')).not.toBeNull();
+    expect(await page.textContent('#resend')).toMatch(/(1:00|0:[0-5]\d)$/);
+    expect(texts.length).toBe(sent + 1);
+    await shot('17-cooldown');
   });
 
   it('a link with an unknown invite code registers anyway, with a note', async () => {
