@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
+import { boundariesConfig } from './eslint.boundaries.mjs';
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', 'data/**', 'coverage/**', 'bench-results/**', 'test-artifacts/**', 'admin/dist/**'] },
@@ -24,6 +25,8 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off', 'no-console': 'off' },
   },
   { files: ['scripts/**', 'bench/**', 'fixtures/src/cli/**'], rules: { 'no-console': 'off' } },
+  // Hub modules: layers without cycles, internals and other modules' tables out of reach (eslint.boundaries.mjs).
+  ...boundariesConfig(),
   {
     // The admin console: browser code, React hooks rules.
     files: ['admin/src/**/*.{ts,tsx}', 'admin/vite.config.mts'],

@@ -1,16 +1,8 @@
 import { z } from 'zod';
 import type { Api } from '../../http/api';
 import { ROLE_SETS } from '../../http/auth';
+import { auditQuery } from './audit.schemas';
 import type { AuditService } from './audit.service';
-
-export const auditQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.uuid().optional(),
-  action: z.string().max(80).optional(),
-  targetType: z.string().max(40).optional(),
-  targetId: z.string().max(64).optional(),
-  actorId: z.string().max(64).optional(),
-});
 
 const auditView = z.object({
   id: z.string(),

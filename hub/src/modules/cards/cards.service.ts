@@ -99,8 +99,9 @@ export class CardsService {
     };
   }
 
-  async get(ctx: Ctx, id: string, tx?: EntityManager): Promise<Card> {
-    const c = await (tx ?? ctx.tx ?? this.db.manager).getRepository(Card).findOneBy({ id, businessId: ctx.businessId });
+  async get(ctx: Ctx, id: string, tx?: EntityManager, opts: { lock?: boolean } = {}): Promise<Card> {
+    const repo = (tx ?? ctx.tx ?? this.db.manager).getRepository(Card);
+    const c = opts.lock ? ((await selectRows(repo, 'id = ? AND businessId = ?', [id, ctx.businessId], { forUpdate: true }))[0] ?? null) : await repo.findOneBy({ id, businessId: ctx.businessId });
     if (!c) throw notFound('Card');
     return c;
   }
@@ -143,19 +144,24 @@ export class CardsService {
    * Finds the card a till presents: by number (with check digit), by QR payload, or by the guest's
    * phone (their active card; with several, the one of `programId` or the most recent).
    */
-  async lookup(ctx: Ctx, by: { number?: string; qr?: string; phone?: string; programId?: string }): Promise<Card> {
-    const repo = this.db.manager.getRepository(Card);
+  /**
+   * The card a till names (number, QR payload or phone). With `lock` (inside the caller's
+   * transaction `tx`) the row is locked FOR UPDATE by the same statement that finds it.
+   */
+  async lookup(ctx: Ctx, by: { number?: string; qr?: string; phone?: string; programId?: string }, opts: { tx?: EntityManager; lock?: boolean } = {}): Promise<Card> {
+    const repo = (opts.tx ?? this.db.manager).getRepository(Card);
     let card: Card | null = null;
     if (by.number || by.qr) {
       const imported = by.qr ? /^LH1:(\d{6,20})$/.exec(by.qr.trim()) : null;
       const number = by.qr ? (imported?.[1] ?? parseQrPayload(by.qr)) : by.number!.replace(/[\s-]/g, '');
       if (!number) throw badRequest('invalid_qr', 'The QR code is not a card of this system', [{ field: 'qr', message: 'Unrecognized QR payload' }]);
-      card = (await selectRows(repo, 'businessId = ? AND number = ?', [ctx.businessId, number], { limit: 1 }))[0] ?? null;
+      card = (await selectRows(repo, 'businessId = ? AND number = ?', [ctx.businessId, number], opts.lock ? { forUpdate: true } : { limit: 1 }))[0] ?? null;
     } else if (by.phone) {
       const guest = await this.guests.findByPhone(ctx, by.phone);
       if (guest) {
         const cards = await repo.find({ where: { businessId: ctx.businessId, guestId: guest.id }, order: { id: 'DESC' } });
         card = cards.find((c) => c.status !== 'deleted' && (!by.programId || c.programId === by.programId)) ?? null;
+        if (card && opts.lock) card = (await selectRows(repo, 'id = ? AND businessId = ?', [card.id, ctx.businessId], { forUpdate: true }))[0] ?? null;
       }
     } else {
       throw badRequest('lookup_key_required', 'Give a card number, a QR payload or a phone', [{ field: 'number', message: 'One of number, qr, phone is required' }]);

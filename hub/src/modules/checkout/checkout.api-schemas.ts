@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { cardView } from '../cards/cards.schemas';
+import type { Checkout, CheckoutRefund } from './checkout.entity';
+import type { StoredDecision } from './checkout.service';
+import { checkoutSource } from './checkout.source';
 import { guestView } from '../guests/guests.schemas';
 import { basketSchema, checkoutRequestSchema, oneWayToRedeem } from './checkout.schemas';
 
@@ -141,4 +144,55 @@ export const cardLookupView = z.object({
   guest: guestView.nullable(),
   pointValueMinor: z.number().int().describe('Minor units one point pays for (0: the card carries no points)'),
   maxRedeemValueMinor: z.number().int().describe('Value of the points usable now (pointsAvailable × pointValueMinor); a check’s own cap comes with its quote'),
+});
+
+/** A checkout as the API shows it (`checkoutView`). */
+export function checkoutOut(c: Checkout, currency: string, replayed?: boolean) {
+  const d = c.decision as StoredDecision;
+  return {
+    id: c.id,
+    status: c.status,
+    ...(replayed ? { replayed: true } : {}),
+    cardId: c.cardId,
+    guestId: c.guestId,
+    currency,
+    totalMinor: c.totalMinor,
+    discountMinor: c.discountMinor,
+    couponDiscountMinor: d.couponDiscountMinor,
+    pointsRedeemed: c.pointsRedeemed,
+    redeemValueMinor: d.redeemValueMinor,
+    giftSpentMinor: c.giftSpentMinor,
+    payableMinor: d.payableMinor,
+    pointsAccrued: c.pointsAccrued,
+    pointsAvailableAt: c.pointsAccrued > 0 ? d.accrualAvailableAt : null,
+    stampsAdded: c.stampsAdded,
+    stampRewards: c.status === 'committed' ? d.stampRewards : 0,
+    couponCode: c.couponCode,
+    // Lines follow the basket's order; the POS's product names come from the basket.
+    lines: d.lines.map((line, i) => ({ ...line, name: (c.basket as { items?: { name?: string }[] })?.items?.[i]?.name ?? null })) as unknown as Record<string, unknown>[],
+    locationId: c.locationId,
+    source: checkoutSource(c),
+    balanceAfter: d.after ?? null,
+    holdExpiresAt: c.holdExpiresAt,
+    refunded: { amountMinor: c.refundedMinor, payableMinor: c.refundedPayableMinor, pointsReturned: c.refundedPointsReturned, pointsReversed: c.refundedPointsReversed, giftMinor: c.refundedGiftMinor },
+    receipt: c.receipt ?? null,
+    createdAt: c.createdAt,
+  };
+}
+
+export const refundOut = (r: CheckoutRefund, replayed?: boolean) => ({
+  id: r.id,
+  checkoutId: r.checkoutId,
+  ...(replayed ? { replayed: true } : {}),
+  amountMinor: r.amountMinor,
+  payableReturnedMinor: r.payableReturnedMinor,
+  pointsReturned: r.pointsReturned,
+  pointsReversed: r.pointsReversed,
+  pointsShortfall: r.pointsShortfall,
+  giftReturnedMinor: r.giftReturnedMinor,
+  stampsReversed: r.stampsReversed,
+  stampsShortfall: r.stampsShortfall ?? 0,
+  full: r.full,
+  voidedAt: r.voidedAt ?? null,
+  createdAt: r.createdAt,
 });

@@ -9,10 +9,8 @@ import type { CardsService } from '../cards/cards.service';
 import { lookupQuery } from '../cards/cards.schemas';
 import { moneyMinor, pointsAmount } from '../programs/programs.schemas';
 import { couponCode } from './checkout.schemas';
-import { cardLookupView, cardRef, checkoutView, idempotencyHeaders, quoteView } from './checkout.api-schemas';
+import { cardLookupView, cardRef, checkoutOut, checkoutView, idempotencyHeaders, quoteView, refundOut, refundView } from './checkout.api-schemas';
 import type { CheckoutService } from './checkout.service';
-import { checkoutOut, refundOut } from './checkout.routes';
-import { refundView } from './checkout.api-schemas';
 
 /**
  * The web scanner: a cashier with no POS integration scans the guest's QR (or finds them by phone),
