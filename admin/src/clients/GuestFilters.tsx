@@ -23,6 +23,7 @@ export const SEGMENT_PARAMS = [
   'utmSource',
   'utmCampaign',
   'walletInstalled',
+  'consent',
   'rfm',
 ] as const;
 export type SegmentParam = (typeof SEGMENT_PARAMS)[number];
@@ -80,7 +81,7 @@ function CommitInput({ value, onCommit, placeholder, testId }: { value?: string;
 
 /**
  * The filter bar of the client list: program, level, gender, age band, birthday window, not back
- * for N days, source, UTM source and campaign, wallet. Each change is one `onChange` of the
+ * for N days, source, UTM source and campaign, wallet, marketing consent. Each change is one `onChange` of the
  * fields it sets (undefined clears).
  */
 export function GuestFilters({ value, onChange }: { value: SegmentQuery; onChange(patch: SegmentQuery): void }) {
@@ -224,6 +225,18 @@ export function GuestFilters({ value, onChange }: { value: SegmentQuery; onChang
         ]}
         style={{ width: 170 }}
         data-testid="guests-filter-wallet"
+      />
+      <Select
+        allowClear
+        placeholder={t('segment.consent')}
+        value={value.consent}
+        onChange={(v?: string) => onChange({ consent: v })}
+        options={[
+          { value: 'true', label: t('segment.consent.yes') },
+          { value: 'false', label: t('segment.consent.no') },
+        ]}
+        style={{ width: 190 }}
+        data-testid="guests-filter-consent"
       />
       {any ? (
         <Button

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { App, Button, Card, Flex, Input, Segmented, Space, Table, Tag, Typography } from 'antd';
-import type { TableColumnsType } from 'antd';
+import type { TableColumnsType, TableProps } from 'antd';
 import { ImportOutlined, ReloadOutlined, UserAddOutlined } from '@ant-design/icons';
 import { useI18n } from '../app/i18n';
 import { useMe } from '../app/session';
@@ -9,16 +9,25 @@ import { allows, ROLE_SETS } from '../app/roles';
 import { CursorPager, useCursorList } from '../app/cursor';
 import { ErrorState, PageHeader } from '../app/ui';
 import { formatDate, formatDateTime, formatNumber } from '../app/format';
-import { guestLabel, Money } from '../app/domain';
+import { guestLabel, Money, usePrograms } from '../app/domain';
+import { formatPhone } from '../app/phone';
 import type { Guest } from '../app/types';
 import { RegisterGuestModal } from './RegisterGuestModal';
 import { GuestCount, GuestFilters, segmentFromParams } from './GuestFilters';
 import { http, withQuery } from '../app/api';
 import { useLoad } from '../app/useLoad';
 
+/** A row of the list: the guest and the card the row shows (its balance and level). */
+type ListedGuest = Guest & { card?: { id: string; number: string; programId: string; pointsBalance: number; levelCode: string | null } | null };
+
+/** Columns the hub sorts by (`sort`), by the table's column keys. */
+const SORTS: Record<string, string> = { balance: 'balance', last: 'lastVisit', spend: 'spend', visits: 'visits', created: 'created' };
+const SORT_KEYS = Object.fromEntries(Object.entries(SORTS).map(([k, v]) => [v, k]));
+
 /**
- * Clients › Guests: search by phone, name, e-mail or card number; status and segment filters (kept
- * in the page's address) with the number of guests that match; register a guest.
+ * Clients › Guests: search by phone, name, e-mail, card number or the last 4 digits of a phone or
+ * card; status and segment filters and the sort (kept in the page's address, sorted on the server)
+ * with the number of guests that match; CSV export of the filtered list; register a guest.
  */
 export function GuestsPage() {
   const { t, lang } = useI18n();
@@ -31,8 +40,12 @@ export function GuestsPage() {
   const [draft, setDraft] = useState(q);
   const [registering, setRegistering] = useState(false);
   const segment = segmentFromParams(params);
+  const sort = params.get('sort') ?? undefined;
+  const order = params.get('order') === 'asc' ? 'asc' : 'desc';
   const query = { q: q || undefined, status: status === 'all' ? undefined : status, ...segment };
-  const list = useCursorList<Guest>('/v1/admin/guests', query);
+  const list = useCursorList<ListedGuest>('/v1/admin/guests', { ...query, sort, order: sort ? order : undefined });
+  const programs = usePrograms();
+  const levelName = (programId: string, code: string) => programs.data?.find((p) => p.id === programId)?.levels.find((l) => l.code === code)?.name ?? code;
   const queryKey = JSON.stringify(query);
   const count = useLoad((signal) => http.get<{ count: number }>(withQuery('/v1/admin/guests/count', query), { signal }).then((r) => r.count), [queryKey]);
 
@@ -46,8 +59,19 @@ export function GuestsPage() {
   };
   const setParam = (key: string, value: string | undefined) => patchParams({ [key]: value });
   const filtered = Object.keys(segment).length > 0;
+  const sortedKey = sort ? SORT_KEYS[sort] : 'created';
+  const sortable = (key: string) => ({
+    sorter: true,
+    sortDirections: ['descend', 'ascend'] as ('descend' | 'ascend')[],
+    sortOrder: sortedKey === key ? (order === 'asc' ? ('ascend' as const) : ('descend' as const)) : null,
+  });
+  const onTableChange: TableProps<ListedGuest>['onChange'] = (_p, _f, sorter) => {
+    const s = Array.isArray(sorter) ? sorter[0] : sorter;
+    const key = s?.order ? String(s.columnKey) : undefined;
+    patchParams({ sort: key && key !== 'created' ? SORTS[key] : undefined, order: key && s?.order === 'ascend' ? 'asc' : undefined });
+  };
 
-  const columns: TableColumnsType<Guest> = [
+  const columns: TableColumnsType<ListedGuest> = [
     {
       title: t('guest.name'),
       key: 'name',
@@ -64,16 +88,34 @@ export function GuestsPage() {
         </Flex>
       ),
     },
-    { title: t('common.phone'), dataIndex: 'phone', key: 'phone', render: (v: string | null) => v ?? <span className="muted">—</span> },
-    { title: t('guest.visits'), dataIndex: 'visits', key: 'visits', align: 'right', render: (v: number) => formatNumber(v, lang) },
-    { title: t('guest.spend'), dataIndex: 'spendMinor', key: 'spend', align: 'right', render: (v: number) => <Money minor={v} /> },
+    {
+      title: t('common.phone'),
+      dataIndex: 'phone',
+      key: 'phone',
+      render: (v: string | null) => (v ? <span style={{ whiteSpace: 'nowrap' }}>{formatPhone(v)}</span> : <span className="muted">—</span>),
+    },
+    {
+      title: t('guests.balance'),
+      key: 'balance',
+      align: 'right',
+      ...sortable('balance'),
+      render: (_, g) => (g.card ? <span data-testid="guest-balance">{formatNumber(g.card.pointsBalance, lang)}</span> : <span className="muted">—</span>),
+    },
+    {
+      title: t('card.level'),
+      key: 'level',
+      render: (_, g) => (g.card?.levelCode ? levelName(g.card.programId, g.card.levelCode) : <span className="muted">—</span>),
+    },
     {
       title: t('guest.lastPurchase'),
       dataIndex: 'lastPurchaseAt',
       key: 'last',
+      ...sortable('last'),
       render: (v: string | null) => (v ? formatDateTime(v, lang, business.timezone) : <span className="muted">{t('guest.noPurchases')}</span>),
     },
-    { title: t('guest.registered'), dataIndex: 'createdAt', key: 'created', render: (v: string) => formatDate(v, lang, business.timezone) },
+    { title: t('guest.spend'), dataIndex: 'spendMinor', key: 'spend', align: 'right', ...sortable('spend'), render: (v: number) => <Money minor={v} /> },
+    { title: t('guest.visits'), dataIndex: 'visits', key: 'visits', align: 'right', ...sortable('visits'), render: (v: number) => formatNumber(v, lang) },
+    { title: t('guest.registered'), dataIndex: 'createdAt', key: 'created', ...sortable('created'), render: (v: string) => formatDate(v, lang, business.timezone) },
     {
       title: t('common.status'),
       dataIndex: 'status',
@@ -144,14 +186,17 @@ export function GuestsPage() {
         {list.error ? (
           <ErrorState error={list.error} onRetry={list.reload} />
         ) : (
-          <Table<Guest>
-            rowKey="id"
+          <Table<ListedGuest>
+            rowKey={(g) => `${g.id}:${g.card?.id ?? ''}`}
             columns={columns}
             dataSource={list.data?.items ?? []}
             loading={list.loading}
             pagination={false}
+            onChange={onTableChange}
+            showSorterTooltip={false}
             onRow={(g) => ({ onDoubleClick: () => navigate(`/clients/guests/${g.id}`) })}
-            locale={{ emptyText: q ? t('guests.emptySearch', { q }) : filtered ? t('segment.empty') : t('guests.empty') }}
+            // While a page loads the spinner speaks alone: no "nobody found" flashing under it.
+            locale={{ emptyText: list.loading || !list.data ? <span /> : q ? t('guests.emptySearch', { q }) : filtered ? t('segment.empty') : t('guests.empty') }}
             data-testid="guests-table"
             scroll={{ x: 900 }}
           />

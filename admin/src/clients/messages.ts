@@ -2,7 +2,8 @@
 export const en = {
   'guests.title': 'Clients',
   'guests.intro': 'Guests of the loyalty program: find them by phone, name, e-mail or card number.',
-  'guests.search': 'Phone, name, e-mail or card number',
+  'guests.search': 'Phone, name, e-mail, card number or last 4 digits',
+  'guests.balance': 'Points',
   'guests.empty': 'No guests yet. Register the first one or import your base.',
   'guests.emptySearch': 'Nobody matches “{q}”',
 
@@ -27,6 +28,9 @@ export const en = {
   'segment.wallet.yes': 'Card in a wallet',
   'segment.wallet.no': 'Not in a wallet',
   'segment.reset': 'Reset filters',
+  'segment.consent': 'Consent',
+  'segment.consent.yes': 'Agreed to offers',
+  'segment.consent.no': 'No consent',
   'segment.found': 'Found: {n}',
   'segment.empty': 'Nobody matches these filters',
 
@@ -208,7 +212,8 @@ export const en = {
 export const ru: Record<keyof typeof en, string> = {
   'guests.title': 'Клиенты',
   'guests.intro': 'Гости программы лояльности: ищите по телефону, имени, e-mail или номеру карты.',
-  'guests.search': 'Телефон, имя, e-mail или номер карты',
+  'guests.search': 'Телефон, имя, e-mail, номер карты или 4 последние цифры',
+  'guests.balance': 'Баллы',
   'guests.empty': 'Гостей пока нет. Зарегистрируйте первого или импортируйте базу.',
   'guests.emptySearch': 'По запросу «{q}» никого нет',
 
@@ -233,6 +238,9 @@ export const ru: Record<keyof typeof en, string> = {
   'segment.wallet.yes': 'Карта в кошельке',
   'segment.wallet.no': 'Карты нет в кошельке',
   'segment.reset': 'Сбросить фильтры',
+  'segment.consent': 'Согласие',
+  'segment.consent.yes': 'Согласны на рассылки',
+  'segment.consent.no': 'Без согласия',
   'segment.found': 'Найдено: {n}',
   'segment.empty': 'Под эти фильтры никто не подходит',
 
