@@ -4,13 +4,13 @@
  * statements — no HTTP, no ORM, no validation: `raw-mysql2` on MariaDB, `raw-better-sqlite3` on
  * SQLite. Per sale, in the hub's order:
  *
- *   before the transaction: replay lookup (Idempotency-Key OR receipt fingerprint), card by number;
- *   in it: START/BEGIN (READ COMMITTED is set once per pooled connection), card by id [FOR UPDATE],
+ *   before the transaction: replay lookup (Idempotency-Key OR receipt fingerprint);
+ *   in it: START/BEGIN (READ COMMITTED is set once per pooled connection), card by number [FOR UPDATE],
  *   open lots, INSERT redeem entry, per lot taken UPDATE lot + INSERT consumption, INSERT accrue
  *   entry, INSERT lot, UPDATE card, UPDATE guest counters, guest contact, INSERT checkout, then the
  *   outbox's one INSERT of the three events (balance_changed ×2, checkout.committed), COMMIT.
  *
- * With one lot taken that is 16 statements on both backends. The bench traces one raw
+ * With one lot taken that is 15 statements on both backends. The bench traces one raw
  * sale (`traceSale`) and compares it, statement by statement (verb, table, lock), with the hub's
  * captured sale, and says so when the hub's path has moved and this replay needs updating.
  *
@@ -18,8 +18,7 @@
  * publishes them. Balances, lots and entries stay consistent, so hub rounds can follow.
  *
  * `leanSale` is the same sale in 13 statements (informational, `--lean`): what the hot path would
- * cost with the card locked by number, and one
- * multi-row INSERT for the two entries and one for the three events.
+ * cost with one multi-row INSERT for the two entries and no guest-contact read.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
@@ -123,7 +122,6 @@ const CHECKOUT_INSERT = `INSERT INTO checkouts (${CHECKOUT_COLS}) VALUES (${CHEC
   .join(', ')})`;
 const PRIOR = 'SELECT * FROM checkouts WHERE businessId = ? AND (idempotencyKey = ? OR receiptFingerprint = ?) LIMIT 2';
 const CARD_BY_NUMBER = 'SELECT * FROM cards WHERE businessId = ? AND number = ? LIMIT 1';
-const CARD_BY_ID = 'SELECT * FROM cards WHERE id = ? AND businessId = ?';
 const LOTS = 'SELECT * FROM point_lots WHERE businessId = ? AND cardId = ? AND remaining > 0';
 /** The guest's contact fields the sale's events carry. */
 const GUEST_CONTACT = 'SELECT id, phone, email, name FROM guests WHERE id = ? AND businessId = ?';
@@ -214,7 +212,7 @@ function inTx(d: Driver, begin: string[], steps: () => void | Promise<void>): vo
   }
 }
 
-/** The hub's sale: 2 statements before the transaction, then its transaction (see the top of the file). */
+/** The hub's sale: 1 statement before the transaction, then its transaction (see the top of the file). */
 function hubSale(pre: Driver, tx: () => Driver | Promise<Driver>, p: RawSaleParams, f: Figures, kind: 'mysql' | 'sqlite'): void | Promise<void> {
   const now = new Date();
   const sent = dt(now);
@@ -229,12 +227,15 @@ function hubSale(pre: Driver, tx: () => Driver | Promise<Driver>, p: RawSalePara
   const begin = kind === 'mysql' ? ['START TRANSACTION'] : ['BEGIN TRANSACTION'];
   return seq([
     () => then(pre.all(PRIOR, [p.businessId, f.key, f.fingerprint]), (rows) => void (rows.length && fail('unexpected replay'))),
-    () => then(pre.one(CARD_BY_NUMBER, [p.businessId, f.number]), (c) => void (cardId = (c ?? fail(`no card ${f.number}`)).id)),
     () =>
       then(tx(), (d) =>
         inTx(d, begin, () =>
           seq([
-            () => then(d.one(CARD_BY_ID + lock, [cardId, p.businessId]), (c) => void (card = c!)),
+            () =>
+              then(d.one(CARD_BY_NUMBER.replace(' LIMIT 1', lock), [p.businessId, f.number]), (c) => {
+                card = c ?? fail(`no card ${f.number}`);
+                cardId = card.id as string;
+              }),
             () => then(d.all(LOTS, [p.businessId, cardId]), (lots) => void (takes = takeFrom(consumptionOrder(lots as LotRow[], now), p.redeemPoints))),
             () => {
               balance = Number(card.pointsBalance) - p.redeemPoints;

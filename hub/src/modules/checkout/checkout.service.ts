@@ -91,10 +91,11 @@ export class CheckoutService {
 
   // ---------- shared ----------
 
-  private async resolveCard(ctx: Ctx, ref: QuoteBody['card']): Promise<Card | null> {
+  /** The card the request names; inside a sale's transaction `tx`, found and locked in one statement. */
+  private async resolveCard(ctx: Ctx, ref: QuoteBody['card'], tx?: EntityManager): Promise<Card | null> {
     if (!ref) return null;
-    if (ref.id) return this.cards.get(ctx, ref.id);
-    return this.cards.lookup(ctx, ref);
+    if (ref.id) return this.cards.get(ctx, ref.id, tx, { lock: !!tx });
+    return this.cards.lookup(ctx, ref, { tx, lock: !!tx });
   }
 
   private cardState(card: Card, pointsAvailable: number): CardState {
@@ -203,13 +204,11 @@ export class CheckoutService {
     const fingerprint = this.fingerprint(ctx, body, locationId);
     const prior = await this.replay(ctx, idempotencyKey, requestHash, fingerprint);
     if (prior) return { checkout: prior, replayed: true };
-    const card = await this.resolveCard(ctx, body.card);
     const settings = await this.tenants.settings(ctx);
     try {
       const checkout = await this.db.transaction(async (tx) => {
         const now = new Date();
-        const locked = card ? await this.ledger.lockCard(tx, ctx.businessId, card.id) : null;
-        if (card && !locked) throw notFound('Card', 'card_not_found');
+        const locked = await this.resolveCard(ctx, body.card, tx);
         if (locked) await this.checkLimits(tx, ctx, locked, settings.fraudLimits, body, now);
         const { decision, program, coupon, lots } = await this.run(tx, ctx, locked, body, now, true);
         const hold = body.mode === 'hold';
