@@ -6,6 +6,8 @@ import type { Translate } from './i18n';
 import { useMe } from './session';
 import { useLoad } from './useLoad';
 import { formatMoney } from './money';
+import { formatCardNumber } from './format';
+import { formatPhone } from './phone';
 import type { MessageKey } from './messages';
 import { en } from './messages';
 import type { Card, CardStatus, Checkout, CursorPage, Guest, Items, Program } from './types';
@@ -78,7 +80,7 @@ export function usePrograms() {
 }
 
 export const guestLabel = (g: Pick<Guest, 'name' | 'phone' | 'status'>, t: Translate) =>
-  g.status === 'erased' ? t('guest.erasedName') : g.name || g.phone || t('guest.noName');
+  g.status === 'erased' ? t('guest.erasedName') : g.name || formatPhone(g.phone) || t('guest.noName');
 
 /** A guest picker that asks the hub as one types (phone, name, e-mail or card number). */
 export function GuestSearchSelect({
@@ -128,5 +130,14 @@ export function GuestSearchSelect({
       notFoundContent={busy ? <Spin size="small" /> : <Typography.Text type="secondary">{t('guest.searchEmpty')}</Typography.Text>}
       data-testid="guest-search"
     />
+  );
+}
+
+/** A card number grouped by four and kept on one line; copying takes the digits alone. */
+export function CardNumber({ number, copyable = false }: { number: string; copyable?: boolean }) {
+  return (
+    <Typography.Text className="card-number" copyable={copyable ? { text: number } : false}>
+      {formatCardNumber(number)}
+    </Typography.Text>
   );
 }

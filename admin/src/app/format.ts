@@ -113,3 +113,8 @@ export function offsetMinutes(zone: string, at = new Date()): number {
   const m = /([+−-])(\d+)(?::(\d+))?/.exec(utcOffset(zone, at));
   return m ? (m[1] === '+' ? 1 : -1) * (Number(m[2]) * 60 + Number(m[3] ?? 0)) : 0;
 }
+
+/** A card number in groups of four from the left («1053 3224 2740 0»), for reading; lookups take it with or without the spaces. */
+export function formatCardNumber(n: string): string {
+  return /^\d{8,}$/.test(n) ? n.replace(/(\d{4})(?=\d)/g, '$1 ') : n;
+}

@@ -10,6 +10,7 @@ import { allows, ROLE_SETS } from '../app/roles';
 import { applyProblem, problemMessage } from '../app/problems';
 import { ErrorState, PageHeader, ProblemAlert } from '../app/ui';
 import { formatDateTime } from '../app/format';
+import { formatPhone } from '../app/phone';
 import type { BlacklistEntry, Items } from '../app/types';
 
 function AddModal({ onClose, onDone }: { onClose: () => void; onDone: (e: BlacklistEntry) => void }) {
@@ -78,7 +79,7 @@ export function BlacklistPage() {
   };
 
   const columns: TableColumnsType<BlacklistEntry> = [
-    { title: t('common.phone'), dataIndex: 'phone', key: 'phone', render: (v: string) => <Typography.Text strong>{v}</Typography.Text> },
+    { title: t('common.phone'), dataIndex: 'phone', key: 'phone', render: (v: string) => <Typography.Text strong className="nowrap">{formatPhone(v)}</Typography.Text> },
     { title: t('common.reason'), dataIndex: 'reason', key: 'reason', render: (v: string | null) => v || <span className="muted">—</span> },
     { title: t('blacklist.added'), dataIndex: 'createdAt', key: 'created', width: 200, render: (v: string) => formatDateTime(v, lang, business.timezone) },
     ...(canEdit

@@ -10,10 +10,12 @@ import { useLoad } from '../app/useLoad';
 import { CursorPager, useCursorList } from '../app/cursor';
 import { problemMessage } from '../app/problems';
 import { ErrorState, PageHeader } from '../app/ui';
-import { formatDate, formatDateTime } from '../app/format';
+import { formatCardNumber, formatDate, formatDateTime } from '../app/format';
 import { CardStatusTag, KindTag, useCardBalance, usePrograms } from '../app/domain';
 import type { Card as LoyaltyCard } from '../app/types';
 import { IssueCardModal } from './IssueCardModal';
+import { formatPhone } from '../app/phone';
+import { SendCardLink, useWalletInstalls, useWalletStatus, WalletInstallTags } from './WalletBits';
 
 interface WalletLinks {
   cardPageUrl: string;
@@ -45,6 +47,8 @@ function CardDrawer({ card, onClose }: { card: LoyaltyCard; onClose: () => void 
   const balance = useCardBalance();
   const [busy, setBusy] = useState(false);
   const links = useLoad((signal) => http.get<WalletLinks>(`/v1/admin/cards/${card.id}/wallet`, { signal }), [card.id]);
+  const installs = useWalletInstalls([card.id]);
+  const walletStatus = useWalletStatus();
   return (
     <Drawer open onClose={onClose} width={480} title={t('cards.card', { number: card.number })} data-testid="card-drawer">
       <Descriptions column={1} size="small" styles={{ label: { width: 150 } }}>
@@ -74,6 +78,10 @@ function CardDrawer({ card, onClose }: { card: LoyaltyCard; onClose: () => void 
       <Typography.Title level={5} style={{ marginTop: 24 }}>
         {t('cards.wallet')}
       </Typography.Title>
+      <Flex gap={8} wrap align="center" style={{ marginBottom: 12 }}>
+        <WalletInstallTags installs={installs.of(card.id)} />
+        {card.status !== 'deleted' ? <SendCardLink cardId={card.id} smsAvailable={!!walletStatus.data?.smsAvailable} /> : null}
+      </Flex>
       {links.error ? (
         <Alert type="warning" showIcon message={problemMessage(links.error, t)} />
       ) : (
@@ -129,6 +137,7 @@ export function CardsPage() {
   const [issuing, setIssuing] = useState(false);
   const [open, setOpen] = useState<LoyaltyCard>();
   const list = useCursorList<LoyaltyCard>('/v1/admin/cards', { programId, status: status === 'all' ? undefined : status });
+  const installs = useWalletInstalls((list.data?.items ?? []).map((c) => c.id));
   const setParam = (k: string, v: string | undefined) => {
     const next = new URLSearchParams(params);
     if (v) next.set(k, v);
@@ -142,8 +151,8 @@ export function CardsPage() {
       dataIndex: 'number',
       key: 'number',
       render: (v: string, c) => (
-        <a className="diff-value" onClick={() => setOpen(c)}>
-          {v}
+        <a className="diff-value card-number" onClick={() => setOpen(c)}>
+          {formatCardNumber(v)}
         </a>
       ),
     },
@@ -159,12 +168,26 @@ export function CardsPage() {
     {
       title: t('cards.guest'),
       key: 'guest',
-      render: (_, c) =>
-        c.guestId ? <Link to={`/clients/guests/${c.guestId}`}>{t('cards.guest.open')}</Link> : <span className="muted">{t('cards.bearer')}</span>,
+      render: (_, c: LoyaltyCard & { holder?: { name: string | null; phone: string | null; erased: boolean } | null }) =>
+        c.guestId ? (
+          <Link to={`/clients/guests/${c.guestId}`} data-testid="card-holder">
+            <Flex vertical>
+              <span>{c.holder?.erased ? t('guest.erasedName') : c.holder?.name || t('guest.noName')}</span>
+              {c.holder?.phone ? (
+                <Typography.Text type="secondary" style={{ fontSize: 12, whiteSpace: 'nowrap' }}>
+                  {formatPhone(c.holder.phone)}
+                </Typography.Text>
+              ) : null}
+            </Flex>
+          </Link>
+        ) : (
+          <span className="muted">{t('cards.bearer')}</span>
+        ),
     },
     { title: t('card.level'), dataIndex: 'levelName', key: 'level', render: (v: string | null) => v ?? <span className="muted">—</span> },
     { title: t('cards.balance'), key: 'balance', align: 'right', render: (_, c) => balance(c) },
     { title: t('common.status'), dataIndex: 'status', key: 'status', render: (s: string) => <CardStatusTag status={s} /> },
+    { title: t('wallet.installed'), key: 'wallet', render: (_, c) => <WalletInstallTags installs={installs.of(c.id)} /> },
     { title: t('card.issued'), dataIndex: 'createdAt', key: 'created', render: (v: string) => formatDate(v, lang, business.timezone) },
   ];
 

@@ -12,7 +12,8 @@ import { CursorPager, useCursorList } from '../app/cursor';
 import { ErrorState, PageHeader, PageSpinner } from '../app/ui';
 import { formatDate, formatDateTime, formatNumber } from '../app/format';
 import { ledgerReason } from '../app/catalog';
-import { CardStatusTag, guestLabel, KindTag, labelOf, Money, useMoney, usePrograms } from '../app/domain';
+import { formatPhone } from '../app/phone';
+import { CardNumber, CardStatusTag, guestLabel, KindTag, labelOf, Money, useMoney, usePrograms } from '../app/domain';
 import { problemMessage } from '../app/problems';
 import type { Card as LoyaltyCard, Guest, LedgerEntry, Program } from '../app/types';
 import { IssueCardModal } from '../cards/IssueCardModal';
@@ -146,9 +147,7 @@ function CardPanel({ card, program, onAction }: { card: LoyaltyCard; program?: P
       </Flex>
       <Descriptions size="small" layout="vertical" column={{ xs: 1, sm: 2, lg: 3 }} style={{ marginBottom: 8 }}>
         <Descriptions.Item label={t('card.number')}>
-          <Typography.Text copyable className="diff-value">
-            {card.number}
-          </Typography.Text>
+          <CardNumber number={card.number} copyable />
         </Descriptions.Item>
         <Descriptions.Item label={t('common.program')}>
           <Space size={4}>
@@ -276,7 +275,7 @@ export function GuestPage() {
         <Col xs={24} lg={8}>
           <Card title={t('guest.profile')} data-testid="guest-profile">
             <Descriptions column={1} size="small" colon={false} styles={{ label: { width: 140 } }}>
-              <Descriptions.Item label={t('common.phone')}>{guest.phone ?? '—'}</Descriptions.Item>
+              <Descriptions.Item label={t('common.phone')}>{guest.phone ? <span className="nowrap">{formatPhone(guest.phone)}</span> : '—'}</Descriptions.Item>
               <Descriptions.Item label={t('common.email')}>{guest.email ?? '—'}</Descriptions.Item>
               <Descriptions.Item label={t('guest.birthday')}>{guest.birthday ? formatDate(guest.birthday, lang) : '—'}</Descriptions.Item>
               <Descriptions.Item label={t('guest.gender')}>{guest.gender ? labelOf('guest.gender', guest.gender, t) : '—'}</Descriptions.Item>
