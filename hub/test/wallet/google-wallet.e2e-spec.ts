@@ -51,7 +51,15 @@ describeEachDb('Google Wallet', (backend) => {
     const res = await admin('put', '/v1/admin/wallet/google')
       .send({ issuerId: ISSUER, serviceAccount: JSON.stringify(account) })
       .expect(200);
-    expect(res.body).toEqual({ configured: true, issuerId: ISSUER, clientEmail: account.client_email, source: 'business' });
+    expect(res.body).toEqual({
+      configured: true,
+      issuerId: ISSUER,
+      clientEmail: account.client_email,
+      source: 'business',
+      keyFingerprint: expect.stringMatching(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/),
+      privateKeyId: account.private_key_id ?? null,
+      updatedAt: expect.any(String),
+    });
     const row = await t.hub.db.manager.getRepository(GoogleAccount).findOneByOrFail({ businessId: b.businessId });
     expect(row.keySealed).not.toMatch(/PRIVATE KEY/);
   });

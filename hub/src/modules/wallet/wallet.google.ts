@@ -1,4 +1,4 @@
-import { createPrivateKey, KeyObject, sign } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, KeyObject, sign, verify } from 'node:crypto';
 import { guardedHttp } from '@loyalty/sdk';
 import type { AxiosError } from 'axios';
 import type { GoogleType } from './wallet.rules';
@@ -31,6 +31,41 @@ export function rs256Jwt(claims: Record<string, unknown>, key: KeyObject, kid?: 
   const head = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', ...(kid ? { kid } : {}) }));
   const body = b64url(JSON.stringify(claims));
   return `${head}.${body}.${b64url(sign('sha256', Buffer.from(`${head}.${body}`), key))}`;
+}
+
+/**
+ * Checks a "Save to Google Wallet" JWT locally, as Google would on its side: RS256 signed by the
+ * service account's key, issued by its e-mail, for `google`, of type `savetowallet`, with objects.
+ * Returns the problems (empty when it verifies).
+ */
+export function verifySaveJwt(jwt: string, account: { client_email: string; private_key: string }): { problems: string[]; objects: number } {
+  const problems: string[] = [];
+  const parts = jwt.split('.');
+  if (parts.length !== 3) return { problems: ['not a JWT'], objects: 0 };
+  const [head, body, sig] = parts as [string, string, string];
+  let header: { alg?: string };
+  let claims: { iss?: string; aud?: string; typ?: string; payload?: Record<string, unknown[]> };
+  try {
+    header = JSON.parse(Buffer.from(head, 'base64url').toString('utf8'));
+    claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+  } catch {
+    return { problems: ['the JWT is not JSON'], objects: 0 };
+  }
+  if (header.alg !== 'RS256') problems.push(`alg is ${header.alg}, RS256 expected`);
+  const publicKey = createPublicKey(createPrivateKey(account.private_key));
+  if (!verify('sha256', Buffer.from(`${head}.${body}`), publicKey, Buffer.from(sig, 'base64url'))) problems.push('the signature does not verify');
+  if (claims.iss !== account.client_email) problems.push('iss is not the service account');
+  if (claims.aud !== 'google') problems.push('aud is not google');
+  if (claims.typ !== 'savetowallet') problems.push('typ is not savetowallet');
+  const objects = Object.values(claims.payload ?? {}).reduce((n, list) => n + (Array.isArray(list) ? list.length : 0), 0);
+  if (!objects) problems.push('the payload holds no object');
+  return { problems, objects };
+}
+
+/** The SHA-256 of a service account's public key (hex, in pairs): identifies the key without revealing it. */
+export function serviceAccountFingerprint(privateKeyPem: string): string {
+  const spki = createPublicKey(createPrivateKey(privateKeyPem)).export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('hex').toUpperCase().match(/../g)!.join(':');
 }
 
 /** A Google API error with its status and Google's `error.status` / `reason`. */

@@ -122,6 +122,16 @@ export const appleAccountBody = z
       .string()
       .regex(/^[A-Z0-9]{10}$/, 'The 10-character key id of the APNs key')
       .optional(),
+    /** As typed in the console: refused (422) when the certificate is for another team. */
+    teamId: z
+      .string()
+      .regex(/^[A-Z0-9]{10}$/, 'The 10-character Team ID from the Apple Developer account')
+      .optional(),
+    /** As typed in the console: refused (422) when the certificate is for another pass type. */
+    passTypeId: z
+      .string()
+      .regex(/^pass\.[A-Za-z0-9.-]{1,120}$/, 'A Pass Type ID such as pass.com.example.loyalty')
+      .optional(),
   })
   .refine((b) => (b.certificatePem && b.privateKeyPem) || b.p12Base64, {
     message: 'Give certificatePem and privateKeyPem, or p12Base64',
@@ -135,8 +145,18 @@ export const appleAccountView = z.object({
   teamId: z.string().nullable(),
   subject: z.string().nullable(),
   notAfter: z.date().nullable(),
+  /** Whole days until notAfter (0 once expired). */
+  daysLeft: z.number().int().nullable(),
+  /** Fewer than 30 days left: the console warns. */
+  expiresSoon: z.boolean(),
+  expired: z.boolean(),
+  /** SHA-256 of the certificate (never the key). */
+  fingerprint: z.string().nullable(),
   apnsKeyId: z.string().nullable(),
   pushConfigured: z.boolean(),
+  /** The Apple WWDR intermediate is on file or set for the hub (APPLE_WWDR_CERT_FILE). */
+  wwdrConfigured: z.boolean(),
+  updatedAt: z.date().nullable(),
 });
 
 /** A Google Cloud service account key file, as downloaded (JSON). */
@@ -162,7 +182,49 @@ export const googleAccountView = z.object({
   issuerId: z.string().nullable(),
   clientEmail: z.string().nullable(),
   source: z.enum(['business', 'hub', 'none']),
+  /** SHA-256 of the service account's public key (never the key). */
+  keyFingerprint: z.string().nullable(),
+  privateKeyId: z.string().nullable(),
+  updatedAt: z.date().nullable(),
 });
+
+/** Both wallets' settings, for the console (Settings › Wallet, the card designer's warning). */
+export const walletStatusView = z.object({
+  apple: appleAccountView,
+  google: googleAccountView,
+  /** At least one wallet can issue passes. */
+  configured: z.boolean(),
+  /** A real SMS provider is configured: the console offers to text a guest the card link. */
+  smsAvailable: z.boolean(),
+});
+
+/** The result of a test pass: issued with the credentials on file and verified locally. */
+export const testPassView = z.object({
+  platform: z.enum(['apple', 'google']),
+  ok: z.boolean(),
+  /** What a wallet would refuse the pass for; empty when it verifies. */
+  problems: z.array(z.string()),
+  details: z.object({
+    serial: z.string(),
+    bytes: z.number().int(),
+    files: z.array(z.string()),
+    signedBy: z.string().nullable(),
+  }),
+});
+
+/** Where the cards are installed (`cardIds`: up to 100, comma-separated). */
+export const installsQuery = z.object({
+  cardIds: z
+    .string()
+    .max(3700)
+    .transform((s) => s.split(',').filter(Boolean))
+    .pipe(z.array(z.uuid()).min(1).max(100)),
+});
+export const installsView = z.object({
+  items: z.array(z.object({ cardId: z.string(), apple: z.number().int(), google: z.boolean() })),
+});
+
+export const sendLinkView = z.object({ sent: z.literal(true), to: z.string() });
 
 export const cardLinksView = z.object({
   cardPageUrl: z.string(),

@@ -1,4 +1,5 @@
-import { insertRows } from '../../db/columns';
+import { insertRows, selectRows } from '../../db/columns';
+import { groupCommit, type Outcome } from '../../bus/group-commit';
 import fs from 'node:fs';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
@@ -6,10 +7,9 @@ import type { Envelope } from '@loyalty/sdk';
 import type { Config } from '../../config';
 import { Db, isUniqueViolation } from '../../db/db';
 import type { Bus } from '../../bus/bus';
-import { emit } from '../../bus/outbox';
 import { systemActor, type Ctx } from '../../shared/context';
 import type { SecretBox } from '../../shared/crypto';
-import { badRequest, notFound, Problem, unauthorized, unprocessable } from '../../shared/errors';
+import { badRequest, notFound, Problem } from '../../shared/errors';
 import { inTx } from '../../shared/tx';
 import { AuditService } from '../audit/audit.service';
 import type { Card } from '../cards/cards.entity';
@@ -19,15 +19,18 @@ import type { RowRef, SqlCondition } from '../guests/guests.segments';
 import type { Program } from '../programs/programs.entity';
 import type { ProgramsService } from '../programs/programs.service';
 import type { TenantsService } from '../tenants/tenants.service';
-import { ApnsAuth, ApnsClient, isDeadToken } from './wallet.apns';
-import { checkApnsKey, checkPassCertificate, PassTokens, readP12, signPass } from './wallet.apple';
-import { GoogleApiError, GoogleWalletClient, tokenUriProblem } from './wallet.google';
-import { GoogleRootKeys, verifyGoogleCallback, type GoogleCallbackBody } from './wallet.google-callbacks';
+import type { SmsProvider } from '../../shared/sms';
+import { t } from '../../shared/i18n';
+import { ApnsClient } from './wallet.apns';
+import { PassTokens, signPass } from './wallet.apple';
+import { type AppleCreds, WalletCredentials } from './wallet.credentials';
+import { WalletDevices } from './wallet.devices';
+import { GoogleApiError } from './wallet.google';
+import type { GoogleRootKeys, GoogleCallbackBody } from './wallet.google-callbacks';
 import { checkImage, defaultIcon, MAX_IMAGE_BYTES, passFileName, sha1Hex, stampsStrip } from './wallet.images';
-import { AppleAccount, GoogleAccount, WalletDesignRow, WalletImage, WalletInbox, WalletPass, WalletRegistration } from './wallet.entity';
+import { WalletDesignRow, WalletImage, WalletInbox, WalletPass, WalletRegistration } from './wallet.entity';
 import {
   applePassJson,
-  applePassToken,
   googleClass,
   googleClassId,
   googleMessageType,
@@ -36,7 +39,6 @@ import {
   googleType,
   GOOGLE_NOTIFY_LIMIT,
   nextLastModified,
-  notModifiedSince,
   PassContent,
   PassLocation,
   PassProgram,
@@ -46,8 +48,6 @@ import {
   appleAccountBody,
   googleAccountBody,
   ImageSlot,
-  serviceAccountKey,
-  ServiceAccountKey,
   WalletDesign,
   walletDesignSchema,
   WalletDesignInput,
@@ -67,6 +67,8 @@ export interface WalletDeps {
   log: Logger;
   /** Asks the outbox relay to publish soon (after card.installed / card.uninstalled). */
   kick: () => void;
+  /** The hub's SMS provider: the console texts a guest the card link when it is a real one (not `console`). */
+  sms?: SmsProvider;
 }
 
 export interface ImageMeta {
@@ -78,15 +80,6 @@ export interface ImageMeta {
   sha1: string;
   usableInApplePass: boolean;
   url: string;
-}
-
-interface AppleCreds {
-  passTypeId: string;
-  teamId: string;
-  certPem: string;
-  keyPem: string;
-  wwdrPem: string;
-  apns: ApnsAuth | null;
 }
 
 /** Events after which a card's passes are refreshed; `announce` events also add a Google message. */
@@ -105,18 +98,25 @@ export const WALLET_CONSUMER = 'wallet';
 const readFile = (file: string | undefined) => (file ? fs.readFileSync(file, 'utf8') : undefined);
 
 /**
- * Apple Wallet and Google Wallet: card designs, the Pass Type ID certificate and Google service
- * account of a business, signed passes, Apple's PassKit web service, APNs pushes and Google object
- * updates whenever a card changes.
+ * Apple Wallet and Google Wallet: card designs and images, pass content, issuing signed passes and
+ * Google objects, and refreshing them whenever a card or a design changes. The settings
+ * (certificate, Google account) live in `credentials`, the passes out in the world (PassKit web
+ * service, pushes, Google callbacks, installs) in `devices`; the methods below that only forward
+ * keep the module's public surface in one place for the other modules and the routes.
  */
+/** The card a message asks the wallet to refresh, if any. */
+function refreshedCard(msg: Envelope): string | null {
+  if (!REFRESH_EVENTS.has(msg.type)) return null;
+  return (msg.data as { cardId?: string | null }).cardId ?? null;
+}
+
 export class WalletService {
   readonly apns: ApnsClient;
   readonly tokens: PassTokens;
-  private readonly hubWwdr?: string;
-  private readonly hubApns?: ApnsAuth;
-  private readonly hubGoogle?: { issuerId: string; account: ServiceAccountKey };
-  private googleClients = new Map<string, { client: GoogleWalletClient; stamp: string }>();
-  private appleCache = new Map<string, { creds: AppleCreds | null; at: number }>();
+  /** Settings: the Pass Type ID certificate and the Google account (wallet.credentials). */
+  readonly credentials: WalletCredentials;
+  /** Passes out in the world: device registrations, pushes, Google callbacks, installs (wallet.devices). */
+  readonly devices: WalletDevices;
   private background = new Set<Promise<unknown>>();
   /** Short-lived reads of what every pass of a program shares (design, business, venues). */
   private memo = new Map<string, { at: number; value: Promise<unknown> }>();
@@ -138,21 +138,13 @@ export class WalletService {
   constructor(private readonly d: WalletDeps) {
     const c = d.config;
     this.tokens = new PassTokens(d.hubSecret);
-    this.hubWwdr = readFile(c.APPLE_WWDR_CERT_FILE);
-    const hubKey = readFile(c.APNS_KEY_FILE);
-    if (hubKey && c.APNS_KEY_ID && c.APNS_TEAM_ID) this.hubApns = { keyPem: checkApnsKey(hubKey), keyId: c.APNS_KEY_ID, teamId: c.APNS_TEAM_ID };
-    const sa = readFile(c.GOOGLE_WALLET_SERVICE_ACCOUNT_FILE);
-    if (sa && c.GOOGLE_WALLET_ISSUER_ID) this.hubGoogle = { issuerId: c.GOOGLE_WALLET_ISSUER_ID, account: serviceAccountKey.parse(JSON.parse(sa)) };
     this.apns = new ApnsClient({ host: c.APNS_HOST, ca: readFile(c.APNS_CA_FILE), concurrency: c.APNS_CONCURRENCY, log: d.log.child({ component: 'apns' }) });
+    this.credentials = new WalletCredentials(d);
+    this.devices = new WalletDevices(d, this.credentials, this.apns, this.tokens, (ctx, card, creds) => this.signCard(ctx, card, creds));
   }
 
   private get publicUrl(): string {
     return this.d.config.publicUrl;
-  }
-
-  /** Outbound guard for Google calls: private targets only when the operator allows them (CONNECTORS_ALLOW_PRIVATE). */
-  private get outbound(): { allowPrivate: boolean } {
-    return { allowPrivate: !!(this.d.config.CONNECTORS_ALLOW_PRIVATE || this.d.config.WEBHOOKS_ALLOW_PRIVATE) };
   }
 
   /** Runs work after the response; `settle()` waits for it (tests, shutdown). */
@@ -325,170 +317,6 @@ export class WalletService {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Credentials
-  // -------------------------------------------------------------------------------------------
-
-  async appleAccount(ctx: Ctx) {
-    const row = await this.d.db.manager.getRepository(AppleAccount).findOneBy({ businessId: ctx.businessId });
-    return {
-      configured: !!row,
-      passTypeId: row?.passTypeId ?? null,
-      teamId: row?.teamId ?? null,
-      subject: row?.subject ?? null,
-      notAfter: row?.notAfter ?? null,
-      apnsKeyId: row?.apnsKeyId ?? null,
-      pushConfigured: !!row && (!!row.apnsKeySealed || !!this.hubApns),
-    };
-  }
-
-  /** Checks and stores the Pass Type ID certificate (key sealed with the hub secret, never logged or returned). */
-  async setAppleAccount(ctx: Ctx, body: z.infer<typeof appleAccountBody>) {
-    let certPem = body.certificatePem;
-    let keyPem = body.privateKeyPem;
-    let passphrase = body.privateKeyPassphrase;
-    if (body.p12Base64) {
-      ({ certificatePem: certPem, privateKeyPem: keyPem } = readP12(body.p12Base64, body.p12Password ?? ''));
-      passphrase = undefined;
-    }
-    const checked = checkPassCertificate({ certPem: certPem!, keyPem: keyPem!, passphrase, wwdrPem: body.wwdrPem ?? this.hubWwdr ?? null });
-    const apnsKey = body.apnsKeyPem ? checkApnsKey(body.apnsKeyPem) : null;
-    await inTx(this.d.db, ctx, async (tx) => {
-      const repo = tx.getRepository(AppleAccount);
-      const values = {
-        passTypeId: checked.passTypeId,
-        teamId: checked.teamId,
-        certPem: checked.certPem,
-        keySealed: this.d.secrets.seal(checked.keyPem),
-        wwdrPem: body.wwdrPem ? checked.wwdrPem : null,
-        subject: checked.subject,
-        notAfter: checked.notAfter,
-        ...(apnsKey ? { apnsKeyId: body.apnsKeyId!, apnsKeySealed: this.d.secrets.seal(apnsKey) } : {}),
-      };
-      const row = await repo.findOneBy({ businessId: ctx.businessId });
-      if (row) await repo.update({ id: row.id }, values);
-      else await repo.insert(repo.create({ businessId: ctx.businessId, apnsKeyId: null, apnsKeySealed: null, ...values }));
-      await this.d.audit.record(ctx, tx, {
-        action: 'wallet.apple_certificate_uploaded',
-        targetType: 'business',
-        targetId: ctx.businessId,
-        after: { passTypeId: checked.passTypeId, teamId: checked.teamId, notAfter: checked.notAfter, apnsKeyId: body.apnsKeyId ?? null },
-      });
-    });
-    this.appleCache.delete(ctx.businessId);
-    return this.appleAccount(ctx);
-  }
-
-  async deleteAppleAccount(ctx: Ctx): Promise<void> {
-    await inTx(this.d.db, ctx, async (tx) => {
-      const r = await tx.getRepository(AppleAccount).delete({ businessId: ctx.businessId });
-      if (!r.affected) throw notFound('Apple Wallet certificate');
-      await this.d.audit.record(ctx, tx, { action: 'wallet.apple_certificate_deleted', targetType: 'business', targetId: ctx.businessId });
-    });
-    this.appleCache.delete(ctx.businessId);
-  }
-
-  private async appleCreds(businessId: string): Promise<AppleCreds | null> {
-    const hit = this.appleCache.get(businessId);
-    if (hit && Date.now() - hit.at < 30_000) return hit.creds;
-    const row = await this.d.db.manager.getRepository(AppleAccount).findOneBy({ businessId });
-    let creds: AppleCreds | null = null;
-    if (row) {
-      const wwdrPem = row.wwdrPem ?? this.hubWwdr;
-      if (wwdrPem) {
-        creds = {
-          passTypeId: row.passTypeId,
-          teamId: row.teamId,
-          certPem: row.certPem,
-          keyPem: this.d.secrets.open(row.keySealed),
-          wwdrPem,
-          apns:
-            row.apnsKeySealed && row.apnsKeyId
-              ? { teamId: row.teamId, keyId: row.apnsKeyId, keyPem: this.d.secrets.open(row.apnsKeySealed) }
-              : (this.hubApns ?? null),
-        };
-      }
-    }
-    if (this.appleCache.size > 5000) this.appleCache.clear();
-    this.appleCache.set(businessId, { creds, at: Date.now() });
-    return creds;
-  }
-
-  async googleAccount(ctx: Ctx) {
-    const row = await this.d.db.manager.getRepository(GoogleAccount).findOneBy({ businessId: ctx.businessId });
-    if (row) return { configured: true, issuerId: row.issuerId, clientEmail: row.clientEmail, source: 'business' as const };
-    if (this.hubGoogle)
-      return { configured: true, issuerId: this.hubGoogle.issuerId, clientEmail: this.hubGoogle.account.client_email, source: 'hub' as const };
-    return { configured: false, issuerId: null, clientEmail: null, source: 'none' as const };
-  }
-
-  async setGoogleAccount(ctx: Ctx, body: z.infer<typeof googleAccountBody>) {
-    let raw: unknown = body.serviceAccount;
-    if (typeof raw === 'string') {
-      try {
-        raw = JSON.parse(raw);
-      } catch {
-        throw badRequest('invalid_service_account', 'The service account key is not JSON', [{ field: 'serviceAccount', message: 'Paste the JSON key file' }]);
-      }
-    }
-    const parsed = serviceAccountKey.safeParse(raw);
-    if (!parsed.success)
-      throw badRequest('invalid_service_account', 'The service account key lacks client_email or private_key', [
-        { field: 'serviceAccount', message: 'Not a service account key' },
-      ]);
-    const badUri = tokenUriProblem(parsed.data.token_uri);
-    if (badUri) throw new Problem(422, 'invalid_service_account', badUri, [{ field: 'serviceAccount.token_uri', message: badUri }]);
-    try {
-      const k = (await import('node:crypto')).createPrivateKey(parsed.data.private_key);
-      if (k.asymmetricKeyType !== 'rsa') throw new Error('not RSA');
-    } catch {
-      throw unprocessable('invalid_service_account', 'The service account private key cannot be read');
-    }
-    const sa = {
-      client_email: parsed.data.client_email,
-      private_key: parsed.data.private_key,
-      private_key_id: parsed.data.private_key_id,
-      token_uri: parsed.data.token_uri,
-    };
-    await inTx(this.d.db, ctx, async (tx) => {
-      const repo = tx.getRepository(GoogleAccount);
-      const values = { issuerId: body.issuerId, clientEmail: sa.client_email, keySealed: this.d.secrets.seal(JSON.stringify(sa)) };
-      const row = await repo.findOneBy({ businessId: ctx.businessId });
-      if (row) await repo.update({ id: row.id }, values);
-      else await repo.insert(repo.create({ businessId: ctx.businessId, ...values }));
-      await this.d.audit.record(ctx, tx, {
-        action: 'wallet.google_account_set',
-        targetType: 'business',
-        targetId: ctx.businessId,
-        after: { issuerId: body.issuerId, clientEmail: sa.client_email },
-      });
-    });
-    this.googleClients.delete(ctx.businessId);
-    return this.googleAccount(ctx);
-  }
-
-  async deleteGoogleAccount(ctx: Ctx): Promise<void> {
-    await inTx(this.d.db, ctx, async (tx) => {
-      const r = await tx.getRepository(GoogleAccount).delete({ businessId: ctx.businessId });
-      if (!r.affected) throw notFound('Google Wallet account');
-      await this.d.audit.record(ctx, tx, { action: 'wallet.google_account_deleted', targetType: 'business', targetId: ctx.businessId });
-    });
-    this.googleClients.delete(ctx.businessId);
-  }
-
-  private async google(businessId: string): Promise<GoogleWalletClient | null> {
-    const row = await this.d.db.manager.getRepository(GoogleAccount).findOneBy({ businessId });
-    const stamp = row ? `${row.id}:${row.updatedAt?.getTime()}` : 'hub';
-    const hit = this.googleClients.get(businessId);
-    if (hit && hit.stamp === stamp) return hit.client;
-    let client: GoogleWalletClient | null = null;
-    if (row)
-      client = new GoogleWalletClient({ issuerId: row.issuerId, account: JSON.parse(this.d.secrets.open(row.keySealed)) }, this.d.config.GOOGLE_WALLET_API_URL, this.outbound);
-    else if (this.hubGoogle) client = new GoogleWalletClient(this.hubGoogle, this.d.config.GOOGLE_WALLET_API_URL, this.outbound);
-    if (client) this.googleClients.set(businessId, { client, stamp });
-    return client;
-  }
-
-  // -------------------------------------------------------------------------------------------
   // Pass content
   // -------------------------------------------------------------------------------------------
 
@@ -577,12 +405,6 @@ export class WalletService {
     }
   }
 
-  private async requireApple(businessId: string): Promise<AppleCreds> {
-    const creds = await this.appleCreds(businessId);
-    if (!creds) throw new Problem(409, 'apple_wallet_not_configured', 'Apple Wallet is not set up for this business: upload the Pass Type ID certificate');
-    return creds;
-  }
-
   private async signCard(ctx: Ctx, card: Card, creds: AppleCreds): Promise<Buffer> {
     const c = await this.content(ctx, card);
     const passJson = applePassJson(c, {
@@ -599,7 +421,7 @@ export class WalletService {
   async applePass(ctx: Ctx, cardId: string): Promise<{ body: Buffer; lastModified: Date }> {
     // The card is looked up first, so a card of another business is simply not found.
     const card = await this.d.cards.get(ctx, cardId);
-    const creds = await this.requireApple(ctx.businessId);
+    const creds = await this.credentials.requireApple(ctx.businessId);
     if (card.status === 'deleted') throw new Problem(410, 'card_deleted', 'This card was deleted');
     const row = await this.ensurePass(ctx, card, 'apple', card.id, creds.passTypeId);
     return { body: await this.signCard(ctx, card, creds), lastModified: row.lastModified };
@@ -608,7 +430,7 @@ export class WalletService {
   /** Creates (or refreshes) the card's Google object and returns the "Save to Google Wallet" link. */
   async googleSaveUrl(ctx: Ctx, cardId: string): Promise<string> {
     const card = await this.d.cards.get(ctx, cardId);
-    const client = await this.google(ctx.businessId);
+    const client = await this.credentials.google(ctx.businessId);
     if (!client) throw new Problem(409, 'google_wallet_not_configured', 'Google Wallet is not set up for this business');
     if (card.status === 'deleted') throw new Problem(410, 'card_deleted', 'This card was deleted');
     const c = await this.content(ctx, card);
@@ -636,79 +458,6 @@ export class WalletService {
   private googleUrls(ctx: Ctx, c: PassContent) {
     // Google tells us when a guest saves or deletes the pass (the funnel's Google installs).
     return { logoUrl: this.imageUrl(ctx.businessId, c.program.id, 'logo'), callbackUrl: `${this.publicUrl}/v1/wallet/google/callbacks/${ctx.businessId}` };
-  }
-
-  private rootKeys?: GoogleRootKeys;
-  /** Google's root signing keys (tests put a fake's in place). */
-  googleRootKeys(): GoogleRootKeys {
-    return (this.rootKeys ??= new GoogleRootKeys(undefined, this.outbound));
-  }
-
-  /**
-   * A save / delete callback of Google Wallet (signature verified, see wallet.google-callbacks):
-   * a save registers the object like an Apple device registration (`deviceLibraryId` = `google`),
-   * so installs, segments and the funnel count it; a delete removes it. Repeats change nothing.
-   */
-  async googleCallback(businessId: string, body: GoogleCallbackBody): Promise<{ result: 'saved' | 'deleted' | 'ignored' }> {
-    const client = await this.google(businessId);
-    if (!client) throw new Problem(404, 'google_wallet_not_configured', 'Google Wallet is not set up for this business');
-    let verdict = verifyGoogleCallback(body, client.creds.issuerId, await this.googleRootKeys().get());
-    // Google may have rotated its keys since they were fetched.
-    if (!verdict.ok && verdict.reason.includes('root key')) verdict = verifyGoogleCallback(body, client.creds.issuerId, await this.googleRootKeys().get(true));
-    if (!verdict.ok) {
-      this.d.log.warn({ businessId, reason: verdict.reason }, 'Google Wallet callback refused');
-      throw new Problem(401, 'invalid_signature', 'The callback signature does not verify');
-    }
-    const m = verdict.message;
-    const row = await this.d.db.manager.getRepository(WalletPass).findOneBy({ platform: 'google', serial: m.objectId, businessId });
-    if (!row) return { result: 'ignored' };
-    if (m.eventType === 'del') {
-      await this.removeRegistrations(row, { deviceLibraryId: 'google' }, 'google');
-      return { result: 'deleted' };
-    }
-    const ctx: Ctx = { businessId, actor: systemActor('google-wallet') };
-    const created = await this.d.db
-      .transaction(async (tx) => {
-        const repo = tx.getRepository(WalletRegistration);
-        if (await repo.existsBy({ deviceLibraryId: 'google', passTypeId: row.typeId, serial: row.serial })) return false;
-        const before = await repo.countBy({ passTypeId: row.typeId, serial: row.serial });
-        await repo.insert(repo.create({ businessId, cardId: row.cardId, deviceLibraryId: 'google', passTypeId: row.typeId, serial: row.serial, pushToken: '' }));
-        if (before === 0) await this.emitInstall(ctx, tx, row, 'card.installed', 1, 'google');
-        return true;
-      })
-      .catch((e) => {
-        if (isUniqueViolation(e)) return false;
-        throw e;
-      });
-    if (created) this.d.kick();
-    return { result: 'saved' };
-  }
-
-  /** Which wallets a business can hand cards out to. */
-  /**
-   * For guest segments: the outer card row is installed in a wallet, i.e. a device registered its
-   * Apple pass, or Google reported a save of its object (a registration with deviceLibraryId `google`).
-   */
-  installedCondition(card: RowRef, key: string): SqlCondition {
-    return { sql: `EXISTS (SELECT 1 FROM wallet_registrations ${key} WHERE ${key}.businessId = ${card.businessId} AND ${key}.cardId = ${card.id})`, params: {} };
-  }
-
-  /** Cards newly installed in a wallet (Apple device registrations, Google saves) in `[from, to)`: the console's Home. */
-  async installsBetween(ctx: Ctx, from: Date, to: Date): Promise<number> {
-    // Stored datetimes compare as UTC text on both backends (better-sqlite3 binds no Date).
-    const at = (d: Date) => d.toISOString().replace('T', ' ').slice(0, 23);
-    const row = await this.d.db.manager
-      .getRepository(WalletRegistration)
-      .createQueryBuilder('r')
-      .select('COUNT(DISTINCT r.cardId)', 'n')
-      .where('r.businessId = :b AND r.createdAt >= :from AND r.createdAt < :to', { b: ctx.businessId, from: at(from), to: at(to) })
-      .getRawOne<{ n: number | string }>();
-    return Number(row?.n ?? 0);
-  }
-
-  async availability(ctx: Ctx): Promise<{ apple: boolean; google: boolean }> {
-    const [apple, google] = await Promise.all([this.appleCreds(ctx.businessId), this.google(ctx.businessId)]);
-    return { apple: !!apple, google: !!google };
   }
 
   /** Links of a card: its public page and, where set up, the pass download and the Google link path. */
@@ -739,137 +488,60 @@ export class WalletService {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Apple PassKit web service
-  // -------------------------------------------------------------------------------------------
-
-  private async passBySerial(passTypeId: string, serial: string): Promise<WalletPass> {
-    const row = await this.d.db.manager.getRepository(WalletPass).findOneBy({ platform: 'apple', serial });
-    if (!row || row.typeId !== passTypeId) throw notFound('Pass', 'pass_not_found');
-    return row;
-  }
-
-  private authorize(row: WalletPass, header: string | undefined): void {
-    const token = applePassToken(header);
-    if (!token || !PassTokens.same(token, this.tokens.authToken(row.serial))) throw unauthorized('The ApplePass token is wrong', 'invalid_pass_token');
-  }
-
-  /** Registers a device for a pass's updates: 201 when new, 200 when it was registered already. */
-  async registerDevice(deviceLibraryId: string, passTypeId: string, serial: string, auth: string | undefined, pushToken: string): Promise<201 | 200> {
-    const row = await this.passBySerial(passTypeId, serial);
-    this.authorize(row, auth);
-    const ctx: Ctx = { businessId: row.businessId, actor: systemActor('apple-wallet') };
-    const created = await this.d.db
-      .transaction(async (tx) => {
-        const repo = tx.getRepository(WalletRegistration);
-        const existing = await repo.findOneBy({ deviceLibraryId, passTypeId, serial });
-        if (existing) {
-          if (existing.pushToken !== pushToken) await repo.update({ id: existing.id }, { pushToken });
-          return false;
-        }
-        const before = await repo.countBy({ passTypeId, serial });
-        await repo.insert(repo.create({ businessId: row.businessId, cardId: row.cardId, deviceLibraryId, passTypeId, serial, pushToken }));
-        if (before === 0) await this.emitInstall(ctx, tx, row, 'card.installed', 1);
-        return true;
-      })
-      .catch((e) => {
-        if (isUniqueViolation(e)) return false;
-        throw e;
-      });
-    if (created) this.d.kick();
-    return created ? 201 : 200;
-  }
-
-  private async emitInstall(
-    ctx: Ctx,
-    tx: EntityManager,
-    row: WalletPass,
-    type: 'card.installed' | 'card.uninstalled',
-    deviceCount: number,
-    platform: 'apple' | 'google' = 'apple',
-  ): Promise<void> {
-    const card = await this.d.cards.get(ctx, row.cardId, tx);
-    await emit(tx, row.businessId, type, { cardId: row.cardId, guestId: card.guestId, programId: row.programId, platform, deviceCount });
-  }
-
-  /** Unregisters a device (200 whether or not it was registered). */
-  async unregisterDevice(deviceLibraryId: string, passTypeId: string, serial: string, auth: string | undefined): Promise<void> {
-    const row = await this.passBySerial(passTypeId, serial);
-    this.authorize(row, auth);
-    await this.removeRegistrations(row, { deviceLibraryId });
-  }
-
-  private async removeRegistrations(row: WalletPass, where: { deviceLibraryId?: string; pushToken?: string }, platform: 'apple' | 'google' = 'apple'): Promise<void> {
-    const ctx: Ctx = { businessId: row.businessId, actor: systemActor(`${platform}-wallet`) };
-    const removed = await this.d.db.transaction(async (tx) => {
-      const repo = tx.getRepository(WalletRegistration);
-      const r = await repo.delete({ passTypeId: row.typeId, serial: row.serial, ...where });
-      if (!r.affected) return false;
-      const left = await repo.countBy({ passTypeId: row.typeId, serial: row.serial });
-      if (left === 0) await this.emitInstall(ctx, tx, row, 'card.uninstalled', 0, platform);
-      return left === 0;
-    });
-    if (removed) this.d.kick();
-  }
-
-  /**
-   * Serial numbers of the device's passes changed after the tag (all of them without a tag), and the
-   * new tag as a string; null when nothing changed (the route answers 204).
-   */
-  async serialsSince(deviceLibraryId: string, passTypeId: string, since?: string): Promise<{ serialNumbers: string[]; lastUpdated: string } | null> {
-    const regs = await this.d.db.manager.getRepository(WalletRegistration).find({ where: { deviceLibraryId, passTypeId }, select: { serial: true } });
-    if (!regs.length) return null;
-    const passes = await this.d.db.manager
-      .getRepository(WalletPass)
-      .createQueryBuilder('p')
-      .select(['p.serial', 'p.touchedAt'])
-      .where('p.platform = :pl AND p.serial IN (:...serials)', { pl: 'apple', serials: regs.map((r) => r.serial) })
-      .getMany();
-    const tag = since && /^\d{1,16}$/.test(since) ? Number(since) : null;
-    const changed = passes.filter((p) => tag === null || p.touchedAt.getTime() > tag);
-    if (!changed.length) return null;
-    const last = Math.max(...passes.map((p) => p.touchedAt.getTime()));
-    return { serialNumbers: changed.map((p) => p.serial), lastUpdated: String(last) };
-  }
-
-  /** The latest version of a pass, or 304 when the device's copy is current. */
-  async latestPass(
-    passTypeId: string,
-    serial: string,
-    auth: string | undefined,
-    ifModifiedSince: string | undefined,
-  ): Promise<{ status: 200 | 304; body?: Buffer; lastModified: Date }> {
-    const row = await this.passBySerial(passTypeId, serial);
-    this.authorize(row, auth);
-    if (notModifiedSince(row.lastModified, ifModifiedSince)) return { status: 304, lastModified: row.lastModified };
-    const ctx: Ctx = { businessId: row.businessId, actor: systemActor('apple-wallet') };
-    const creds = await this.requireApple(row.businessId);
-    const card = await this.d.cards.get(ctx, row.cardId).catch(() => null);
-    if (!card) throw notFound('Pass', 'pass_not_found');
-    return { status: 200, body: await this.signCard(ctx, card, creds), lastModified: row.lastModified };
-  }
-
-  deviceLog(logs: string[]): void {
-    // Debug only: anyone can post here, so these lines must not flood the info log.
-    for (const l of logs.slice(0, 20)) this.d.log.debug({ component: 'apple-wallet-device' }, l.slice(0, 500));
-  }
-
-  // -------------------------------------------------------------------------------------------
   // Changes: refresh passes, push, PATCH
   // -------------------------------------------------------------------------------------------
 
   /** Subscribes the wallet consumer: card and checkout events refresh the card's passes. */
+  /**
+   * Most cards have no pass in a wallet: which cards of the messages that arrive together have one
+   * is a single indexed read (group commit), and only those messages do any more work.
+   */
   async subscribe(bus: Bus): Promise<void> {
-    await bus.subscribe(WALLET_CONSUMER, ['card.*', 'checkout.*'], (msg) => this.onEvent(msg), { retryDelaysMs: [1000, 5000, 30000, 120000] });
+    const batched = groupCommit<Envelope>((msgs) => this.onEvents(msgs));
+    await bus.subscribe(WALLET_CONSUMER, ['card.*', 'checkout.*'], (msg) => (refreshedCard(msg) ? batched(msg) : Promise.resolve()), {
+      retryDelaysMs: [1000, 5000, 30000, 120000],
+    });
+  }
+
+  /** Handles messages that arrived together: one read for their cards' passes, then each message in order. */
+  async onEvents(msgs: Envelope[]): Promise<Outcome[]> {
+    const wanted = msgs.filter((m) => refreshedCard(m));
+    const passes = new Map<string, WalletPass[]>();
+    if (wanted.length) {
+      const cards = [...new Set(wanted.map((m) => refreshedCard(m)!))];
+      const businesses = [...new Set(wanted.map((m) => m.businessId))];
+      const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+      const rows = await selectRows(this.d.db.manager.getRepository(WalletPass), `businessId IN (${marks(businesses.length)}) AND cardId IN (${marks(cards.length)})`, [
+        ...businesses,
+        ...cards,
+      ]);
+      for (const p of rows) passes.set(`${p.businessId}|${p.cardId}`, [...(passes.get(`${p.businessId}|${p.cardId}`) ?? []), p]);
+    }
+    const out: Outcome[] = [];
+    for (const m of msgs) {
+      const card = refreshedCard(m);
+      const own = card ? passes.get(`${m.businessId}|${card}`) : undefined;
+      if (!card || !own?.length) {
+        out.push(undefined);
+        continue;
+      }
+      out.push(await this.withPasses(m, card, own).then(
+        () => undefined,
+        (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+      ));
+    }
+    return out;
   }
 
   /** Handles one bus message; idempotent on the message id. */
   async onEvent(msg: Envelope): Promise<void> {
-    if (!REFRESH_EVENTS.has(msg.type)) return;
-    const cardId = (msg.data as { cardId?: string | null }).cardId;
+    const cardId = refreshedCard(msg);
     if (!cardId) return;
-    // Most cards have no pass in a wallet: one indexed read and nothing else for them.
     const passes = await this.d.db.manager.getRepository(WalletPass).findBy({ businessId: msg.businessId, cardId });
-    if (!passes.length) return;
+    if (passes.length) await this.withPasses(msg, cardId, passes);
+  }
+
+  private async withPasses(msg: Envelope, cardId: string, passes: WalletPass[]): Promise<void> {
     const inbox = this.d.db.manager.getRepository(WalletInbox);
     if (await inbox.countBy({ consumer: WALLET_CONSUMER, messageId: msg.id })) return;
     const ctx: Ctx = { businessId: msg.businessId, actor: systemActor('wallet') };
@@ -905,38 +577,16 @@ export class WalletService {
     await this.touch(p);
     const regs = await this.d.db.manager.getRepository(WalletRegistration).findBy({ passTypeId: p.typeId, serial: p.serial });
     if (!regs.length) return;
-    const creds = await this.appleCreds(ctx.businessId);
+    const creds = await this.credentials.appleCreds(ctx.businessId);
     if (!creds?.apns) {
       this.d.log.debug({ businessId: ctx.businessId }, 'no APNs key: pass updated without a push');
       return;
     }
-    await this.pushAndPurge(creds.apns, p.typeId, regs);
-  }
-
-  private async pushAndPurge(
-    auth: ApnsAuth,
-    topic: string,
-    regs: { id: string; pushToken: string; serial: string; passTypeId: string; businessId: string }[],
-  ): Promise<number> {
-    const tokens = [...new Set(regs.map((r) => r.pushToken))];
-    const results = await this.apns.push(auth, topic, tokens);
-    const dead = new Set(results.filter(isDeadToken).map((r) => r.token));
-    const failed = results.filter((r) => r.status !== 200 && !isDeadToken(r));
-    if (failed.length) this.d.log.warn({ topic, failed: failed.length, reason: failed[0]!.reason ?? failed[0]!.status }, 'APNs refused some pushes');
-    if (dead.size) {
-      const bySerial = new Map<string, string[]>();
-      for (const r of regs) if (dead.has(r.pushToken)) bySerial.set(r.serial, [...(bySerial.get(r.serial) ?? []), r.pushToken]);
-      for (const [serial, toks] of bySerial) {
-        const row = await this.d.db.manager.getRepository(WalletPass).findOneBy({ platform: 'apple', serial });
-        if (!row) continue;
-        for (const pushToken of toks) await this.removeRegistrations(row, { pushToken });
-      }
-    }
-    return results.length - failed.length - dead.size;
+    await this.devices.pushAndPurge(creds.apns, p.typeId, regs);
   }
 
   private async refreshGoogle(ctx: Ctx, p: WalletPass, announceId?: string): Promise<void> {
-    const client = await this.google(ctx.businessId);
+    const client = await this.credentials.google(ctx.businessId);
     if (!client) return;
     const card = await this.d.cards.get(ctx, p.cardId).catch(() => null);
     if (!card) return;
@@ -996,7 +646,7 @@ export class WalletService {
       .getMany();
     for (const p of recent) if (p.touchedAt.getTime() !== nowDate.getTime()) await this.touch(p);
     let pushed = 0;
-    const creds = await this.appleCreds(ctx.businessId);
+    const creds = await this.credentials.appleCreds(ctx.businessId);
     if (creds?.apns) {
       const page = 5000;
       let after = '';
@@ -1012,12 +662,12 @@ export class WalletService {
         if (!regs.length) break;
         const byTopic = new Map<string, WalletRegistration[]>();
         for (const r of regs) byTopic.set(r.passTypeId, [...(byTopic.get(r.passTypeId) ?? []), r]);
-        for (const [topic, list] of byTopic) pushed += await this.pushAndPurge(creds.apns, topic, list);
+        for (const [topic, list] of byTopic) pushed += await this.devices.pushAndPurge(creds.apns, topic, list);
         after = regs[regs.length - 1]!.id;
         if (regs.length < page) break;
       }
     }
-    const client = await this.google(ctx.businessId);
+    const client = await this.credentials.google(ctx.businessId);
     const googlePasses = client ? await repo.countBy({ businessId: ctx.businessId, programId: program.id, platform: 'google' }) : 0;
     if (client && googlePasses) {
       const { design } = await this.design(ctx, program.id);
@@ -1033,5 +683,98 @@ export class WalletService {
       );
     }
     return pushed;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Console: settings state, installs, sending the card link
+  // -------------------------------------------------------------------------------------------
+
+  /** A real SMS provider is configured (the console's development outbox reaches no phone). */
+  get smsAvailable(): boolean {
+    return !!this.d.sms && this.d.sms.name !== 'console';
+  }
+
+  async status(ctx: Ctx) {
+    return { ...(await this.credentials.status(ctx)), smsAvailable: this.smsAvailable };
+  }
+
+  /** Apple devices and Google saves of the given cards (cards of another business count nothing). */
+  async installs(ctx: Ctx, cardIds: string[]) {
+    const found = await this.devices.installsOf(ctx, [...new Set(cardIds)]);
+    return { items: [...found].map(([cardId, i]) => ({ cardId, ...i })) };
+  }
+
+  /** Texts the card's guest the link to the card page (from which the guest adds it to a wallet). */
+  async sendCardLink(ctx: Ctx, cardId: string): Promise<{ sent: true; to: string }> {
+    const card = await this.d.cards.get(ctx, cardId);
+    if (card.status === 'deleted') throw new Problem(410, 'card_deleted', 'This card was deleted');
+    if (!this.d.sms || !this.smsAvailable)
+      throw new Problem(409, 'sms_provider_missing', 'No SMS provider is configured (SMS_PROVIDER): copy the link and send it yourself');
+    const guest = card.guestId ? await this.d.guests.get(ctx, card.guestId).catch(() => null) : null;
+    if (!guest?.phone) throw new Problem(409, 'guest_has_no_phone', 'The card has no guest with a phone number');
+    const business = await this.d.tenants.getBusiness(ctx);
+    const to = `…${guest.phone.slice(-4)}`;
+    try {
+      await this.d.sms.send({ to: guest.phone, text: t(business.locale, 'sms.cardLink', { business: business.name, url: this.cardPageUrl(ctx.businessId, cardId) }) });
+    } catch (e) {
+      this.d.log.warn({ err: e instanceof Error ? e.message : String(e), provider: this.d.sms.name }, 'card link SMS failed');
+      throw new Problem(502, 'sms_failed', 'The SMS provider did not take the text; try again later');
+    }
+    await inTx(this.d.db, ctx, (tx) => this.d.audit.record(ctx, tx, { action: 'wallet.card_link_sent', targetType: 'card', targetId: cardId, after: { to } }));
+    return { sent: true, to };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The module's surface, forwarded to the parts
+  // -------------------------------------------------------------------------------------------
+
+  appleAccount(ctx: Ctx) {
+    return this.credentials.appleAccount(ctx);
+  }
+  setAppleAccount(ctx: Ctx, body: z.infer<typeof appleAccountBody>) {
+    return this.credentials.setAppleAccount(ctx, body);
+  }
+  deleteAppleAccount(ctx: Ctx): Promise<void> {
+    return this.credentials.deleteAppleAccount(ctx);
+  }
+  googleAccount(ctx: Ctx) {
+    return this.credentials.googleAccount(ctx);
+  }
+  setGoogleAccount(ctx: Ctx, body: z.infer<typeof googleAccountBody>) {
+    return this.credentials.setGoogleAccount(ctx, body);
+  }
+  deleteGoogleAccount(ctx: Ctx): Promise<void> {
+    return this.credentials.deleteGoogleAccount(ctx);
+  }
+  /** Which wallets a business can hand cards out to. */
+  availability(ctx: Ctx): Promise<{ apple: boolean; google: boolean }> {
+    return this.credentials.availability(ctx);
+  }
+  googleRootKeys(): GoogleRootKeys {
+    return this.devices.googleRootKeys();
+  }
+  googleCallback(businessId: string, body: GoogleCallbackBody): Promise<{ result: 'saved' | 'deleted' | 'ignored' }> {
+    return this.devices.googleCallback(businessId, body);
+  }
+  installedCondition(card: RowRef, key: string): SqlCondition {
+    return this.devices.installedCondition(card, key);
+  }
+  installsBetween(ctx: Ctx, from: Date, to: Date): Promise<number> {
+    return this.devices.installsBetween(ctx, from, to);
+  }
+  registerDevice(deviceLibraryId: string, passTypeId: string, serial: string, auth: string | undefined, pushToken: string): Promise<201 | 200> {
+    return this.devices.registerDevice(deviceLibraryId, passTypeId, serial, auth, pushToken);
+  }
+  unregisterDevice(deviceLibraryId: string, passTypeId: string, serial: string, auth: string | undefined): Promise<void> {
+    return this.devices.unregisterDevice(deviceLibraryId, passTypeId, serial, auth);
+  }
+  serialsSince(deviceLibraryId: string, passTypeId: string, since?: string) {
+    return this.devices.serialsSince(deviceLibraryId, passTypeId, since);
+  }
+  latestPass(passTypeId: string, serial: string, auth: string | undefined, ifModifiedSince: string | undefined) {
+    return this.devices.latestPass(passTypeId, serial, auth, ifModifiedSince);
+  }
+  deviceLog(logs: string[]): void {
+    this.devices.deviceLog(logs);
   }
 }
