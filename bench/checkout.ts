@@ -45,7 +45,7 @@ import type { SaleArgs } from './scenarios/checkout';
 import { closedLoopInProcess, describeLoad, HttpLoadSpec, LoadResult, log, mergeResults, numFlag, parseArgs, Results, round, runHttpLoad } from './lib';
 import { BenchEnv, openEnv, openEnvs, sizeLabel } from './checkout/dataset';
 import { diffKinds, profileSale, quiesce } from './checkout/trace';
-import { rawParams, startHello } from './checkout/baselines';
+import { rawParams, startHello, startHelloWithReads } from './checkout/baselines';
 
 export { captureStatements, kindOf, type StatementProfile } from './checkout/trace';
 export { openEnv, growTo, type BenchEnv } from './checkout/dataset';
@@ -85,6 +85,7 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
   log(`${name}: preparing a hub with ${o.baseGuests} guests…`);
   const env = await openEnv(kind, o.baseGuests);
   const hello = await startHello();
+  const floor = await startHelloWithReads(env);
   let pool: mysql.Pool | undefined;
   let leanPool: mysql.Pool | undefined;
   let rawSqlite: RawSqliteSale | undefined;
@@ -215,18 +216,23 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
     if (o.phases.has('quote')) {
       const oq: LoadResult[] = [];
       const hq: LoadResult[] = [];
+      const fq: LoadResult[] = [];
       for (let r = 0; r < o.rounds; r++) {
         // Quote rounds are cheap and steady: three quarters of a commit round is enough.
         const ms = Math.round(o.roundMs * 0.75);
         const a = await load('quoteRequests', { mode: 'closed', concurrency: o.concurrency, durationMs: ms, warmupMs: 500 });
         const b = await load('helloRequests', { mode: 'closed', concurrency: o.concurrency, durationMs: ms, warmupMs: 500 }, hello.url);
+        const f = await load('helloRequests', { mode: 'closed', concurrency: o.concurrency, durationMs: ms, warmupMs: 500 }, floor.url);
         log(`${name}: quote round ${r + 1}: hub ${describeLoad(a)}`);
         log(`${name}: quote round ${r + 1}: express-hello ${describeLoad(b)}`);
+        log(`${name}: quote round ${r + 1}: express + the 2 raw reads ${describeLoad(f)}`);
         oq.push(a);
         hq.push(b);
+        fq.push(f);
       }
       const q = mergeResults(oq);
       const h = mergeResults(hq);
+      const fl = mergeResults(fq);
       results.add({
         bench: `checkout.quote${suffix}`,
         value: round(q.rps),
@@ -237,6 +243,10 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
         p99ms: round(q.p99, 1),
         baselineP99ms: round(h.p99, 1),
         concurrency: o.concurrency,
+        // The floor: express + the quote's two reads by the raw driver (no hub code at all).
+        floorValue: round(fl.rps),
+        floorRatio: round(fl.rps / h.rps, 2),
+        ratioToFloor: round(q.rps / fl.rps, 2),
       });
     }
 
@@ -370,6 +380,7 @@ async function runBackend(kind: 'mysql' | 'sqlite', o: RunOptions, results: Resu
     await pool?.end();
     await leanPool?.end();
     await hello.close();
+    await floor.close();
     await env.close();
     log(`${name}: done in ${round((Date.now() - t0) / 1000)} s`);
   }
