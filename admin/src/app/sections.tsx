@@ -275,6 +275,24 @@ export const SECTIONS: SectionEntry[] = [
         ),
       },
       {
+        path: 'settings/apple-wallet',
+        title: 'section.settings.appleWallet',
+        roles: ROLE_SETS.admins,
+        page: page(
+          () => import('../settings/WalletPages'),
+          (m) => m.AppleWalletPage,
+        ),
+      },
+      {
+        path: 'settings/google-wallet',
+        title: 'section.settings.googleWallet',
+        roles: ROLE_SETS.admins,
+        page: page(
+          () => import('../settings/WalletPages'),
+          (m) => m.GoogleWalletPage,
+        ),
+      },
+      {
         path: 'settings/staff',
         title: 'section.settings.staff',
         roles: ROLE_SETS.admins,

@@ -11,6 +11,7 @@ import { ErrorState, PageHeader, PageSpinner, ProblemAlert } from '../app/ui';
 import { labelOf, usePrograms } from '../app/domain';
 import type { Program } from '../app/types';
 import { PassPreview, PreviewDesign } from './PassPreview';
+import { WalletNotConfiguredAlert } from './WalletBits';
 
 const FRONT_FIELDS = ['balance', 'level', 'discount', 'stamps', 'expiry', 'number', 'name'];
 const SLOTS = ['logo', 'icon', 'strip'] as const;
@@ -296,6 +297,7 @@ export function DesignPage() {
           />
         }
       />
+      <WalletNotConfiguredAlert />
       {programs.error ? (
         <ErrorState error={programs.error} onRetry={programs.reload} />
       ) : !programs.data ? (
