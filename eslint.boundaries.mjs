@@ -56,7 +56,6 @@ export const KNOWN_DEBTS = [
   'hub/src/modules/ledger/ledger.service.ts', // Card rows (lockCard/saveCard)
   'hub/src/modules/cards/cards.service.ts', // LedgerEntry: the adjustments-per-staff count
   'hub/src/modules/guests/guests.service.ts', // Card: search by number, list, erase, blacklist
-  'hub/src/modules/guests/import.service.ts', // Card, LedgerEntry, PointLot: the opening balances of an import
 ];
 
 const settings = {

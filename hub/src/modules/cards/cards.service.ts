@@ -1,5 +1,5 @@
 import { insertRows, selectRows } from '../../db/columns';
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { Db, isUniqueViolation } from '../../db/db';
 import { emit } from '../../bus/outbox';
 import type { Ctx } from '../../shared/context';
@@ -124,6 +124,45 @@ export class CardsService {
       qb.andWhere(also.sql, also.params);
     }
     return { sql: `EXISTS (${qb.getQuery()})`, params: qb.getParameters() };
+  }
+
+  // ---------------------------------------------------------------- guest import (guests module)
+
+  /** Of `guestIds`, the holders of a card of the program (any status): an import gives them none. */
+  async holdersOf(tx: EntityManager, businessId: string, programId: string, guestIds: string[]): Promise<(string | null)[]> {
+    return (await tx.getRepository(Card).findBy({ businessId, programId, guestId: In(guestIds) })).map((c) => c.guestId);
+  }
+
+  /** Of `numbers`, those some card of the business already carries. */
+  async numbersTaken(tx: EntityManager, businessId: string, numbers: string[]): Promise<string[]> {
+    return (await tx.getRepository(Card).findBy({ businessId, number: In(numbers) })).map((c) => c.number);
+  }
+
+  /** A card of an import batch, built in memory (its id is known at once); `insertImported` writes the batch. */
+  newImported(tx: EntityManager, c: { businessId: string; programId: string; guestId: string; number: string; levelCode: string | null; giftExpiresAt: Date | null }): Card {
+    return tx.getRepository(Card).create({
+      businessId: c.businessId,
+      programId: c.programId,
+      guestId: c.guestId,
+      number: c.number,
+      status: 'active',
+      levelCode: c.levelCode,
+      pointsBalance: 0,
+      pointsHeld: 0,
+      giftBalanceMinor: 0,
+      giftExpiresAt: c.giftExpiresAt,
+      stamps: 0,
+      spendMinor: 0,
+      visits: 0,
+      lastOperationAt: null,
+      deletedAt: null,
+    });
+  }
+
+  /** Inserts an import batch's cards (with the opening balances set on them), 250 rows a statement. */
+  async insertImported(tx: EntityManager, cards: Card[]): Promise<void> {
+    const repo = tx.getRepository(Card);
+    for (let i = 0; i < cards.length; i += 250) await repo.insert(cards.slice(i, i + 250));
   }
 
   async listForGuest(ctx: Ctx, guestId: string): Promise<Card[]> {

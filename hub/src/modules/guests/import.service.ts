@@ -5,9 +5,12 @@ import { Db } from '../../db/db';
 import type { Ctx } from '../../shared/context';
 import { badRequest, conflict, notFound, Problem } from '../../shared/errors';
 import { AuditService } from '../audit/audit.service';
-import { Card } from '../cards/cards.entity';
-import { makeCardNumber, normalizePhone } from '../cards/cards.rules';
-import { LedgerEntry, PointLot } from '../ledger/ledger.entity';
+import type { Card } from '../cards/cards.entity';
+import { makeCardNumber } from '../cards/cards.rules';
+import type { CardsService } from '../cards/cards.service';
+import type { LedgerEntry } from '../ledger/ledger.entity';
+import type { OpeningBalancesService } from '../ledger/opening.service';
+import { normalizePhone } from '../../shared/phone';
 import type { ProgramsService } from '../programs/programs.service';
 import { BlacklistEntry, Guest } from './guests.entity';
 import { emitMany, type OutboxEvent } from '../../bus/outbox';
@@ -50,6 +53,9 @@ export class GuestImportService {
     private readonly db: Db,
     private readonly audit: AuditService,
     private readonly programs: ProgramsService,
+    /** The cards and ledger modules write the imported cards and their opening balances (they own those tables). */
+    private readonly cards: Pick<CardsService, 'holdersOf' | 'numbersTaken' | 'newImported' | 'insertImported'>,
+    private readonly opening: OpeningBalancesService,
   ) {}
 
   /** Reads the CSV stream into chunks; the header row must name a `phone` column. */
@@ -252,41 +258,21 @@ export class GuestImportService {
       const levels = new Set(((program?.levels ?? []) as { code: string }[]).map((l) => l.code));
       const existingIds = [...existing.values()].map((g) => g.id);
       const carded = new Set(
-        program && existingIds.length ? (await tx.getRepository(Card).findBy({ businessId: imp.businessId, programId: program.id, guestId: In(existingIds) })).map((c) => c.guestId) : [],
+        program && existingIds.length ? await this.cards.holdersOf(tx, imp.businessId, program.id, existingIds) : [],
       );
       const wantedNumbers = parsed.map((p) => col(p.r, 'card_number').replace(/[\s-]/g, '')).filter((n) => /^\d{6,20}$/.test(n));
-      const takenNumbers = new Set(wantedNumbers.length ? (await tx.getRepository(Card).findBy({ businessId: imp.businessId, number: In(wantedNumbers) })).map((c) => c.number) : []);
+      const takenNumbers = new Set(wantedNumbers.length ? await this.cards.numbersTaken(tx, imp.businessId, wantedNumbers) : []);
       const seen = new Set<string>();
       const extra = imp.columns.filter((c) => !(KNOWN_COLUMNS as readonly string[]).includes(c) && c);
       const newGuests: Guest[] = [];
       const updatedGuests: { guest: Guest; changed: string[] }[] = [];
       const newCards: Card[] = [];
-      const entries: LedgerEntry[] = [];
-      const lots: PointLot[] = [];
+      const opening = this.opening.batch(tx, imp.businessId, `import:${imp.id}`);
       const now = new Date();
       const guestRepo = tx.getRepository(Guest);
-      const cardRepo = tx.getRepository(Card);
-      const entryRepo = tx.getRepository(LedgerEntry);
-      const lotRepo = tx.getRepository(PointLot);
       const baseLevel = program && (program.levels as { code: string; threshold: number }[]).length ? [...(program.levels as { code: string; threshold: number }[])].sort((a, b) => a.threshold - b.threshold)[0]!.code : null;
-      const entry = (card: Card, kind: LedgerEntry['kind'], unit: LedgerEntry['unit'], amount: number) => {
-        const e = entryRepo.create({
-          businessId: imp.businessId,
-          cardId: card.id,
-          kind,
-          unit,
-          amount,
-          balanceAfter: amount,
-          checkoutId: null,
-          refundId: null,
-          linkedEntryId: null,
-          reason: 'import_opening_balance',
-          actorType: 'system',
-          actorId: `import:${imp.id}`,
-        });
-        entries.push(e);
-        return e;
-      };
+      const entry = (card: Card, kind: LedgerEntry['kind'], unit: LedgerEntry['unit'], amount: number, lot?: { availableAt: Date; expiresAt: Date | null }) =>
+        opening.add({ cardId: card.id, kind, unit, amount }, lot);
       for (const { r, rowNo, phone } of parsed) {
         const fail = (field: string, message: string) => {
           counts.failed++;
@@ -394,29 +380,19 @@ export class GuestImportService {
         if (!program || !needsCard) continue;
         const number = cardNumber || makeCardNumber(program.cardPrefix);
         takenNumbers.add(number);
-        const card = cardRepo.create({
+        const card = this.cards.newImported(tx, {
           businessId: imp.businessId,
           programId: program.id,
           guestId: guest.id,
           number,
-          status: 'active',
           levelCode: level || baseLevel,
-          pointsBalance: 0,
-          pointsHeld: 0,
-          giftBalanceMinor: 0,
           giftExpiresAt: program.kind === 'gift' && program.rules.expiryDays ? new Date(now.getTime() + program.rules.expiryDays * DAY) : null,
-          stamps: 0,
-          spendMinor: 0,
-          visits: 0,
-          lastOperationAt: null,
-          deletedAt: null,
         });
         newCards.push(card);
         if (numbers.points && program.kind === 'bonus') {
-          const e = entry(card, 'adjust', 'points', numbers.points);
-          card.pointsBalance = numbers.points;
           const expiryDays: number | null = program.rules.expiryDays ?? null;
-          lots.push(lotRepo.create({ businessId: imp.businessId, cardId: card.id, entryId: e.id, points: numbers.points, remaining: numbers.points, availableAt: now, expiresAt: expiryDays ? new Date(now.getTime() + expiryDays * DAY) : null }));
+          entry(card, 'adjust', 'points', numbers.points, { availableAt: now, expiresAt: expiryDays ? new Date(now.getTime() + expiryDays * DAY) : null });
+          card.pointsBalance = numbers.points;
         }
         if (numbers.gift_balance && program.kind === 'gift') {
           entry(card, 'issue', 'minor', numbers.gift_balance);
@@ -427,17 +403,13 @@ export class GuestImportService {
           card.stamps = numbers.stamps;
         }
       }
-      for (const [repo, list] of [
-        [guestRepo, newGuests],
-        [cardRepo, newCards],
-        [entryRepo, entries],
-        [lotRepo, lots],
-      ] as const) {
-        for (let i = 0; i < list.length; i += 250) await (repo as { insert: (x: unknown) => Promise<unknown> }).insert(list.slice(i, i + 250));
-      }
+      // Guests, then their cards, then the cards' entries and lots: each table by its owner, 250 rows a statement.
+      for (let i = 0; i < newGuests.length; i += 250) await guestRepo.insert(newGuests.slice(i, i + 250));
+      await this.cards.insertImported(tx, newCards);
+      await opening.insert();
       if (imp.dryRun) throw new DryRunRollback();
       // The same events as one-by-one registration, through the outbox in this batch's transaction.
-      await emitMany(tx, imp.businessId, importEvents(newGuests, updatedGuests, newCards, entries, program));
+      await emitMany(tx, imp.businessId, importEvents(newGuests, updatedGuests, newCards, opening.entries, program));
     };
     try {
       await this.db.transaction(async (tx) => {
