@@ -220,7 +220,7 @@ describeEachDb('guest side', (backend) => {
     expect(fresh.text).toContain('До уровня «Серебряный» осталось 10\u00a0000\u00a0₽');
     expect(fresh.text).toMatch(/<progress value="0" max="1000000" aria-label="Путь до уровня «Серебряный»">/);
     // The welcome bonus, in words, and when it expires (180 days, in the business's calendar).
-    expect(fresh.text).toMatch(/<li><span>\d{1,2} [а-я]+\.? · Бонус<\/span><b>\+100 баллов<\/b><\/li>/);
+    expect(fresh.text).toMatch(/<li><span>\d{1,2} [а-я]+\.? · Приветственный бонус<\/span><b>\+100 баллов<\/b><\/li>/);
     const expires = new Intl.DateTimeFormat('ru', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Moscow' }).format(
       new Date(Date.now() + 180 * 86_400_000),
     );
@@ -238,8 +238,17 @@ describeEachDb('guest side', (backend) => {
     expect([...history.matchAll(/· ([^<]+)<\/span><b>([^<]+)<\/b>/g)].map((m) => `${m[1]} ${m[2]}`)).toEqual([
       'Начисление за покупку +125 баллов',
       'Списание баллов −40 баллов',
-      'Бонус +100 баллов',
+      'Приветственный бонус +100 баллов',
     ]);
+    // A staff member's own words on an adjustment stay in the console: the guest reads the kind of the entry.
+    await t.http
+      .post(`/v1/admin/cards/${reg.cardId}/adjustments`)
+      .set('Cookie', b.ownerCookie)
+      .send({ unit: 'points', amount: 15, reason: 'Извинение за долгое ожидание, гость был недоволен' })
+      .expect(200);
+    const adjusted = await t.http.get(pathOf(reg.cardUrl)).set('User-Agent', IPHONE).expect(200);
+    expect(adjusted.text).toMatch(/· Корректировка<\/span><b>\+15 баллов<\/b>/);
+    expect(adjusted.text).not.toContain('гость был недоволен');
     expect(after.text).toContain('До уровня «Серебряный» осталось 7\u00a0460\u00a0₽');
     expect(after.text).toMatch(/<li>185 баллов сгорят [^<]+<\/li>/);
     // The invite: the code, the text a friend receives and the link with it (shared, or copied where there is no share sheet).

@@ -1,5 +1,5 @@
 import QRCode from 'qrcode';
-import { langOf, t, type Lang, type MessageKey } from '../../shared/i18n';
+import { langOf, ledgerReason, t, type Lang, type MessageKey } from '../../shared/i18n';
 import { currencyDigits, defaultRulesText, type FrontValue, type PassContent } from '../wallet/wallet.rules';
 import type { RegistrationForm } from './engagement.entity';
 import { consentShown, escapeHtml as e, type Platform } from './engagement.rules';
@@ -320,9 +320,13 @@ function accountSections(lang: Lang, a: CardAccount): string {
     );
   }
   const when = new Intl.DateTimeFormat(a.locale, { day: 'numeric', month: 'short', timeZone: a.timeZone });
-  const items = a.history
-    .map((h) => `<li><span>${e(when.format(h.at))} · ${e(t(lang, 'guest.op', { kind: h.kind }))}</span><b>${e(change(lang, a, h.unit, h.amount))}</b></li>`)
-    .join('');
+  // A reason the hub wrote (welcome_bonus, points_expired …) in the reader's words; else the kind of the entry
+  // (a staff member's own words are for the console, not for the guest).
+  const what = (h: CardAccount['history'][number]) => {
+    const said = h.reason ? ledgerReason(lang, h.reason) : null;
+    return said && said !== h.reason ? said : t(lang, 'guest.op', { kind: h.kind });
+  };
+  const items = a.history.map((h) => `<li><span>${e(when.format(h.at))} · ${e(what(h))}</span><b>${e(change(lang, a, h.unit, h.amount))}</b></li>`).join('');
   parts.push(
     `<section id="history"><h2>${e(t(lang, 'guest.history'))}</h2>${items ? `<ul class="list">${items}</ul>` : `<p class="muted">${e(t(lang, 'guest.historyEmpty'))}</p>`}</section>`,
   );

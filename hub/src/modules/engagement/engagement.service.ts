@@ -74,7 +74,8 @@ export interface CardAccount {
   currency: string;
   timeZone: string;
   progress: LevelProgress | null;
-  history: { kind: string; unit: 'points' | 'minor' | 'stamps'; amount: number; at: Date }[];
+  /** The last operations: the entry's kind and, when the hub wrote it, its reason code (a person's own words are not shown). */
+  history: { kind: string; reason: string | null; unit: 'points' | 'minor' | 'stamps'; amount: number; at: Date }[];
   expiring: { day: string; points: number }[];
 }
 
@@ -920,7 +921,9 @@ export class EngagementService {
       currency: business.currency,
       timeZone: business.timezone,
       progress: levelProgress(levels, program.levelPolicy ?? null, view),
-      history: entries.items.filter((e) => e.amount !== 0).map((e) => ({ kind: e.kind, unit: e.unit, amount: e.amount, at: e.createdAt })),
+      history: entries.items
+        .filter((e) => e.amount !== 0)
+        .map((e) => ({ kind: e.kind, reason: e.reason ?? null, unit: e.unit, amount: e.amount, at: e.createdAt })),
       expiring: expiringPoints(lots, now, business.timezone),
     };
   }
