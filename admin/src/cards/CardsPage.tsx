@@ -219,9 +219,9 @@ export function CardsPage() {
               value={status}
               onChange={(v) => setParam('status', v === 'active' ? undefined : String(v))}
               options={[
-                { value: 'active', label: t('card.status.active') },
-                { value: 'blocked', label: t('card.status.blocked') },
-                { value: 'deleted', label: t('card.status.deleted') },
+                { value: 'active', label: t('card.filter.active') },
+                { value: 'blocked', label: t('card.filter.blocked') },
+                { value: 'deleted', label: t('card.filter.deleted') },
                 { value: 'all', label: t('common.all') },
               ]}
             />

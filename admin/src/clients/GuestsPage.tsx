@@ -162,8 +162,8 @@ export function GuestsPage() {
               value={status}
               onChange={(v) => setParam('status', v === 'active' ? undefined : String(v))}
               options={[
-                { value: 'active', label: t('guest.status.active') },
-                { value: 'erased', label: t('guest.status.erased') },
+                { value: 'active', label: t('guest.filter.active') },
+                { value: 'erased', label: t('guest.filter.erased') },
                 { value: 'all', label: t('common.all') },
               ]}
             />

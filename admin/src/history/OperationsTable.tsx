@@ -190,9 +190,9 @@ export function OperationsTable({
               onChange={(v) => onStatus(v === 'all' ? undefined : String(v))}
               options={[
                 { value: 'all', label: t('common.all') },
-                { value: 'committed', label: t('sale.status.committed') },
-                { value: 'held', label: t('sale.status.held') },
-                { value: 'canceled', label: t('sale.status.canceled') },
+                { value: 'committed', label: t('sale.filter.committed') },
+                { value: 'held', label: t('sale.filter.held') },
+                { value: 'canceled', label: t('sale.filter.canceled') },
               ]}
               data-testid="sales-status"
             />

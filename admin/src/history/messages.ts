@@ -34,6 +34,9 @@ export const en = {
   'sale.status.committed': 'Completed',
   'sale.status.held': 'On hold',
   'sale.status.canceled': 'Canceled',
+  'sale.filter.committed': 'Completed',
+  'sale.filter.held': 'On hold',
+  'sale.filter.canceled': 'Canceled',
   'sale.refunded': 'Refunded',
   'sale.partlyRefunded': 'Partly refunded',
 
@@ -127,6 +130,9 @@ export const ru: Record<keyof typeof en, string> = {
   'sale.status.committed': 'Проведена',
   'sale.status.held': 'В резерве',
   'sale.status.canceled': 'Отменена',
+  'sale.filter.committed': 'Проведённые',
+  'sale.filter.held': 'В резерве',
+  'sale.filter.canceled': 'Отменённые',
   'sale.refunded': 'Возврат',
   'sale.partlyRefunded': 'Частичный возврат',
 

@@ -3,6 +3,7 @@ import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { useI18n } from '../app/i18n';
 import type { ProgramKind } from '../app/types';
 import { useMoneyField } from './RulesFields';
+import { DecimalInput } from '../app/DecimalInput';
 
 /** Levels (code, name, threshold, percent) as an editable table, and how they are earned and lost. */
 export function LevelsFields({ kind }: { kind: ProgramKind }) {
@@ -112,7 +113,7 @@ export function LevelsFields({ kind }: { kind: ProgramKind }) {
                   width: 150,
                   render: (_, f) => (
                     <Form.Item name={[f.name, percentKey]} style={{ margin: 0 }}>
-                      <InputNumber
+                      <DecimalInput
                         min={0}
                         max={100}
                         step={0.5}

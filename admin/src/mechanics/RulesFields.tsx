@@ -4,6 +4,7 @@ import { useI18n } from '../app/i18n';
 import { useMe } from '../app/session';
 import { currencyDigits, currencySymbol, parseMoney } from '../app/money';
 import type { Program, ProgramKind } from '../app/types';
+import { DecimalInput } from '../app/DecimalInput';
 
 /** A money input: the text is kept as typed and converted to minor units exactly on save. */
 export function useMoneyField() {
@@ -23,7 +24,7 @@ export function useMoneyField() {
   return { digits, rule, suffix };
 }
 
-const pct = (max = 100) => <InputNumber min={0} max={max} step={0.5} precision={2} addonAfter="%" style={{ width: '100%' }} />;
+const pct = (max = 100) => <DecimalInput min={0} max={max} step={0.5} precision={2} addonAfter="%" style={{ width: '100%' }} />;
 const whole = (min = 0, max?: number, addon?: string) => <InputNumber min={min} max={max} precision={0} style={{ width: '100%' }} addonAfter={addon} />;
 
 function Exclusions({ bonus }: { bonus?: boolean }) {

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { App, Button, Card, Col, Form, Input, InputNumber, Modal, Row, Space, Switch, Table, Tag, Typography } from 'antd';
+import { App, Button, Card, Col, Form, Input, Modal, Row, Space, Switch, Table, Tag, Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
 import { EditOutlined, PlusOutlined, SearchOutlined } from '@ant-design/icons';
 import { http } from '../app/api';
@@ -10,6 +10,7 @@ import { allows, ROLE_SETS } from '../app/roles';
 import { applyProblem } from '../app/problems';
 import { ErrorState, PageHeader, ProblemAlert } from '../app/ui';
 import type { Items, Location } from '../app/types';
+import { DecimalInput } from '../app/DecimalInput';
 
 interface LocationForm {
   name: string;
@@ -71,12 +72,12 @@ function LocationModal({ editing, onClose, onSaved }: { editing: Location | 'new
         <Row gutter={16}>
           <Col span={12}>
             <Form.Item name="latitude" label={t('locations.latitude')}>
-              <InputNumber min={-90} max={90} step={0.000001} style={{ width: '100%' }} placeholder="55.755826" />
+              <DecimalInput min={-90} max={90} step={0.000001} style={{ width: '100%' }} placeholder={t('locations.latitude.example')} />
             </Form.Item>
           </Col>
           <Col span={12}>
             <Form.Item name="longitude" label={t('locations.longitude')}>
-              <InputNumber min={-180} max={180} step={0.000001} style={{ width: '100%' }} placeholder="37.617300" />
+              <DecimalInput min={-180} max={180} step={0.000001} style={{ width: '100%' }} placeholder={t('locations.longitude.example')} />
             </Form.Item>
           </Col>
         </Row>
