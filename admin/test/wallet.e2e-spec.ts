@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { makeAppleTestCerts, type AppleTestCerts } from '../../fixtures/src/apple/certs';
 import { createTestHub, TestBusiness, TestHub } from '../../hub/test/harness';
+import { loyalty } from '../../hub/test/loyalty/fixtures';
 import { Browser, helpers, loginUi, openBrowser, shot, stepOf } from './kit';
 
 const PASS_TYPE = 'pass.ru.example.coffee';
@@ -96,7 +97,7 @@ describe('Wallet settings in the console', () => {
       const state = page.getByTestId('wallet-apple-state');
       await state.getByText(PASS_TYPE, { exact: true }).waitFor();
       await expect(page.getByTestId('wallet-subject').textContent()).resolves.toContain(`UID=${PASS_TYPE}`);
-      await expect(page.getByTestId('wallet-expires').textContent()).resolves.toMatch(/^\d{1,2} [а-я]+ \d{4} г\. \(осталось дней: 36[45]\)$/);
+      await expect(page.getByTestId('wallet-expires').textContent()).resolves.toMatch(/^\d{1,2} [а-я]+\.? \d{4} г\. \(осталось дней: 36[45]\)$/);
       await state.getByText(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/).waitFor();
       await page.getByTestId('wallet-test').click();
       await page
@@ -154,6 +155,37 @@ describe('Wallet settings in the console', () => {
       await h().heading('Дизайн карты');
       await page.waitForLoadState('networkidle');
       expect(await page.getByTestId('wallet-not-configured').count()).toBe(0);
+    }),
+  );
+
+  it(
+    'shows on the guest profile and in the card list whether the card is in a wallet, and copies the card link',
+    step(async () => {
+      const l = loyalty(t, biz);
+      const program = await l.program({ name: 'Баллы', rules: { kind: 'bonus', accrualPercent: 5, maxRedeemPercent: 50 } });
+      const { guest, card } = await l.guestWithCard(program.id, { name: 'Анна' });
+      await b.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+      await page.goto(`${base}/admin/clients/guests/${guest.id}`);
+      const cards = page.getByTestId('guest-cards');
+      await expect(cards.getByTestId('wallet-installs').textContent()).resolves.toBe('Не установлена');
+      await cards.getByTestId('wallet-send-link').click();
+      await page.getByRole('menuitem', { name: 'Скопировать ссылку' }).click();
+      await h().toast('Ссылка на карту скопирована');
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toMatch(new RegExp(`/card/${biz.businessId}/${card.id}\\?t=`));
+      // SMS is offered only with a provider: the hub here has none.
+      await cards.getByTestId('wallet-send-link').click();
+      await expect(page.getByRole('menuitem', { name: 'Отправить по SMS' }).getAttribute('aria-disabled')).resolves.toBe('true');
+      await page.keyboard.press('Escape');
+      // A device registers the card's pass: the card list says Apple Wallet.
+      await t.http.get(`/v1/admin/cards/${card.id}/wallet/apple.pkpass`).set('Cookie', biz.ownerCookie).expect(200);
+      const token = t.hub.services.wallet.tokens.authToken(card.id);
+      await t.http
+        .post(`/v1/wallet/apple/v1/devices/iphone-1/registrations/${PASS_TYPE}/${card.id}`)
+        .set('Authorization', `ApplePass ${token}`)
+        .send({ pushToken: 'abc123def456' })
+        .expect(201);
+      await h().menu('Карты', 'Все карты');
+      await h().row('cards-table', 'Анна').getByText('Apple Wallet').waitFor();
     }),
   );
 
