@@ -151,7 +151,7 @@ describeEachDb('UTM tags, reviews and CSV exports', (backend) => {
     expect(reviews[1]).toContain(',5,Lovely,link,');
     const purchases = parseCsv((await l.admin('get', '/v1/admin/exports/purchases.csv').expect(200)).text);
     expect(purchases).toEqual([
-      'id,createdAt,status,locationId,cardNumber,programName,guestName,guestPhone,totalMinor,discountMinor,pointsRedeemed,pointsAccrued,refundedMinor,receiptNumber',
+      'id,createdAt,status,locationId,terminalId,cashierId,cardNumber,programName,guestName,guestPhone,totalMinor,discountMinor,pointsRedeemed,pointsAccrued,refundedMinor,receiptNumber',
     ]);
     const history = parseCsv((await l.admin('get', '/v1/admin/exports/history.csv').query({ action: 'utm_tag.created' }).expect(200)).text);
     expect(history).toHaveLength(2);

@@ -158,4 +158,23 @@ describeEachDb('guest list: sort, filter, last digits, export', (backend) => {
     expect(anna).toHaveLength(2);
     expect(anna[1]!.split(',').slice(16)).toEqual([cardOf.anna!.number, '500', 'gold']);
   });
+
+  it('filters sales by location, cashier and period, and totals them in the database', async () => {
+    const loc = await l.admin('post', '/v1/admin/locations').send({ name: 'Hall 2' }).expect(201);
+    const sale = (amount: number) => l.commit({ card: { number: cardOf.anna!.number }, basket: l.basket(amount) }).expect(201);
+    await sale(100000);
+    await sale(50000);
+    const all = await l.admin('get', '/v1/admin/checkouts/totals').expect(200);
+    expect(all.body).toMatchObject({ sales: 2, totalMinor: 150000, pointsRedeemed: 0 });
+    const list = await l.admin('get', '/v1/admin/checkouts').expect(200);
+    expect(list.body.items[0]).toMatchObject({ actorType: 'terminal' });
+    const elsewhere = await l.admin('get', '/v1/admin/checkouts/totals').query({ locationId: loc.body.id }).expect(200);
+    expect(elsewhere.body).toMatchObject({ sales: 0, totalMinor: 0 });
+    expect((await l.admin('get', '/v1/admin/checkouts').query({ locationId: loc.body.id }).expect(200)).body.items).toHaveLength(0);
+    const future = new Date(Date.now() + DAY).toISOString();
+    expect((await l.admin('get', '/v1/admin/checkouts/totals').query({ from: future }).expect(200)).body.sales).toBe(0);
+    expect((await l.admin('get', '/v1/admin/checkouts/totals').query({ cashierId: 'nobody' }).expect(200)).body.sales).toBe(0);
+    const csv = parseCsv((await l.admin('get', '/v1/admin/exports/purchases.csv').query({ terminalId: list.body.items[0].terminalId }).expect(200)).text);
+    expect(csv).toHaveLength(3);
+  });
 });

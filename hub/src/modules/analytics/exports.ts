@@ -4,9 +4,10 @@ import { z } from 'zod';
 import type { Api } from '../../http/api';
 import { ROLE_SETS } from '../../http/auth';
 import type { Ctx } from '../../shared/context';
-import { auditQuery } from '../audit/audit.routes';
+import { auditQuery } from '../audit/audit.schemas';
 import type { AuditService } from '../audit/audit.service';
 import type { CheckoutService } from '../checkout/checkout.service';
+import { saleFilter, type SaleFilter, type SalesHistory } from '../checkout/checkout.history';
 import { guestCountQuery } from '../guests/guests.schemas';
 import { EXPORT_GUEST_COLUMNS, type ExportRow, type GuestsService } from '../guests/guests.service';
 import { reviewListQuery } from '../reviews/reviews.schemas';
@@ -99,6 +100,7 @@ export interface ExportDeps {
   checkout: CheckoutService;
   audit: AuditService;
   reviews: ReviewsService;
+  sales: SalesHistory;
 }
 
 /** `GET /v1/admin/exports/<list>.csv` with the list's own filter parameters. */
@@ -127,19 +129,14 @@ export function exportRoutes(api: Api, d: ExportDeps): void {
     {
       method: 'get',
       path: '/v1/admin/exports/purchases.csv',
-      summary: 'Export sales (from, to, status)',
+      summary: 'Export sales (the sales history filter: period, status, location, terminal, cashier, guest, card)',
       description,
       tags,
       auth: { roles: ROLE_SETS.marketing },
-      query: z.strictObject({
-        from: z.iso.datetime({ offset: true }).optional(),
-        to: z.iso.datetime({ offset: true }).optional(),
-        status: z.enum(['held', 'committed', 'canceled']).optional(),
-        guestId: z.uuid().optional(),
-      }),
+      query: saleFilter,
     },
     async (req, res) => {
-      const q = req.valid.query as { from?: string; to?: string; status?: string; guestId?: string };
+      const q = req.valid.query as SaleFilter;
       const ctx: Ctx = req.ctx;
       await streamCsv(
         res,
@@ -149,6 +146,8 @@ export function exportRoutes(api: Api, d: ExportDeps): void {
           'createdAt',
           'status',
           'locationId',
+          'terminalId',
+          'cashierId',
           'cardNumber',
           'programName',
           'guestName',
@@ -161,15 +160,7 @@ export function exportRoutes(api: Api, d: ExportDeps): void {
           'receiptNumber',
         ],
         cursorPages(
-          (cursor) =>
-            d.checkout.list(ctx, {
-              limit: PAGE,
-              cursor,
-              status: q.status,
-              guestId: q.guestId,
-              from: q.from ? new Date(q.from) : undefined,
-              to: q.to ? new Date(q.to) : undefined,
-            }),
+          (cursor) => d.sales.list(ctx, { ...q, limit: PAGE, cursor }),
           async (items) => {
             const names = await d.checkout.names(ctx, items);
             return items.map((c) => {
@@ -179,6 +170,8 @@ export function exportRoutes(api: Api, d: ExportDeps): void {
                 c.createdAt,
                 c.status,
                 c.locationId,
+                c.terminalId,
+                c.actorType === 'staff' ? c.actorId : null,
                 n.cardNumber,
                 n.programName,
                 n.guestName,

@@ -4,12 +4,16 @@ import type { Api } from '../../http/api';
 import { exactLookupForCashier, ROLE_SETS } from '../../http/auth';
 import { idParam } from '../tenants/tenants.schemas';
 import type { CheckoutService } from './checkout.service';
+import { saleFilter, saleFilterFields, type SalesHistory } from './checkout.history';
 import { checkoutOut, checkoutView, commitBody, idempotencyHeaders, quoteBody, quoteView, refundBody, refundOut, refundView } from './checkout.api-schemas';
 
 /** Names shown beside a sale in the console, loaded for a whole page at once. */
 const saleNames = z.object({ cardNumber: z.string().nullable(), programName: z.string().nullable(), guestName: z.string().nullable(), guestPhone: z.string().nullable() });
 
-export function checkoutRoutes(api: Api, checkout: CheckoutService, currencyOf: (req: Request) => Promise<string>): void {
+/** Who made a sale: the terminal and the actor (`staff` with the cashier's id through the web scanner, `terminal` from a POS). */
+const saleActor = z.object({ terminalId: z.string().nullable(), actorType: z.string(), actorId: z.string() });
+
+export function checkoutRoutes(api: Api, checkout: CheckoutService, currencyOf: (req: Request) => Promise<string>, history: SalesHistory): void {
   const tags = ['POS'];
   api.route(
     {
@@ -133,28 +137,49 @@ export function checkoutRoutes(api: Api, checkout: CheckoutService, currencyOf: 
     {
       method: 'get',
       path: '/v1/admin/checkouts',
-      summary: 'Sales (newest first)',
+      summary: 'Sales (newest first), filtered by period, status, location, terminal, cashier, guest or card',
       tags: ['History'],
       auth: { roles: ROLE_SETS.staff },
       query: z.strictObject({
         limit: z.coerce.number().int().min(1).max(200).default(50),
         cursor: z.uuid().optional(),
-        cardId: z.uuid().optional(),
-        guestId: z.uuid().optional(),
-        status: z.enum(['held', 'committed', 'canceled']).optional(),
-        from: z.iso.datetime({ offset: true }).optional().describe('Sales at or after this time'),
-        to: z.iso.datetime({ offset: true }).optional().describe('Sales before this time'),
+        ...saleFilterFields,
       }),
-      response: z.object({ items: z.array(checkoutView.extend(saleNames.shape)), nextCursor: z.string().nullable() }),
+      response: z.object({ items: z.array(checkoutView.extend(saleNames.shape).extend(saleActor.shape)), nextCursor: z.string().nullable() }),
     },
     async (req) => {
       const q = req.valid.query;
       exactLookupForCashier(req, ['guestId', 'cardId']);
-      const r = await checkout.list(req.ctx, { ...q, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
+      const r = await history.list(req.ctx, q);
       const currency = await currencyOf(req);
       const names = await checkout.names(req.ctx, r.items);
-      return { items: r.items.map((c) => ({ ...checkoutOut(c, currency), ...names(c) })), nextCursor: r.nextCursor };
+      return {
+        items: r.items.map((c) => ({ ...checkoutOut(c, currency), ...names(c), terminalId: c.terminalId, actorType: c.actorType, actorId: c.actorId })),
+        nextCursor: r.nextCursor,
+      };
     },
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/v1/admin/checkouts/totals',
+      summary: 'The totals row of the sales history: sums over every sale of the filter, computed by the database',
+      description: 'Canceled sales are left out unless `status=canceled` asks for them. `pointsValueMinor` values the points paid with at each program’s point value.',
+      tags: ['History'],
+      auth: { roles: ROLE_SETS.marketing },
+      query: saleFilter,
+      response: z.object({
+        currency: z.string(),
+        sales: z.number().int(),
+        totalMinor: z.number().int(),
+        discountMinor: z.number().int(),
+        pointsRedeemed: z.number().int(),
+        pointsValueMinor: z.number().int(),
+        pointsAccrued: z.number().int(),
+        refundedMinor: z.number().int(),
+      }),
+    },
+    async (req) => ({ currency: await currencyOf(req), ...(await history.totals(req.ctx, req.valid.query)) }),
   );
   api.route(
     {
