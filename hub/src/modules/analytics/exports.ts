@@ -7,7 +7,7 @@ import type { Ctx } from '../../shared/context';
 import { auditQuery } from '../audit/audit.schemas';
 import type { AuditService } from '../audit/audit.service';
 import type { CheckoutService } from '../checkout/checkout.service';
-import { saleFilter, type SaleFilter, type SalesHistory } from '../checkout/checkout.history';
+import { saleFilter, type SaleFilter, type SalesHistory } from '../checkout/sales.service';
 import { guestCountQuery } from '../guests/guests.schemas';
 import { EXPORT_GUEST_COLUMNS, type ExportRow, type GuestsService } from '../guests/guests.service';
 import { reviewListQuery } from '../reviews/reviews.schemas';
@@ -50,7 +50,11 @@ export async function streamCsvText(res: Response, filename: string, header: str
   res.write('\uFEFF' + csvLine(header));
   for await (const text of pages) {
     if (res.destroyed) return;
-    if (!res.write(text)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (!res.write(text)) {
+      // Wait for the socket to take it (or to go away); the listener that did not fire is removed.
+      const ac = new AbortController();
+      await Promise.race([once(res, 'drain', { signal: ac.signal }), once(res, 'close', { signal: ac.signal })]).finally(() => ac.abort());
+    }
   }
   res.end();
 }

@@ -4,7 +4,7 @@ import type { Api } from '../../http/api';
 import { exactLookupForCashier, ROLE_SETS } from '../../http/auth';
 import { idParam } from '../tenants/tenants.schemas';
 import type { CheckoutService } from './checkout.service';
-import { saleFilter, saleFilterFields, type SalesHistory } from './checkout.history';
+import { saleFilter, saleFilterFields, type SalesHistory } from './sales.service';
 import { checkoutOut, checkoutView, commitBody, idempotencyHeaders, quoteBody, quoteView, refundBody, refundOut, refundView } from './checkout.api-schemas';
 
 /** Names shown beside a sale in the console, loaded for a whole page at once. */

@@ -2,7 +2,7 @@ import type { SelectQueryBuilder } from 'typeorm';
 import { z } from 'zod';
 import type { Db } from '../../db/db';
 import type { Ctx } from '../../shared/context';
-import { Program } from '../programs/programs.entity';
+import type { ProgramsService } from '../programs/programs.service';
 import { Checkout } from './checkout.entity';
 
 /**
@@ -35,7 +35,10 @@ export interface SaleTotals {
 }
 
 export class SalesHistory {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly programs: Pick<ProgramsService, 'list'>,
+  ) {}
 
   private query(ctx: Ctx, f: SaleFilter): SelectQueryBuilder<Checkout> {
     const qb = this.db.manager.getRepository(Checkout).createQueryBuilder('c').where('c.businessId = :b', { b: ctx.businessId });
@@ -76,10 +79,7 @@ export class SalesHistory {
       .groupBy('c.programId');
     if (!f.status) qb.andWhere("c.status <> 'canceled'");
     const rows = await qb.getRawMany<Record<string, string | number | null>>();
-    const ids = rows.flatMap((r) => (r.programId ? [String(r.programId)] : []));
-    const programs = ids.length
-      ? await this.db.manager.getRepository(Program).find({ select: { id: true, rules: true }, where: ids.map((id) => ({ id, businessId: ctx.businessId })) })
-      : [];
+    const programs = rows.some((r) => r.programId) ? await this.programs.list(ctx) : [];
     const pointValue = new Map(programs.map((p) => [p.id, Number((p.rules as { pointValueMinor?: number } | null)?.pointValueMinor ?? 100)]));
     const out: SaleTotals = { sales: 0, totalMinor: 0, discountMinor: 0, pointsRedeemed: 0, pointsValueMinor: 0, pointsAccrued: 0, refundedMinor: 0 };
     for (const r of rows) {
