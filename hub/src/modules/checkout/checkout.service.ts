@@ -11,7 +11,7 @@ import { CardsService } from '../cards/cards.service';
 import { Guest } from '../guests/guests.entity';
 import type { GuestsService } from '../guests/guests.service';
 import { LedgerEntry } from '../ledger/ledger.entity';
-import { LedgerService } from '../ledger/ledger.service';
+import { LedgerService, type LedgerBook } from '../ledger/ledger.service';
 import { Coupon, Program } from '../programs/programs.entity';
 import { ProgramsService } from '../programs/programs.service';
 import type { CouponRules, Level, LevelPolicy, ProgramRules, StampRules } from '../programs/programs.schemas';
@@ -250,17 +250,20 @@ export class CheckoutService {
         // The checkout row is written last, with the final figures (its id is already known to
         // the ledger entries); a concurrent duplicate then fails on the unique key and rolls back.
         const cctx: Ctx = { ...ctx, tx };
-        if (locked) await this.applyDebits(tx, cctx, co, locked, decision, lots, now);
+        // One ledger book for the sale: its debits and credits are written together (one INSERT of entries).
+        const book = locked ? this.ledger.book(tx, cctx, locked) : undefined;
+        if (locked && book) await this.applyDebits(tx, book, co, locked, decision, lots, now);
         if (coupon) await this.useCoupon(tx, ctx, coupon, co);
         if (hold) {
           if (locked) {
             locked.pointsHeld += decision.pointsRedeemed;
+            await book!.post();
             await this.ledger.saveCard(tx, locked);
           }
           co.decision = { ...co.decision, after: this.after(locked) };
           await emit(tx, ctx.businessId, 'checkout.held', { checkoutId: co.id, cardId: co.cardId, pointsHeld: decision.pointsRedeemed, expiresAt: co.holdExpiresAt!.toISOString() });
         } else {
-          await this.complete(tx, cctx, co, locked, program, decision, now, false);
+          await this.complete(tx, cctx, co, locked, program, decision, now, false, book);
         }
         await insertRows(repo, co);
         return co;
@@ -310,19 +313,19 @@ export class CheckoutService {
     }
   }
 
-  /** Points and certificate money leave the card at commit or hold time. */
-  private async applyDebits(tx: EntityManager, ctx: Ctx, co: Checkout, card: Card, d: Decision, lots: Awaited<ReturnType<LedgerService['openLots']>>, now: Date): Promise<void> {
+  /** Points and certificate money leave the card at commit or hold time (staged in the sale's ledger book). */
+  private async applyDebits(tx: EntityManager, book: LedgerBook, co: Checkout, card: Card, d: Decision, lots: Awaited<ReturnType<LedgerService['openLots']>>, now: Date): Promise<void> {
     const refs = { checkoutId: co.id };
     if (d.pointsRedeemed > 0) {
-      await this.ledger.debitPoints(tx, ctx, card, d.pointsRedeemed, 'redeem', now, refs, lots);
+      book.debitPoints(d.pointsRedeemed, 'redeem', now, refs, lots);
       await this.ledger.balanceEvent(tx, card, 'points', -d.pointsRedeemed, 'redeemed', co.id);
     }
     if (d.giftSpentMinor > 0) {
-      await this.ledger.change(tx, ctx, card, 'minor', -d.giftSpentMinor, 'spend', refs);
+      book.change('minor', -d.giftSpentMinor, 'spend', refs);
       await this.ledger.balanceEvent(tx, card, 'minor', -d.giftSpentMinor, 'spent', co.id);
     }
     if (d.giftForfeitedMinor > 0) {
-      await this.ledger.change(tx, ctx, card, 'minor', -d.giftForfeitedMinor, 'expire', { ...refs, reason: 'gift_forfeited' });
+      book.change('minor', -d.giftForfeitedMinor, 'expire', { ...refs, reason: 'gift_forfeited' });
     }
   }
 
@@ -336,11 +339,12 @@ export class CheckoutService {
    * What happens when a sale is final (commit, or capture of a hold): accrual lot, stamps and
    * their rewards, card and guest counters, level upgrade, referral rewards, events.
    */
-  private async complete(tx: EntityManager, ctx: Ctx, co: Checkout, card: Card | null, program: Program, d: Decision, now: Date, persist = true): Promise<void> {
+  private async complete(tx: EntityManager, ctx: Ctx, co: Checkout, card: Card | null, program: Program, d: Decision, now: Date, persist = true, sale?: LedgerBook): Promise<void> {
     const refs = { checkoutId: co.id };
     if (card) {
+      const book = sale ?? this.ledger.book(tx, ctx, card);
       if (d.pointsAccrued > 0) {
-        await this.ledger.creditPoints(tx, ctx, card, d.pointsAccrued, 'accrue', { availableAt: d.accrualAvailableAt ?? now, expiresAt: d.accrualExpiresAt }, refs);
+        book.creditPoints(d.pointsAccrued, 'accrue', { availableAt: d.accrualAvailableAt ?? now, expiresAt: d.accrualExpiresAt }, refs);
         await this.ledger.balanceEvent(tx, card, 'points', d.pointsAccrued, 'accrued', co.id);
       }
       if (program.kind === 'stamp') {
@@ -348,11 +352,11 @@ export class CheckoutService {
         Object.assign(d, stampProgress(card.stamps, d.stampsAdded, (program.rules as StampRules).stampsRequired));
       }
       if (d.stampsAdded > 0) {
-        await this.ledger.change(tx, ctx, card, 'stamps', d.stampsAdded, 'stamp', refs);
+        book.change('stamps', d.stampsAdded, 'stamp', refs);
         let used = 0;
         if (d.stampRewards > 0) {
           used = card.stamps - d.stampsAfter;
-          await this.ledger.change(tx, ctx, card, 'stamps', -used, 'reward', { ...refs, reason: 'stamp_rewards' });
+          book.change('stamps', -used, 'reward', { ...refs, reason: 'stamp_rewards' });
           await this.grantStampRewards(tx, ctx, card, program, d.stampRewards, co, now);
         }
         await this.ledger.balanceEvent(tx, card, 'stamps', d.stampsAdded - used, 'stamped', co.id);
@@ -370,6 +374,7 @@ export class CheckoutService {
           card.levelCode = change.to;
         }
       }
+      await book.post();
       await this.ledger.saveCard(tx, card);
       if (card.guestId) await this.touchGuest(tx, ctx, card, program, d, now, co);
     }
