@@ -1,4 +1,8 @@
 // Wire shapes of the hub's /v1/admin API (see GET /v1/openapi.json); dates arrive as ISO strings.
+import type { operations } from './api-types';
+
+/** The JSON body of an operation's success reply, from the types generated out of /v1/openapi.json. */
+type Reply<O extends keyof operations> = operations[O]['responses'] extends { 200: { content: { 'application/json': infer B } } } ? B : never;
 
 export const ROLES = ['owner', 'admin', 'marketer', 'cashier'] as const;
 export type Role = (typeof ROLES)[number];
@@ -93,53 +97,13 @@ export interface CursorPage<T> extends Items<T> {
 
 // ---------- clients ----------
 
-export interface Guest {
-  id: string;
-  phone: string | null;
-  name: string | null;
-  birthday: string | null;
-  email: string | null;
-  gender: string | null;
-  marketingConsent: boolean;
-  source: string | null;
-  utm: Record<string, string> | null;
-  attributes: Record<string, unknown> | null;
-  referralCode: string;
-  referrerGuestId: string | null;
-  status: 'active' | 'erased' | string;
-  visits: number;
-  spendMinor: number;
-  firstPurchaseAt: string | null;
-  lastPurchaseAt: string | null;
-  createdAt: string;
-}
+/** A guest as the API shows one (generated from the hub's OpenAPI document: api-types.ts). */
+export type Guest = Reply<'get_v1_admin_guests_id'>['guest'];
 
 export type CardStatus = 'active' | 'blocked' | 'deleted';
 
-export interface Card {
-  id: string;
-  number: string;
-  qr: string;
-  status: CardStatus;
-  programId: string;
-  programName: string;
-  kind: ProgramKind | string;
-  guestId: string | null;
-  levelCode: string | null;
-  levelName: string | null;
-  pointsBalance: number;
-  pointsAvailable: number;
-  pointsPending: number;
-  pointsHeld: number;
-  giftBalanceMinor: number;
-  giftExpiresAt: string | null;
-  stamps: number;
-  stampsGoal: number | null;
-  spendMinor: number;
-  visits: number;
-  createdAt: string;
-  lastOperationAt: string | null;
-}
+/** A card as the API shows one (generated). */
+export type Card = Reply<'get_v1_admin_cards_id'>;
 
 export interface LedgerEntry {
   id: string;
@@ -234,32 +198,8 @@ export interface Coupon {
 
 // ---------- sales ----------
 
-export interface Checkout {
-  id: string;
-  status: 'held' | 'committed' | 'canceled';
-  replayed?: boolean;
-  cardId: string | null;
-  guestId: string | null;
-  currency: string;
-  totalMinor: number;
-  discountMinor: number;
-  couponDiscountMinor: number;
-  pointsRedeemed: number;
-  redeemValueMinor: number;
-  giftSpentMinor: number;
-  payableMinor: number;
-  pointsAccrued: number;
-  pointsAvailableAt: string | null;
-  stampsAdded: number;
-  stampRewards: number;
-  couponCode: string | null;
-  lines: Record<string, unknown>[];
-  balanceAfter: { points: number; giftMinor: number; stamps: number; levelCode: string | null } | null;
-  holdExpiresAt: string | null;
-  refunded: { amountMinor: number; payableMinor: number; pointsReturned: number; pointsReversed: number; giftMinor: number };
-  receipt: Record<string, unknown> | null;
-  createdAt: string;
-}
+/** A sale as the POS API answers it (generated). */
+export type Checkout = Reply<'get_v1_pos_checkouts_id'>;
 
 export interface Refund {
   id: string;

@@ -96,7 +96,15 @@ const problemSchema = {
 };
 
 function jsonSchema(s: ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const out = z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+  const out = z.toJSONSchema(s, {
+    io,
+    unrepresentable: 'any',
+    target: 'draft-2020-12',
+    // A Date travels as its ISO 8601 text (JSON.stringify), so the document says so (typed clients read a string).
+    override: (ctx) => {
+      if (ctx.zodSchema._zod.def.type === 'date') Object.assign(ctx.jsonSchema, { type: 'string', format: 'date-time' });
+    },
+  }) as Record<string, unknown>;
   delete out.$schema;
   return out;
 }
