@@ -36,8 +36,8 @@ export async function hubOpenApi(): Promise<Record<string, unknown>> {
 export async function renderApiTypes(doc?: Record<string, unknown>): Promise<string> {
   // openapi-typescript ships CommonJS too; required here so this script runs under hub/bin/register.js.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { default: openapiTS, astToString } = require('openapi-typescript') as typeof import('openapi-typescript');
-  const ast = await openapiTS((doc ?? (await hubOpenApi())) as unknown as Parameters<typeof openapiTS>[0]);
+  const { default: openapiTS, astToString } = require('openapi-typescript') as { default: (schema: unknown) => Promise<unknown>; astToString: (ast: unknown) => string };
+  const ast = await openapiTS(doc ?? (await hubOpenApi()));
   return HEADER + astToString(ast);
 }
 
