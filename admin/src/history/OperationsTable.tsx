@@ -2,13 +2,13 @@ import { Descriptions, Flex, Segmented, Space, Table, Tag, Typography, Button } 
 import type { TableColumnsType } from 'antd';
 import { ReloadOutlined } from '@ant-design/icons';
 import { Link } from 'react-router-dom';
-import { http } from '../app/api';
+import { http, withQuery } from '../app/api';
 import { useI18n } from '../app/i18n';
 import { useMe } from '../app/session';
 import { useLoad } from '../app/useLoad';
 import { CursorPager, useCursorList } from '../app/cursor';
 import { ErrorState } from '../app/ui';
-import { formatDateTime, formatNumber } from '../app/format';
+import { formatCardNumber, formatDateTime, formatNumber } from '../app/format';
 import { CheckoutStatusTag, Money, useMoney } from '../app/domain';
 import type { Checkout, Refund } from '../app/types';
 import { useSaleRefs } from './refs';
@@ -85,9 +85,21 @@ function SaleDetails({ sale }: { sale: Checkout }) {
   );
 }
 
+/** The sales history filter beside status, guest and card (the hub's query parameters). */
+export type SaleFilterQuery = Partial<Record<'from' | 'to' | 'locationId' | 'terminalId' | 'cashierId', string>>;
+type Sale = Checkout & { terminalId?: string | null; actorType?: string; actorId?: string; redeemValueMinor?: number };
+interface Totals {
+  sales: number;
+  totalMinor: number;
+  discountMinor: number;
+  pointsValueMinor: number;
+  pointsAccrued: number;
+}
+
 /**
- * Sales, newest first, from GET /v1/admin/checkouts: filter by status, a guest or a card; a row
- * opens to its lines and refunds.
+ * Sales, newest first, from GET /v1/admin/checkouts: filter by status, a guest or a card (and on
+ * the Operations page by period, location, terminal and cashier, with a totals row the hub sums);
+ * a row opens to its lines and refunds.
  */
 export function OperationsTable({
   guestId,
@@ -96,6 +108,9 @@ export function OperationsTable({
   compact,
   status,
   onStatus,
+  filter,
+  totals,
+  names,
 }: {
   guestId?: string;
   cardId?: string;
@@ -103,14 +118,25 @@ export function OperationsTable({
   compact?: boolean;
   status?: string;
   onStatus?: (s: string | undefined) => void;
+  filter?: SaleFilterQuery;
+  /** Show the totals row of the filter. */
+  totals?: boolean;
+  /** Names of locations, terminals and staff, for the cashier and location columns. */
+  names?: { location(id: string): string | undefined; terminal(id: string): string | undefined; staff(id: string): string | undefined };
 }) {
   const { t, lang } = useI18n();
   const { business } = useMe();
-  const list = useCursorList<Checkout>('/v1/admin/checkouts', { guestId, cardId, status }, compact ? 10 : 20);
+  const money = useMoney();
+  const query = { guestId, cardId, status, ...filter };
+  const list = useCursorList<Sale>('/v1/admin/checkouts', query, compact ? 10 : 20);
+  const sum = useLoad(
+    (signal) => (totals ? http.get<Totals>(withQuery('/v1/admin/checkouts/totals', query), { signal }) : Promise.resolve(null)),
+    [totals, JSON.stringify(query)],
+  );
   const refs = useSaleRefs(list.data?.items);
   const ref = (c: Checkout) => refs.get(`${c.cardId}:${c.guestId}`);
 
-  const columns: TableColumnsType<Checkout> = [
+  const columns: TableColumnsType<Sale> = [
     {
       title: t('sale.date'),
       dataIndex: 'createdAt',
@@ -126,7 +152,7 @@ export function OperationsTable({
         if (!c.cardId) return <span className="muted">{t('sale.noCard')}</span>;
         return (
           <Flex vertical>
-            <span className="diff-value">{r?.cardNumber ?? '…'}</span>
+            <span className="diff-value card-number">{r?.cardNumber ? formatCardNumber(r.cardNumber) : '…'}</span>
             {r?.programName ? (
               <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                 {r.programName}
@@ -142,7 +168,7 @@ export function OperationsTable({
           {
             title: t('sale.guest'),
             key: 'guest',
-            render: (_: unknown, c: Checkout) => {
+            render: (_: unknown, c: Sale) => {
               const r = ref(c);
               if (!c.guestId) return <span className="muted">—</span>;
               return <Link to={`/clients/guests/${c.guestId}`}>{r?.guestErased ? t('guest.erasedName') : (r?.guestName ?? r?.guestPhone ?? '…')}</Link>;
@@ -158,11 +184,21 @@ export function OperationsTable({
         c.discountMinor + c.couponDiscountMinor ? <Money minor={c.discountMinor + c.couponDiscountMinor} /> : <span className="muted">—</span>,
     },
     {
-      title: t('sale.redeemed'),
-      dataIndex: 'pointsRedeemed',
+      title: t('sale.paidWithPoints'),
       key: 'redeemed',
       align: 'right',
-      render: (v: number) => (v ? <Typography.Text type="danger">−{formatNumber(v, lang)}</Typography.Text> : <span className="muted">—</span>),
+      // Points paid with, as the money they stood for (the points themselves under it).
+      render: (_, c) =>
+        c.pointsRedeemed ? (
+          <Flex vertical align="end">
+            <Typography.Text type="danger">−{money(c.redeemValueMinor ?? 0)}</Typography.Text>
+            <Typography.Text type="secondary" style={{ fontSize: 12, whiteSpace: 'nowrap' }}>
+              {t('ledger.points', { n: formatNumber(c.pointsRedeemed, lang) })}
+            </Typography.Text>
+          </Flex>
+        ) : (
+          <span className="muted">—</span>
+        ),
     },
     {
       title: t('sale.accrued'),
@@ -177,8 +213,44 @@ export function OperationsTable({
           <span className="muted">—</span>
         ),
     },
+    ...(names
+      ? [
+          {
+            title: t('sales.location'),
+            key: 'location',
+            render: (_: unknown, c: Sale) => (c.locationId ? (names.location(c.locationId) ?? '…') : <span className="muted">—</span>),
+          },
+          {
+            title: t('sales.cashier'),
+            key: 'cashier',
+            render: (_: unknown, c: Sale) =>
+              c.actorType === 'staff' && c.actorId ? (
+                (names.staff(c.actorId) ?? t('sales.cashier.staff'))
+              ) : c.terminalId ? (
+                (names.terminal(c.terminalId) ?? t('sales.cashier.terminal'))
+              ) : (
+                <span className="muted">—</span>
+              ),
+          },
+        ]
+      : []),
     { title: t('common.status'), key: 'status', render: (_, c) => <CheckoutStatusTag c={c} /> },
   ];
+  const sumRow = (s: Totals) => {
+    // The expand column comes first; the totals sit under their columns.
+    const cells: (string | JSX.Element)[] = ['', t('sales.totals', { n: formatNumber(s.sales, lang) }), ''];
+    if (!hideGuest) cells.push('');
+    cells.push(money(s.totalMinor), s.discountMinor ? money(s.discountMinor) : '—', s.pointsValueMinor ? `−${money(s.pointsValueMinor)}` : '—', s.pointsAccrued ? `+${formatNumber(s.pointsAccrued, lang)}` : '—');
+    return (
+      <Table.Summary.Row data-testid="sales-totals">
+        {cells.map((c, i) => (
+          <Table.Summary.Cell key={i} index={i} align={i >= cells.length - 4 ? 'right' : undefined}>
+            <Typography.Text strong>{c}</Typography.Text>
+          </Table.Summary.Cell>
+        ))}
+      </Table.Summary.Row>
+    );
+  };
 
   return (
     <>
@@ -203,7 +275,7 @@ export function OperationsTable({
       {list.error ? (
         <ErrorState error={list.error} onRetry={list.reload} />
       ) : (
-        <Table<Checkout>
+        <Table<Sale>
           rowKey="id"
           size={compact ? 'small' : 'middle'}
           columns={columns}
@@ -211,7 +283,8 @@ export function OperationsTable({
           loading={list.loading}
           pagination={false}
           expandable={{ expandedRowRender: (c) => <SaleDetails sale={c} /> }}
-          locale={{ emptyText: t(guestId || cardId ? 'sales.emptyGuest' : status ? 'sales.emptyFiltered' : 'sales.empty') }}
+          locale={{ emptyText: list.loading || !list.data ? <span /> : t(guestId || cardId ? 'sales.emptyGuest' : status ? 'sales.emptyFiltered' : 'sales.empty') }}
+          summary={() => (totals && sum.data && sum.data.sales > 0 ? <Table.Summary fixed>{sumRow(sum.data)}</Table.Summary> : null)}
           data-testid="sales-table"
           rowClassName="sale-row"
           scroll={{ x: 900 }}
