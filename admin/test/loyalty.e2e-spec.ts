@@ -12,6 +12,9 @@ import type { Page } from 'playwright-core';
 import { createTestHub, TestBusiness, TestHub } from '../../hub/test/harness';
 import { Browser, helpers, loginUi, openBrowser, shot, stepOf } from './kit';
 
+/** A card number as the console shows it: groups of four. */
+const grouped = (n: string) => n.replace(/(\d{4})(?=\d)/g, '$1 ');
+
 /** Refusals the steps provoke on purpose; any other 4xx/5xx answer fails the test. */
 const EXPECTED_REFUSALS = [
   'POST /v1/admin/programs 400', // level thresholds that do not increase
@@ -188,7 +191,7 @@ describe('loyalty sections of the console', () => {
       await h.menu('История', 'Операции');
       await h.heading('Операции');
       const sales = page.getByTestId('sales-table').locator('tr.sale-row');
-      await sales.filter({ hasText: '500,00' }).filter({ hasText: 'Анна Петрова' }).filter({ hasText: card.number }).filter({ hasText: '+25' }).waitFor();
+      await sales.filter({ hasText: '500,00' }).filter({ hasText: 'Анна Петрова' }).filter({ hasText: grouped(card.number) }).filter({ hasText: '+25' }).waitFor();
       await sales.filter({ hasText: '450,50' }).filter({ hasText: '+22' }).waitFor();
       await sales.filter({ hasText: '500,00' }).locator('.ant-table-row-expand-icon').click();
       await page.getByTestId('sale-details').getByText('Латте').waitFor();
@@ -283,15 +286,15 @@ describe('loyalty sections of the console', () => {
       await dialog.getByLabel('Причина').fill('Злоупотребление купонами');
       await dialog.getByRole('button', { name: 'Добавить' }).click();
       await h.toast('+79000000013 добавлен в чёрный список');
-      await h.row('blacklist-table', '+79000000013').filter({ hasText: 'Злоупотребление купонами' }).waitFor();
+      await h.row('blacklist-table', '+7 900 000-00-13').filter({ hasText: 'Злоупотребление купонами' }).waitFor();
       await t.http.post('/v1/admin/blacklist').set('Cookie', biz.ownerCookie).send({ phone: '+79000000014', reason: 'Мошенничество' }).expect(201);
       await page.reload();
-      await h.row('blacklist-table', '+79000000014').waitFor();
+      await h.row('blacklist-table', '+7 900 000-00-14').waitFor();
       await shot(page, 'blacklist');
       await page.getByRole('button', { name: 'Убрать +79000000014' }).click();
       await page.locator('.ant-popconfirm').getByRole('button', { name: 'Убрать' }).click();
       await h.toast('+79000000014 убран из чёрного списка');
-      await h.row('blacklist-table', '+79000000014').waitFor({ state: 'detached' });
+      await h.row('blacklist-table', '+7 900 000-00-14').waitFor({ state: 'detached' });
     }),
   );
 
@@ -300,8 +303,8 @@ describe('loyalty sections of the console', () => {
     step(async () => {
       await h.menu('Карты', 'Все карты');
       await h.heading('Карты');
-      await h.row('cards-table', card.number).filter({ hasText: '172 баллов' }).waitFor();
-      await page.getByText(card.number, { exact: true }).click();
+      await h.row('cards-table', grouped(card.number)).filter({ hasText: '172 балла' }).waitFor();
+      await page.getByText(grouped(card.number), { exact: true }).click();
       await page.getByTestId('card-drawer').getByText(card.qr).waitFor();
       await shot(page, 'cards', { fullPage: false });
       await page.keyboard.press('Escape');

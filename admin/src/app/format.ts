@@ -18,10 +18,11 @@ export function formatDateTime(iso: string | null | undefined, lang: Lang, timeZ
   return f.format(new Date(iso));
 }
 
+/** A date alone, in the same style as `formatDateTime` («8 дек. 2026 г.», "8 Dec 2026"): one date style across the console. */
 export function formatDate(iso: string | null | undefined, lang: Lang, timeZone?: string): string {
   if (!iso) return '—';
   try {
-    return new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', { dateStyle: 'long', timeZone }).format(new Date(iso));
+    return new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', { dateStyle: 'medium', timeZone }).format(new Date(iso));
   } catch {
     return new Date(iso).toLocaleDateString();
   }

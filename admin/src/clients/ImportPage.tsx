@@ -216,7 +216,10 @@ export function ImportPage() {
               <p className="ant-upload-hint">{t('import.hint')}</p>
             </Upload.Dragger>
             <Typography.Paragraph type="secondary" style={{ marginTop: 12, fontSize: 13 }}>
-              {t('import.columnsHelp')}
+              {/* Column names are CSV headers, not words: shown as code. */}
+              {t('import.columnsHelp')
+                .split(/\b(phone|name|email|birthday|gender|consent|card_number|points|gift_balance|stamps|level)\b/)
+                .map((part, i) => (i % 2 ? <code key={i}>{part}</code> : part))}
             </Typography.Paragraph>
             <Typography.Text strong>{t('import.program')}</Typography.Text>
             <Select

@@ -3,10 +3,19 @@ import { useNavigate } from 'react-router-dom';
 import { http } from '../app/api';
 import { useI18n } from '../app/i18n';
 import { useLoad } from '../app/useLoad';
+import type { MessageKey } from '../app/messages';
+
+/** The console's words for each notice (the hub's `detail` is for logs and the API). */
+const NOTICE: Record<EngagementNotice['code'], MessageKey> = {
+  sms_budget_exhausted: 'home.notice.smsBudget',
+  sms_verification_off: 'home.notice.smsOff',
+  sms_provider_missing: 'home.notice.smsProvider',
+  sms_dev_outbox: 'home.notice.smsDev',
+};
 
 /** A warning from the hub's engagement module (GET /v1/admin/engagement/notices). */
 export interface EngagementNotice {
-  code: 'sms_budget_exhausted' | 'sms_verification_off';
+  code: 'sms_budget_exhausted' | 'sms_verification_off' | 'sms_provider_missing' | 'sms_dev_outbox';
   severity: 'error' | 'warning';
   detail: string;
   formId?: string;
@@ -30,8 +39,8 @@ export function EngagementNotices() {
           type={n.severity}
           showIcon
           data-testid={`notice-${n.code}`}
-          message={n.code === 'sms_budget_exhausted' ? t('home.notice.smsBudget') : t('home.notice.smsOff', { slug: n.slug ?? '' })}
-          description={n.code === 'sms_budget_exhausted' ? t('home.notice.smsBudget.text') : t('home.notice.smsOff.text')}
+          message={t(NOTICE[n.code], { slug: n.slug ?? '' })}
+          description={t(`${NOTICE[n.code]}.text` as MessageKey)}
           action={
             <Button size="small" onClick={() => navigate('/forms')}>
               {t('home.notice.open')}

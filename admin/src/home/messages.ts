@@ -11,6 +11,10 @@ export const en = {
   'home.notice.smsBudget': 'Today’s SMS budget is spent: guests cannot get registration codes until midnight',
   'home.notice.smsBudget.text':
     'A sudden spike is usually SMS pumping (bots requesting codes to paid numbers). If it is real demand, raise the daily budget in the SMS policy.',
+  'home.notice.smsProvider': 'SMS are not set up: guests get no codes',
+  'home.notice.smsProvider.text': 'Registration pages with SMS verification cannot finish. Ask your administrator to connect SMS.ru, or turn SMS verification off on the page.',
+  'home.notice.smsDev': 'Test mode: SMS are not sent',
+  'home.notice.smsDev.text': 'Codes and card links are written to the server log instead of phones.',
   'home.notice.smsOff': 'The page /join/{slug} registers guests without SMS verification',
   'home.notice.smsOff.text':
     'Anyone can enrol a phone that is not theirs there (the card link still goes only to that phone by SMS). Turn SMS verification on unless you have a reason.',
@@ -44,6 +48,10 @@ export const ru: Record<keyof typeof en, string> = {
   'home.notice.smsBudget': 'Дневной лимит SMS исчерпан: гости не получат коды регистрации до полуночи',
   'home.notice.smsBudget.text':
     'Резкий всплеск обычно означает SMS-накрутку (боты запрашивают коды на платные номера). Если это реальный спрос, увеличьте дневной лимит в SMS-политике.',
+  'home.notice.smsProvider': 'SMS не подключены: гости не получат коды',
+  'home.notice.smsProvider.text': 'Регистрация на страницах с SMS-подтверждением не завершится. Попросите администратора подключить SMS.ru или отключите SMS-подтверждение на странице.',
+  'home.notice.smsDev': 'Тестовый режим: SMS не отправляются',
+  'home.notice.smsDev.text': 'Коды и ссылки на карты записываются в журнал сервера, а не на телефоны.',
   'home.notice.smsOff': 'Страница /join/{slug} регистрирует гостей без SMS-подтверждения',
   'home.notice.smsOff.text':
     'Там любой может зарегистрировать чужой номер (ссылка на карту всё равно уходит только SMS на этот номер). Включите SMS-подтверждение, если нет особой причины.',

@@ -93,7 +93,10 @@ function ConfigModal({
         </Space>
       }
     >
-      <Typography.Paragraph type="secondary">{entry.description}</Typography.Paragraph>
+      {/* The connector's own words, as its author wrote them (manifests are in English). */}
+      <Typography.Paragraph type="secondary" lang="en">
+        {entry.description}
+      </Typography.Paragraph>
       <InboundUrls name={entry.name} routes={installed?.inbound ?? []} />
       <ProblemAlert message={problem} />
       {check ? (
@@ -285,7 +288,9 @@ export function IntegrationsPage() {
                   ]}
                 >
                   <Flex vertical gap={4}>
-                    <Typography.Text type="secondary">{entry?.description}</Typography.Text>
+                    <Typography.Text type="secondary" lang="en">
+                      {entry?.description}
+                    </Typography.Text>
                     <span>
                       {t('integrations.lastSuccess')}: {i.lastSuccessAt ? formatDateTime(i.lastSuccessAt, lang, business.timezone) : t('common.never')}
                     </span>
@@ -330,7 +335,7 @@ export function IntegrationsPage() {
                       <Tag>{t(`integrations.cat.${e.category}` as 'integrations.cat.pos')}</Tag>
                     </Space>
                   }
-                  description={e.description}
+                  description={<span lang="en">{e.description}</span>}
                 />
                 <Flex justify="space-between" align="center" style={{ marginTop: 16 }}>
                   <Typography.Text type="secondary" style={{ fontSize: 12 }}>
