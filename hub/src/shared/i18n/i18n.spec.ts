@@ -1,3 +1,4 @@
+import { IntlMessageFormat } from 'intl-messageformat';
 import { en } from './messages.en';
 import { ru } from './messages.ru';
 import { langOf, LEDGER_REASONS, ledgerReason, t } from './index';
@@ -37,7 +38,11 @@ describe('i18n catalog', () => {
 
   it('has the same keys and the same arguments in every language, and every message parses', () => {
     expect(Object.keys(ru).sort()).toEqual(Object.keys(en).sort());
-    const args = (s: string) => [...s.matchAll(/\{(\w+)[,}]/g)].map((m) => m[1]).sort();
+    // The arguments a message takes, read from its ICU syntax tree (a select's option texts are not arguments).
+    type Node = { type: number; value?: string; options?: Record<string, { value: Node[] }> };
+    const names = (nodes: Node[]): string[] =>
+      nodes.flatMap((n) => [...(n.type !== 0 && n.type !== 7 && n.value ? [n.value] : []), ...Object.values(n.options ?? {}).flatMap((o) => names(o.value))]);
+    const args = (s: string) => [...new Set(names(new IntlMessageFormat(s, 'en').getAst() as Node[]))].sort();
     for (const k of Object.keys(en) as (keyof typeof en)[]) {
       expect([k, args(ru[k])]).toEqual([k, args(en[k])]);
       const values = Object.fromEntries(args(en[k]).map((a) => [a, a === 'n' ? 3 : 'x']));
