@@ -174,8 +174,8 @@ describe('loyalty sections of the console', () => {
       await page.getByTestId('scanner-done').getByText('Начислено 22 балла').waitFor();
 
       await page.goto(`${base}/admin/clients/guests`);
-      await page.getByPlaceholder('Телефон, имя, e-mail или номер карты').fill('+7 999 123-45-67');
-      await page.getByPlaceholder('Телефон, имя, e-mail или номер карты').press('Enter');
+      await page.getByPlaceholder('Телефон, имя, e-mail, номер карты или 4 последние цифры').fill('+7 999 123-45-67');
+      await page.getByPlaceholder('Телефон, имя, e-mail, номер карты или 4 последние цифры').press('Enter');
       await h.row('guests-table', 'Анна Петрова').getByTestId('guest-link').click();
       await h.heading('Анна Петрова');
       const ledger = page.getByTestId('ledger-table').locator('tbody tr');
