@@ -26,6 +26,7 @@ import { importRoutes } from './modules/guests/import.routes';
 import { LedgerService } from './modules/ledger/ledger.service';
 import { OpeningBalancesService } from './modules/ledger/opening.service';
 import { CardsService } from './modules/cards/cards.service';
+import { Card } from './modules/cards/cards.entity';
 import { cardsRoutes } from './modules/cards/cards.routes';
 import { CheckoutService } from './modules/checkout/checkout.service';
 import { checkoutRoutes } from './modules/checkout/checkout.routes';
@@ -90,7 +91,7 @@ export interface Services {
   programs: ProgramsService;
   guests: GuestsService;
   imports: GuestImportService;
-  ledger: LedgerService;
+  ledger: LedgerService<Card>;
   cards: CardsService;
   checkout: CheckoutService;
   integrations: IntegrationsService;
@@ -168,7 +169,7 @@ export class Hub {
     this.relay = new OutboxRelay(this.db, this.bus, this.log.child({ component: 'outbox' }), { pollMs: config.OUTBOX_POLL_MS });
     const programs = new ProgramsService(this.db, audit);
     const guests = new GuestsService(this.db, audit);
-    const ledger = new LedgerService(this.db);
+    const ledger = new LedgerService(this.db, Card);
     // Cards sit below guests: they read their holder through a port (the cycle breaks here).
     const holders = { findByPhone: guests.findByPhone.bind(guests), get: guests.get.bind(guests), isBlacklisted: guests.isBlacklisted.bind(guests), view: guestOut, contacts: guests.contacts.bind(guests) };
     const cards = new CardsService(this.db, audit, ledger, programs, holders, tenants);

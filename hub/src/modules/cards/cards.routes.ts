@@ -3,13 +3,14 @@ import type { Api } from '../../http/api';
 import { ROLE_SETS } from '../../http/auth';
 import { idParam } from '../tenants/tenants.schemas';
 import type { LedgerService } from '../ledger/ledger.service';
+import type { Card } from './cards.entity';
 import type { CardsService } from './cards.service';
 import { adjustBody, cardListQuery, cardStatusBody, cardView, issueCardBody, ledgerQuery, ledgerView, levelBody } from './cards.schemas';
 
 /** The guest holding a card, as the card list shows it (null: a bearer card). */
 const holderView = z.object({ name: z.string().nullable(), phone: z.string().nullable(), erased: z.boolean() });
 
-export function cardsRoutes(api: Api, cards: CardsService, ledger: LedgerService): void {
+export function cardsRoutes(api: Api, cards: CardsService, ledger: LedgerService<Card>): void {
   const tags = ['Cards'];
   api.route(
     {

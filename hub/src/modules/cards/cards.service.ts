@@ -56,7 +56,7 @@ export class CardsService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
-    private readonly ledger: LedgerService,
+    private readonly ledger: LedgerService<Card>,
     private readonly programs: ProgramsService,
     private readonly guests: CardHoldersPort,
     private readonly tenants: TenantsService,

@@ -80,7 +80,7 @@ export class CheckoutService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
-    private readonly ledger: LedgerService,
+    private readonly ledger: LedgerService<Card>,
     private readonly programs: ProgramsService,
     private readonly cards: CardsService,
     private readonly tenants: TenantsService,

@@ -8,6 +8,7 @@ import { systemActor } from '../../shared/context';
 import { badRequest, conflict, notFound, Problem, tooMany, unprocessable } from '../../shared/errors';
 import { inTx } from '../../shared/tx';
 import type { AuditService } from '../audit/audit.service';
+import type { Card } from '../cards/cards.entity';
 import type { CardsService } from '../cards/cards.service';
 import type { GuestsService } from '../guests/guests.service';
 import type { LedgerService } from '../ledger/ledger.service';
@@ -59,7 +60,7 @@ export interface EngagementDeps {
   programs: ProgramsService;
   guests: GuestsService;
   cards: CardsService;
-  ledger: LedgerService;
+  ledger: LedgerService<Card>;
   wallet: WalletService;
   sms: SmsProvider;
   hubSecret: string;
@@ -905,7 +906,7 @@ export class EngagementService {
    */
   private async account(
     ctx: Ctx,
-    card: Parameters<LedgerService['openLots']>[1],
+    card: Parameters<LedgerService<Card>['openLots']>[1],
     view: { kind: string; levelCode: string | null; spendMinor: number; visits: number },
   ): Promise<CardAccount> {
     const now = new Date();

@@ -1,11 +1,14 @@
 import { insertRows, selectRows, sqlTime, updateById } from '../../db/columns';
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, EntityTarget } from 'typeorm';
 import { Db } from '../../db/db';
 import type { Ctx } from '../../shared/context';
 import { emit } from '../../bus/outbox';
-import { Card } from '../cards/cards.entity';
 import { EntryKind, EntryUnit, LedgerEntry, LotConsumption, PointLot } from './ledger.entity';
+import type { LedgerCard } from './ledger.ports';
 import { allocateFifo, expireLots, usablePoints, type LotAllocation } from './ledger.rules';
+
+/** Outside LedgerService (whose type parameter is the cards module's entity), a card is the columns the ledger keeps. */
+type Card = LedgerCard;
 
 export interface EntryRefs {
   checkoutId?: string | null;
@@ -25,12 +28,16 @@ const balanceField: Record<EntryUnit, 'pointsBalance' | 'giftBalanceMinor' | 'st
  * caller's transaction on a card row the caller has locked (`lockCard`), and keeps the cached
  * balance on the card equal to the sum of its entries.
  */
-export class LedgerService {
-  constructor(private readonly db: Db) {}
+export class LedgerService<Card extends LedgerCard = LedgerCard> {
+  constructor(
+    private readonly db: Db,
+    /** The cards module's entity, handed in by hub.ts (the ledger does not import the module above it). */
+    private readonly cards: EntityTarget<Card>,
+  ) {}
 
   /** Reads the card row for update (row lock on MySQL; SQLite's single writer already serializes). */
   async lockCard(tx: EntityManager, businessId: string, cardId: string): Promise<Card | null> {
-    const [card] = await selectRows(tx.getRepository(Card), 'id = ? AND businessId = ?', [cardId, businessId], { forUpdate: true });
+    const [card] = await selectRows(tx.getRepository(this.cards), 'id = ? AND businessId = ?', [cardId, businessId], { forUpdate: true });
     return card ?? null;
   }
 
@@ -47,7 +54,7 @@ export class LedgerService {
   async saveCard(tx: EntityManager, card: Card, extra: Partial<Card> = {}): Promise<void> {
     Object.assign(card, extra);
     await updateById(
-      tx.getRepository(Card),
+      tx.getRepository(this.cards),
       card.id,
       {
         pointsBalance: card.pointsBalance,
@@ -228,7 +235,7 @@ export class LedgerBook {
     const field = balanceField[unit];
     const after = card[field] + amount;
     if (after < 0) throw new Error(`Ledger invariant: ${unit} balance of card ${card.id} would go negative`);
-    card[field] = after;
+    (card as LedgerCard)[field] = after;
     const entry = this.tx.getRepository(LedgerEntry).create({
       businessId: card.businessId,
       cardId: card.id,
