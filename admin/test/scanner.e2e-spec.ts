@@ -105,6 +105,9 @@ describe('web scanner in Chromium (phone screen)', () => {
       await page.getByTestId('scan-find').click();
       await page.getByTestId('scanner-guest').getByText('Ольга').waitFor();
       expect(await page.getByTestId('scanner-points').locator('.ant-statistic-content-value').textContent()).toBe('100');
+      // The cashier confirms who is there by the phone's last digits, and sees what the points are worth.
+      expect(await page.getByTestId('scanner-phone-tail').textContent()).toBe('Телефон на …2233');
+      expect(await page.getByTestId('scanner-points-worth').textContent()).toMatch(/^это \d[\d\s]*(,\d\d)?\s₽$/);
       await page.getByTestId('scanner-amount').fill('1 000,5');
       await page.getByTestId('op-accrue').click();
       await page.getByTestId('scanner-quote').getByText('1 000,50 ₽').first().waitFor();
@@ -193,6 +196,8 @@ describe('web scanner in Chromium (phone screen)', () => {
       await page.getByTestId('scanner-location').waitFor();
       const recent = page.getByTestId('scanner-recent');
       const item = recent.locator('.ant-list-item').filter({ hasText: '200,00 ₽' });
+      // The guest is named before the reversal.
+      expect(await item.getByTestId('recent-guest').textContent()).toMatch(/…\d{4}$/);
       await item.getByRole('button', { name: 'Отменить' }).click();
       await page.getByTestId('reverse-reason').fill('Гость передумал');
       await page.getByRole('dialog').getByRole('button', { name: 'Отменить' }).click();

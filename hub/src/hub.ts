@@ -232,7 +232,7 @@ export class Hub {
     cardsRoutes(api, cards, ledger);
     posLookupRoutes(api, cards);
     checkoutRoutes(api, checkout, (req) => tenants.currency(req.ctx), new SalesHistory(this.db, programs));
-    scannerRoutes(api, { checkout, cards, tenants, audit });
+    scannerRoutes(api, { checkout, cards, tenants, audit, guests });
     summaryRoutes(api, analytics, tenants);
     analyticsRoutes(api, analytics, tenants);
     homeRoutes(api, { analytics, guests, programs, tenants, wallet });

@@ -6293,6 +6293,10 @@ export interface operations {
                             source: string;
                             /** Format: date-time */
                             createdAt: string;
+                            guest: {
+                                name: string | null;
+                                phoneLast4: string | null;
+                            } | null;
                         }[];
                     };
                 };

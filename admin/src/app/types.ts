@@ -231,7 +231,5 @@ export interface Quote {
   lines: Record<string, unknown>[];
 }
 
-export interface CardLookup {
-  card: Card;
-  guest: Guest | null;
-}
+/** What the till sees of a card it found (`GET /v1/scanner/cards/lookup`, generated). */
+export type CardLookup = Reply<'get_v1_scanner_cards_lookup'>;

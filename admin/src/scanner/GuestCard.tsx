@@ -5,13 +5,19 @@ import { formatCardNumber, formatNumber } from '../app/format';
 import { formatPhone } from '../app/phone';
 import { labelOf } from '../app/domain';
 import type { CardLookup, Quote } from '../app/types';
+import { useMe } from '../app/session';
+import { dayKey } from '../home/today';
+import { birthdayOffset, phoneTail } from './birthday';
 import { useMoneyFmt } from './shared';
 
 /** Who is at the till: name, program and card number, level, balance or stamps, visits. */
 export function GuestCard({ found }: { found: CardLookup }) {
   const { t, lang } = useI18n();
   const money = useMoneyFmt();
+  const { business } = useMe();
   const { card, guest } = found;
+  const tail = phoneTail(guest?.phone);
+  const birthday = birthdayOffset(guest?.birthday, dayKey(new Date(), business.timezone));
   return (
     <Card className="scanner-guest" data-testid="scanner-guest">
       <Flex justify="space-between" align="flex-start" gap={12}>
@@ -24,13 +30,36 @@ export function GuestCard({ found }: { found: CardLookup }) {
             <Typography.Text style={{ opacity: 0.85 }}>
               {card.programName} · <span className="card-number">{formatCardNumber(card.number)}</span>
             </Typography.Text>
+            {tail && guest?.name ? (
+              <div>
+                <Typography.Text style={{ opacity: 0.85 }} data-testid="scanner-phone-tail">
+                  {t('scanner.phoneTail', { tail })}
+                </Typography.Text>
+              </div>
+            ) : null}
           </div>
         </Flex>
-        {card.levelName ? <Tag color="gold">{card.levelName}</Tag> : null}
+        <Flex vertical gap={4} align="flex-end">
+          {card.levelName ? <Tag color="gold">{card.levelName}</Tag> : null}
+          {birthday !== null ? (
+            <Tag color="magenta" data-testid="scanner-birthday">
+              {birthday === 0
+                ? t('scanner.birthday.today')
+                : birthday > 0
+                  ? t('scanner.birthday.soon', { days: birthday })
+                  : t('scanner.birthday.past', { days: -birthday })}
+            </Tag>
+          ) : null}
+        </Flex>
       </Flex>
       <Flex gap={24} wrap style={{ marginTop: 16 }}>
         {card.kind === 'bonus' ? (
-          <Statistic title={t('card.points.available')} value={formatNumber(card.pointsAvailable, lang)} data-testid="scanner-points" />
+          <Statistic
+            title={t('card.points.available')}
+            value={formatNumber(card.pointsAvailable, lang)}
+            suffix={found.maxRedeemValueMinor > 0 ? <span style={{ fontSize: 14, opacity: 0.85 }} data-testid="scanner-points-worth">{t('scanner.pointsWorth', { money: money(found.maxRedeemValueMinor) })}</span> : undefined}
+            data-testid="scanner-points"
+          />
         ) : null}
         {card.kind === 'bonus' && card.pointsPending ? <Statistic title={t('card.points.pending')} value={formatNumber(card.pointsPending, lang)} /> : null}
         {card.kind === 'gift' ? <Statistic title={t('card.gift.balance')} value={money(card.giftBalanceMinor)} /> : null}

@@ -11,6 +11,9 @@ import { formatDateTime } from '../app/format';
 import type { Checkout, Items } from '../app/types';
 import { useMoneyFmt } from './shared';
 
+/** A recent operation with who it was for (name, the phone's last 4 digits). */
+type RecentOp = Checkout & { guest: { name: string | null; phoneLast4: string | null } | null };
+
 function ReverseModal({ op, onClose, onDone }: { op: Checkout; onClose: () => void; onDone: () => void }) {
   const { t } = useI18n();
   const money = useMoneyFmt();
@@ -59,9 +62,9 @@ export function RecentOps({ locationId, version }: { locationId: string; version
   const { message } = App.useApp();
   const money = useMoneyFmt();
   const manager = allows(ROLE_SETS.admins, staff.role);
-  const [reversing, setReversing] = useState<Checkout>();
+  const [reversing, setReversing] = useState<RecentOp>();
   const { data, loading, error, reload } = useLoad(
-    (signal) => http.get<Items<Checkout>>(withQuery('/v1/scanner/operations', { locationId, limit: 10 }), { signal }),
+    (signal) => http.get<Items<RecentOp>>(withQuery('/v1/scanner/operations', { locationId, limit: 10 }), { signal }),
     [locationId, version],
   );
   return (
@@ -99,6 +102,11 @@ export function RecentOps({ locationId, version }: { locationId: string; version
                 <List.Item.Meta
                   title={
                     <Space size={6} wrap>
+                      {c.guest ? (
+                        <strong data-testid="recent-guest">
+                          {[c.guest.name, c.guest.phoneLast4 ? `…${c.guest.phoneLast4}` : null].filter(Boolean).join(' · ')}
+                        </strong>
+                      ) : null}
                       <span>{money(c.totalMinor)}</span>
                       {c.pointsAccrued ? <Tag color="green">+{c.pointsAccrued}</Tag> : null}
                       {c.pointsRedeemed ? <Tag color="volcano">−{c.pointsRedeemed}</Tag> : null}

@@ -6,6 +6,7 @@ import { idParam } from '../tenants/tenants.schemas';
 import type { TenantsService } from '../tenants/tenants.service';
 import type { AuditService } from '../audit/audit.service';
 import type { CardsService } from '../cards/cards.service';
+import type { GuestsService } from '../guests/guests.service';
 import { lookupQuery } from '../cards/cards.schemas';
 import { moneyMinor, pointsAmount } from '../programs/programs.schemas';
 import { couponCode } from './checkout.schemas';
@@ -32,9 +33,12 @@ export type ScannerOperation = z.infer<typeof scannerOperationBody>;
 
 const toBasket = (amountMinor: number) => ({ items: [{ sku: 'SCANNER', name: 'Purchase (web scanner)', qty: 1, unitPriceMinor: amountMinor, amountMinor }] });
 
-export function scannerRoutes(api: Api, deps: { checkout: CheckoutService; cards: CardsService; tenants: TenantsService; audit: AuditService }): void {
+/** Who a recent operation was for, as the till shows it before a reversal: a name and the phone's last 4 digits. */
+const recentGuest = z.object({ name: z.string().nullable(), phoneLast4: z.string().nullable() }).nullable();
+
+export function scannerRoutes(api: Api, deps: { checkout: CheckoutService; cards: CardsService; tenants: TenantsService; audit: AuditService; guests: GuestsService }): void {
   const tags = ['Web scanner'];
-  const { checkout, cards, tenants, audit } = deps;
+  const { checkout, cards, tenants, audit, guests } = deps;
 
   api.route(
     {
@@ -119,12 +123,19 @@ export function scannerRoutes(api: Api, deps: { checkout: CheckoutService; cards
       tags,
       auth: { roles: ROLE_SETS.staff },
       query: z.strictObject({ locationId: z.uuid().optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }),
-      response: z.object({ items: z.array(checkoutView) }),
+      response: z.object({ items: z.array(checkoutView.extend({ guest: recentGuest })) }),
     },
     async (req) => {
       const items = await checkout.recentByLocation(req.ctx, req.valid.query.locationId ?? null, req.valid.query.limit);
       const currency = await tenants.currency(req.ctx);
-      return { items: items.map((c) => checkoutOut(c, currency)) };
+      const who = new Map((await guests.contacts(req.ctx, [...new Set(items.flatMap((c) => (c.guestId ? [c.guestId] : [])))])).map((g) => [g.id, g]));
+      return {
+        items: items.map((c) => {
+          const g = c.guestId ? who.get(c.guestId) : undefined;
+          const digits = (g?.phone ?? '').replace(/\D/g, '');
+          return { ...checkoutOut(c, currency), guest: g ? { name: g.name, phoneLast4: digits.length >= 4 ? digits.slice(-4) : null } : null };
+        }),
+      };
     },
   );
 
