@@ -6946,6 +6946,11 @@ export interface operations {
                         birthdaysThisWeek: number;
                         /** @description Guests who bought before but not in the last 30 days: filter notBackDays=30 */
                         notBack30Days: number;
+                        /**
+                         * Format: date-time
+                         * @description When notBack30Days was counted: it is reused for up to 5 minutes within a day, then recounted in the background
+                         */
+                        notBack30DaysAsOf: string;
                     };
                 };
             };

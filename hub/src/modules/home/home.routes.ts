@@ -25,6 +25,7 @@ export const homeView = z.object({
   newGuests: comparedView,
   birthdaysThisWeek: z.number().int().describe('Guests whose birthday falls this week (Monday to Sunday): filter birthdayIn=this_week'),
   notBack30Days: z.number().int().describe('Guests who bought before but not in the last 30 days: filter notBackDays=30'),
+  notBack30DaysAsOf: z.iso.datetime().describe('When notBack30Days was counted: it is reused for up to 5 minutes within a day, then recounted in the background'),
 });
 
 /** `GET /v1/admin/home`: the console's "is it working?" figures in one call; and the QR generator its pages print. */
