@@ -12,8 +12,10 @@
  * - `console.guests`: p95 of the guest list's first page sorted by card balance with "not back for
  *   30 days" (`notBackDays=30&sort=balance`, 50 rows) ÷ the same lookup. Target ≤ 10.
  * - `console.export`: the whole guest base as CSV (`/v1/admin/exports/clients.csv`), read to the
- *   end: rows/s (target ≥ 50 000) and the hub process's RSS growth while streaming (target ≤ 200 MB).
+ *   end by a client in a child process: rows/s (target ≥ 50 000) and the hub process's RSS growth
+ *   while streaming (target ≤ 200 MB).
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import pino from 'pino';
@@ -35,6 +37,25 @@ interface Meta {
   guestId: string;
   guests: number;
   checkouts: number;
+}
+
+/** GETs `url` in a child node process and answers the number of lines it read (the export's client). */
+function readLinesInChild(url: string, cookie: string): Promise<number> {
+  const script = `
+    const http = require('node:http');
+    http.get(process.argv[1], { headers: { cookie: process.argv[2] } }, (res) => {
+      if (res.statusCode !== 200) { console.error('status ' + res.statusCode); process.exit(1); }
+      let n = 0;
+      res.on('data', (b) => { for (let i = 0; i < b.length; i++) if (b[i] === 10) n++; });
+      res.on('end', () => { process.stdout.write(String(n)); });
+    }).on('error', (e) => { console.error(e.message); process.exit(1); });`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script, url, cookie], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`export reader exited ${code}`))));
+  });
 }
 
 const label = (n: number) => (n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}m` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : String(n));
@@ -209,10 +230,8 @@ export async function main(argv: string[]): Promise<number> {
     let peak = rss0;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
     const t0 = process.hrtime.bigint();
-    const res = await fetch(`${baseUrl}/v1/admin/exports/clients.csv`, { headers: { cookie } });
-    if (res.status !== 200 || !res.body) throw new Error(`export: ${res.status}`);
-    let lines = 0;
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) for (const b of chunk) if (b === 10) lines++;
+    // The reader is a separate process, so this process's RSS is the hub's alone (not the client's buffers).
+    const lines = await readLinesInChild(`${baseUrl}/v1/admin/exports/clients.csv`, cookie);
     const exportS = Number(process.hrtime.bigint() - t0) / 1e9;
     clearInterval(sampler);
     const rows = lines - 1;

@@ -338,7 +338,7 @@ export class GuestsService {
    * streamed CSV export): no entities are built, one batch of guests and their cards is in memory
    * at a time, and the next batch is read only when the caller asks for it.
    */
-  async *exportBatches(ctx: Ctx, q: GuestSearch, batch = 5000): AsyncGenerator<ExportRow[]> {
+  async *exportBatches(ctx: Ctx, q: GuestSearch, batch = 2000): AsyncGenerator<ExportRow[]> {
     let cursor: string | null = null;
     for (;;) {
       const qb = await this.search(ctx, q);
