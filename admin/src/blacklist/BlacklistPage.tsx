@@ -72,7 +72,7 @@ export function BlacklistPage() {
     try {
       await http.delete(`/v1/admin/blacklist/${e.id}`);
       setData((d) => ({ items: (d?.items ?? []).filter((x) => x.id !== e.id) }));
-      void message.success(t('blacklist.removed', { phone: e.phone }));
+      void message.success(t('blacklist.removed', { phone: formatPhone(e.phone) }));
     } catch (err) {
       void message.error(problemMessage(err, t));
     }
@@ -91,7 +91,7 @@ export function BlacklistPage() {
             align: 'right' as const,
             render: (_: unknown, e: BlacklistEntry) => (
               <Popconfirm
-                title={t('blacklist.remove.confirm', { phone: e.phone })}
+                title={t('blacklist.remove.confirm', { phone: formatPhone(e.phone) })}
                 description={t('blacklist.remove.text')}
                 okText={t('common.remove')}
                 cancelText={t('common.cancel')}
@@ -150,7 +150,7 @@ export function BlacklistPage() {
           onDone={(e) => {
             setAdding(false);
             setData((d) => ({ items: [e, ...(d?.items ?? [])] }));
-            void message.success(t('blacklist.addedToast', { phone: e.phone }));
+            void message.success(t('blacklist.addedToast', { phone: formatPhone(e.phone) }));
           }}
         />
       ) : null}

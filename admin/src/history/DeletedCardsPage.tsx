@@ -6,7 +6,7 @@ import { useI18n } from '../app/i18n';
 import { useMe } from '../app/session';
 import { CursorPager, useCursorList } from '../app/cursor';
 import { ErrorState, PageHeader } from '../app/ui';
-import { formatDate, formatDateTime } from '../app/format';
+import { formatCardNumber, formatDate, formatDateTime } from '../app/format';
 import { KindTag, useCardBalance } from '../app/domain';
 import type { Card as LoyaltyCard } from '../app/types';
 
@@ -17,7 +17,7 @@ export function DeletedCardsPage() {
   const balance = useCardBalance();
   const list = useCursorList<LoyaltyCard>('/v1/admin/cards', { status: 'deleted' });
   const columns: TableColumnsType<LoyaltyCard> = [
-    { title: t('card.number'), dataIndex: 'number', key: 'number', render: (v: string) => <span className="diff-value">{v}</span> },
+    { title: t('card.number'), dataIndex: 'number', key: 'number', render: (v: string) => <span className="diff-value card-number">{formatCardNumber(v)}</span> },
     {
       title: t('common.program'),
       key: 'program',
