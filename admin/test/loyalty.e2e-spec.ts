@@ -285,7 +285,7 @@ describe('loyalty sections of the console', () => {
       await dialog.getByLabel('Телефон').fill('+7 900 000-00-13');
       await dialog.getByLabel('Причина').fill('Злоупотребление купонами');
       await dialog.getByRole('button', { name: 'Добавить' }).click();
-      await h.toast('+79000000013 добавлен в чёрный список');
+      await h.toast('+7 900 000-00-13 добавлен в чёрный список');
       await h.row('blacklist-table', '+7 900 000-00-13').filter({ hasText: 'Злоупотребление купонами' }).waitFor();
       await t.http.post('/v1/admin/blacklist').set('Cookie', biz.ownerCookie).send({ phone: '+79000000014', reason: 'Мошенничество' }).expect(201);
       await page.reload();
@@ -293,7 +293,7 @@ describe('loyalty sections of the console', () => {
       await shot(page, 'blacklist');
       await page.getByRole('button', { name: 'Убрать +79000000014' }).click();
       await page.locator('.ant-popconfirm').getByRole('button', { name: 'Убрать' }).click();
-      await h.toast('+79000000014 убран из чёрного списка');
+      await h.toast('+7 900 000-00-14 убран из чёрного списка');
       await h.row('blacklist-table', '+7 900 000-00-14').waitFor({ state: 'detached' });
     }),
   );
