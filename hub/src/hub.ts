@@ -241,7 +241,7 @@ export class Hub {
     exportRoutes(api, { guests, checkout, audit, reviews: this.services.reviews, sales: new SalesHistory(this.db, programs) });
     integrationsRoutes(api, integrations.service, integrations.host, audit, config.publicUrl);
     walletRoutes(api, wallet, { passUnavailable: passUnavailablePage });
-    engagementRoutes(api, engagement);
+    engagementRoutes(api, engagement, { badgesDir: path.join(config.dataDir, 'wallet-badges') });
     api.route(
       {
         method: 'get',

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,6 +45,8 @@ const WORDS = {
     points100: '+100 баллов',
     expires: /^100 баллов сгорят \d{1,2} [а-я]+ \d{4} г\.$/,
     copied: 'Скопировано: отправьте другу',
+    apple: 'Добавить в Apple Wallet',
+    googleBadge: 'Добавить в Google Кошелек',
   },
   en: {
     title: 'Join the club',
@@ -66,6 +69,8 @@ const WORDS = {
     points100: '+100 points',
     expires: /^100 points will expire on [A-Z][a-z]+ \d{1,2}, \d{4}$/,
     copied: 'Copied: send it to a friend',
+    apple: 'Add to Apple Wallet',
+    googleBadge: 'Add to Google Wallet',
   },
 } as const;
 
@@ -85,6 +90,7 @@ describe.each([
   let context: BrowserContext;
   let page: Page;
   let userDir: string;
+  let dataDir: string;
   const slug = `club-${device}`;
   const texts: { to: string; text: string }[] = [];
   const errors: string[] = [];
@@ -103,7 +109,8 @@ describe.each([
       throw new Error(`Chromium is not installed at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`);
     fs.mkdirSync(SHOTS, { recursive: true });
     certs = makeAppleTestCerts();
-    t = await createTestHub({ env: { APPLE_WWDR_CERT_FILE: certs.wwdrFile } });
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'guest-data-'));
+    t = await createTestHub({ env: { APPLE_WWDR_CERT_FILE: certs.wwdrFile, DATA_DIR: dataDir } });
     const capture: SmsProvider = {
       name: 'capture',
       send: async (m) => {
@@ -116,6 +123,19 @@ describe.each([
     b = await t.business(lang === 'ru' ? 'Кофейня «Зерно»' : 'Grain Coffee');
     await t.http.patch('/v1/admin/business').set('Cookie', b.ownerCookie).send({ locale: lang }).expect(200);
     await uploadAppleCert(t, b, certs, false);
+    // Google Wallet set up too (a service account of our own; nothing here calls Google).
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const account = {
+      type: 'service_account',
+      private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      client_email: 'wallet@loyalty-test.iam.gserviceaccount.com',
+      token_uri: 'https://oauth2.googleapis.com/token',
+    };
+    await t.http
+      .put('/v1/admin/wallet/google')
+      .set('Cookie', b.ownerCookie)
+      .send({ issuerId: '3388000000012345678', serviceAccount: JSON.stringify(account) })
+      .expect(200);
     const program = await t.http
       .post('/v1/admin/programs')
       .set('Cookie', b.ownerCookie)
@@ -170,11 +190,13 @@ describe.each([
     await t?.close();
     certs?.cleanup();
     if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   afterEach(() => expect(errors).toEqual([]));
 
   let cardUrl = '';
+  let successUrl = '';
   const phone = '+79161234566';
 
   it('first visit: every field problem at once on its field, then phone → code (masked, locked, countdown) → wrong code → card with the Wallet button', async () => {
@@ -211,13 +233,75 @@ describe.each([
     await shot('4-wrong-code');
     await page.fill('#f-code', right);
     await page.waitForURL(/\/card\//);
-    cardUrl = page.url();
+    // The success screen is the card page with `new=1`; later visits open it without.
+    successUrl = page.url();
+    expect(successUrl).toContain('&new=1');
+    cardUrl = successUrl.replace('&new=1', '');
     await page.waitForSelector('#card-ready');
     expect(await page.textContent('#card-ready')).toBe(w.ready);
-    if (device === 'iphone') expect(await page.isVisible('#add-apple')).toBe(true);
-    else expect(await page.isVisible('#no-wallet')).toBe(true);
+    if (device === 'iphone') {
+      // No Apple badge in the operator's folder: the plain button (the repo cannot ship Apple's artwork).
+      expect(await page.isVisible('#add-apple.btn')).toBe(true);
+      expect((await page.locator('#add-apple').boundingBox())!.height).toBeGreaterThanOrEqual(44);
+      expect(await page.locator('#add-google').count()).toBe(0);
+    } else {
+      // Google's official button artwork, in the page's language, from the hub's own origin.
+      const img = page.locator('#add-google.badge img');
+      expect(await img.getAttribute('src')).toMatch(new RegExp(`^/static/engagement/badges/google-wallet-${lang}\\.[0-9a-f]{12}\\.svg$`));
+      expect(await img.getAttribute('alt')).toBe(w.googleBadge);
+      await page.waitForFunction(() => (document.querySelector('#add-google img') as HTMLImageElement | null)?.complete === true);
+      expect(await img.evaluate((el: HTMLImageElement) => el.naturalWidth)).toBeGreaterThan(0);
+      const box = (await img.boundingBox())!;
+      expect(box.height).toBeGreaterThanOrEqual(44);
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(DEVICES[device].viewport.width);
+      expect((await page.locator('#add-google').boundingBox())!.height).toBeGreaterThanOrEqual(44);
+      expect(await page.locator('#add-apple').count()).toBe(0);
+    }
     expect(await page.getAttribute('#card-qr svg', 'role')).toBe('img');
     await shot('5-card');
+    // The card page itself (no `new=1`) keeps the light buttons.
+    await page.goto(cardUrl);
+    expect(await page.locator('a.badge').count()).toBe(0);
+    expect(await page.isVisible(device === 'iphone' ? '#add-apple.btn' : '#add-google.btn')).toBe(true);
+  });
+
+  it('Apple’s badge: the plain button by default, the operator’s files from DATA_DIR/wallet-badges when present', async () => {
+    const dir = path.join(dataDir, 'wallet-badges');
+    fs.mkdirSync(dir, { recursive: true });
+    // A stand-in of the operator's file (Apple's artwork itself is not in the repo): a black pill that declares its size.
+    const file = path.join(dir, `apple-${lang}.svg`);
+    fs.writeFileSync(
+      file,
+      '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40" viewBox="0 0 120 40"><rect width="120" height="40" rx="8" fill="#000"/></svg>',
+    );
+    try {
+      await page.goto(successUrl);
+      if (device === 'iphone') {
+        const img = page.locator('#add-apple.badge img');
+        const src = (await img.getAttribute('src'))!;
+        expect(src).toMatch(new RegExp(`^/static/engagement/badges/apple-${lang}\\.[0-9a-f]{12}\\.svg$`));
+        expect(await img.getAttribute('alt')).toBe(w.apple);
+        await page.waitForFunction(() => (document.querySelector('#add-apple img') as HTMLImageElement | null)?.complete === true);
+        expect(await img.evaluate((el: HTMLImageElement) => el.naturalWidth)).toBe(120);
+        expect((await img.boundingBox())!.height).toBeGreaterThanOrEqual(44);
+        const res = await t.http.get(src).expect(200);
+        expect(res.headers['content-type']).toMatch(/^image\/svg\+xml/);
+        expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+        // The card page itself keeps the light button.
+        await page.goto(cardUrl);
+        expect(await page.isVisible('#add-apple.btn')).toBe(true);
+      } else {
+        // Android shows Google's badge only.
+        expect(await page.locator('#add-apple').count()).toBe(0);
+        expect(await page.isVisible('#add-google.badge')).toBe(true);
+      }
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+    // The file taken away: the button again.
+    await page.goto(successUrl);
+    if (device === 'iphone') expect(await page.isVisible('#add-apple.btn')).toBe(true);
   });
 
   it('the card page opens offline once visited', async () => {

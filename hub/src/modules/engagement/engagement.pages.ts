@@ -1,6 +1,7 @@
 import QRCode from 'qrcode';
 import { langOf, ledgerReason, t, type Lang, type MessageKey } from '../../shared/i18n';
 import { currencyDigits, defaultRulesText, type FrontValue, type PassContent } from '../wallet/wallet.rules';
+import type { Badge } from './engagement.badges';
 import type { RegistrationForm } from './engagement.entity';
 import { consentShown, escapeHtml as e, type Platform } from './engagement.rules';
 import type { FieldMode } from './engagement.schemas';
@@ -37,6 +38,7 @@ button:disabled{background:#8c8fa1}
 button.link{display:inline;width:auto;min-height:44px;margin:0;padding:0 8px;background:none;color:#1e66f5;text-decoration:underline}
 button.ghost{background:#e6e9ef;color:#1e1e2e}
 .btn.apple{background:#000}.btn.google{background:#1f1f1f}
+a.badge{display:flex;justify-content:center;align-items:center;min-height:48px;margin-top:16px}a.badge img{display:block;height:48px;width:auto;max-width:100%;object-fit:contain}
 .row{display:flex;align-items:center;flex-wrap:wrap}
 #msg{color:#d20f39;min-height:1.2em}
 #note{color:#1e1e2e;background:#eff1f5;border-radius:10px;padding:8px}
@@ -338,7 +340,8 @@ function accountSections(lang: Lang, a: CardAccount): string {
  * when blocked or deleted (then no QR and no Wallet buttons), the wallet button for their platform
  * (Apple on iOS, Google on Android, both plus a QR of this page on a desktop), the till QR, and
  * the pass's back side. `note`: `new` after registration (the moment of success), `ref` when the
- * link's invite code was ignored.
+ * link's invite code was ignored, `badges` the official Wallet badges the success screen shows instead
+ * of the light buttons (Google's always, Apple's when the operator put it in place: engagement.badges.ts).
  */
 export async function cardPage(
   d: {
@@ -355,7 +358,7 @@ export async function cardPage(
     account?: CardAccount | null;
   },
   platform: Platform,
-  note: { isNew?: boolean; refIgnored?: boolean } = {},
+  note: { isNew?: boolean; refIgnored?: boolean; badges?: { apple?: Badge | null; google?: Badge | null } } = {},
 ): Promise<string> {
   const lang = langOf(d.content.business.locale);
   const { card } = d.content;
@@ -369,11 +372,15 @@ export async function cardPage(
   if (card.status !== 'active') {
     actions = `<p class="state" id="card-state" role="status">${e(t(lang, card.status === 'blocked' ? 'guest.blocked' : 'guest.deleted'))}</p>`;
   } else {
-    const apple = d.links.applePassUrl
-      ? `<a class="btn apple" id="add-apple" href="${e(local(d.links.applePassUrl))}">${e(t(lang, 'guest.addApple'))}</a>`
-      : '';
+    // The success screen shows the official badge artwork where the hub has it; the card page the light buttons.
+    const link = (id: string, cls: string, href: string, text: string, badge?: Badge | null) =>
+      badge
+        ? `<a class="badge" id="${id}" href="${e(href)}"><img src="${e(badge.url)}" alt="${e(text)}"${badge.width && badge.height ? ` width="${badge.width}" height="${badge.height}"` : ''}></a>`
+        : `<a class="btn ${cls}" id="${id}" href="${e(href)}">${e(text)}</a>`;
+    const apple = d.links.applePassUrl ? link('add-apple', 'apple', local(d.links.applePassUrl), t(lang, 'guest.addApple'), note.badges?.apple) : '';
+    const gBadge = note.badges?.google;
     const google = d.links.googleSaveUrl
-      ? `<a class="btn google" id="add-google" href="${e(local(d.links.googleSaveUrl))}">${e(t(lang, 'guest.saveGoogle'))}</a>`
+      ? link('add-google', 'google', local(d.links.googleSaveUrl), t(lang, gBadge ? 'guest.addGoogleBadge' : 'guest.saveGoogle'), gBadge)
       : '';
     const none = `<p class="hint" id="no-wallet">${e(t(lang, 'guest.noWallet'))}</p>`;
     const mine = platform === 'ios' ? apple : platform === 'android' ? google : '';

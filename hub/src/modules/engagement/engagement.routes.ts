@@ -6,7 +6,9 @@ import { z } from 'zod';
 import type { Api } from '../../http/api';
 import { ROLE_SETS } from '../../http/auth';
 import { Problem } from '../../shared/errors';
+import { langOf } from '../../shared/i18n';
 import { idParam } from '../tenants/tenants.schemas';
+import { WalletBadges } from './engagement.badges';
 import { cardPage, closedFormPage, errorPage, notFoundPage, registrationPage } from './engagement.pages';
 import { detectPlatform, utmFromQuery } from './engagement.rules';
 import {
@@ -45,8 +47,9 @@ function gzipFor(req: Request, res: Response, html: string): string | Buffer {
 }
 
 /** Routes of the engagement module: forms in the console, the public API, and the guest pages. */
-export function engagementRoutes(api: Api, engagement: EngagementService): void {
+export function engagementRoutes(api: Api, engagement: EngagementService, opts: { badgesDir?: string | null } = {}): void {
   const tags = ['Engagement'];
+  const badges = new WalletBadges(opts.badgesDir ?? null, (msg, file) => engagement.d.log.warn({ file }, msg));
   const marketing = { roles: ROLE_SETS.marketing };
 
   // ---------- console ----------
@@ -319,6 +322,14 @@ export function engagementRoutes(api: Api, engagement: EngagementService): void 
         if (!uuid.test(businessId) || !uuid.test(cardId)) throw new Problem(404, 'not_found', 'Card not found');
         const t = typeof req.query.t === 'string' ? req.query.t : undefined;
         const data = await engagement.cardPage(businessId, cardId, t);
+        const platform = detectPlatform(req.get('user-agent'));
+        const isNew = req.query.new === '1';
+        // The moment of success: the official badges (Google's on Android and desktop, Apple's where the operator put it in place).
+        const lang = langOf(data.content.business.locale);
+        const shown =
+          isNew && data.content.card.status === 'active'
+            ? { google: platform === 'ios' ? null : badges.googleBadge(lang), apple: platform === 'android' ? null : await badges.appleBadge(lang) }
+            : undefined;
         res
           .set('Cache-Control', 'no-store')
           .set('Referrer-Policy', 'no-referrer')
@@ -328,13 +339,14 @@ export function engagementRoutes(api: Api, engagement: EngagementService): void 
             gzipFor(
               req,
               res,
-              await cardPage(data, detectPlatform(req.get('user-agent')), { isNew: req.query.new === '1', refIgnored: req.query.ref === 'ignored' }),
+              await cardPage(data, platform, { isNew, refIgnored: req.query.ref === 'ignored', badges: shown }),
             ),
           );
       },
       async (req) => (await engagement.businessLocale(String(req.params.businessId))) ?? browserLocale(req),
     ),
   );
+  badges.routes(api.router);
   for (const [url, file] of [
     ['/static/engagement/register.js', REGISTER_JS],
     ['/static/engagement/card.js', CARD_JS],

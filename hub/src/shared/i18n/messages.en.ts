@@ -100,6 +100,8 @@ export const en = {
   'guest.walletNudge': 'Add it to Wallet: the card will always be at hand, even offline.',
   'guest.addApple': 'Add to Apple Wallet',
   'guest.saveGoogle': 'Save to Google Wallet',
+  /** The words on Google's official button artwork (its image's alt text). */
+  'guest.addGoogleBadge': 'Add to Google Wallet',
   'guest.scan': 'Scan with your phone to add the card to its wallet',
   'guest.showAtTill': 'Show this code at the till',
   'guest.qrAlt': 'QR code of card {number}',

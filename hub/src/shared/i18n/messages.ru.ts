@@ -89,6 +89,7 @@ export const ru: Record<MessageKey, string> = {
   'guest.walletNudge': 'Добавьте её в Wallet: карта всегда будет под рукой, даже без интернета.',
   'guest.addApple': 'Добавить в Apple Wallet',
   'guest.saveGoogle': 'Сохранить в Google Wallet',
+  'guest.addGoogleBadge': 'Добавить в Google Кошелек',
   'guest.scan': 'Отсканируйте телефоном, чтобы добавить карту в кошелёк',
   'guest.showAtTill': 'Покажите этот код на кассе',
   'guest.qrAlt': 'QR-код карты {number}',
