@@ -49,14 +49,21 @@ export function GuestsPage() {
   const queryKey = JSON.stringify(query);
   const count = useLoad((signal) => http.get<{ count: number }>(withQuery('/v1/admin/guests/count', query), { signal }).then((r) => r.count), [queryKey]);
 
-  const patchParams = (patch: Record<string, string | undefined>) => {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(patch)) {
-      if (value) next.set(key, value);
-      else next.delete(key);
-    }
-    setParams(next, { replace: true });
-  };
+  // From the address as it is when the change lands: a handler may come from an earlier render, and
+  // react-router's functional update also starts from its render's copy, so two quick changes (a
+  // filter typed right after a sort) would drop one.
+  const patchParams = (patch: Record<string, string | undefined>) =>
+    setParams(
+      () => {
+        const next = new URLSearchParams(window.location.search);
+        for (const [key, value] of Object.entries(patch)) {
+          if (value) next.set(key, value);
+          else next.delete(key);
+        }
+        return next;
+      },
+      { replace: true },
+    );
   const setParam = (key: string, value: string | undefined) => patchParams({ [key]: value });
   const filtered = Object.keys(segment).length > 0;
   const sortedKey = sort ? SORT_KEYS[sort] : 'created';
@@ -65,7 +72,9 @@ export function GuestsPage() {
     sortDirections: ['descend', 'ascend'] as ('descend' | 'ascend')[],
     sortOrder: sortedKey === key ? (order === 'asc' ? ('ascend' as const) : ('descend' as const)) : null,
   });
-  const onTableChange: TableProps<ListedGuest>['onChange'] = (_p, _f, sorter) => {
+  const onTableChange: TableProps<ListedGuest>['onChange'] = (_p, _f, sorter, extra) => {
+    // Only a header click changes the sort (antd also calls this when the rows change under a filter).
+    if (extra.action !== 'sort') return;
     const s = Array.isArray(sorter) ? sorter[0] : sorter;
     const key = s?.order ? String(s.columnKey) : undefined;
     patchParams({ sort: key && key !== 'created' ? SORTS[key] : undefined, order: key && s?.order === 'ascend' ? 'asc' : undefined });
