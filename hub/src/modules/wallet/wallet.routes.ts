@@ -225,16 +225,16 @@ export function walletRoutes(api: Api, wallet: WalletService, pages: WalletPages
       response: sendLinkView,
       errors: [404, 409, 410, 429, 502],
     },
-    async (req, res) => {
-      const hit = linkTexts.hit(`${req.ctx.businessId}:${req.valid.params.id}`);
-      if (!hit.ok) {
-        res.set('Retry-After', String(hit.retryAfterSeconds));
-        throw tooMany('rate_limited', `The link was texted to this guest recently; try again in ${hit.retryAfterSeconds} s`, {
-          retryAfterSeconds: hit.retryAfterSeconds,
-        });
-      }
-      return wallet.sendCardLink(req.ctx, req.valid.params.id);
-    },
+    async (req, res) =>
+      wallet.sendCardLink(req.ctx, req.valid.params.id, () => {
+        const hit = linkTexts.hit(`${req.ctx.businessId}:${req.valid.params.id}`);
+        if (!hit.ok) {
+          res.set('Retry-After', String(hit.retryAfterSeconds));
+          throw tooMany('rate_limited', `The link was texted to this guest recently; try again in ${hit.retryAfterSeconds} s`, {
+            retryAfterSeconds: hit.retryAfterSeconds,
+          });
+        }
+      }),
   );
   api.route(
     {

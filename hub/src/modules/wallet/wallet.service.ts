@@ -705,8 +705,10 @@ export class WalletService {
   }
 
   /** Texts the card's guest the link to the card page (from which the guest adds it to a wallet). */
-  async sendCardLink(ctx: Ctx, cardId: string): Promise<{ sent: true; to: string }> {
+  /** `gate` runs once the card is known to be the caller's (a rate limit never answers for another tenant's id). */
+  async sendCardLink(ctx: Ctx, cardId: string, gate?: () => void): Promise<{ sent: true; to: string }> {
     const card = await this.d.cards.get(ctx, cardId);
+    gate?.();
     if (card.status === 'deleted') throw new Problem(410, 'card_deleted', 'This card was deleted');
     if (!this.d.sms || !this.smsAvailable)
       throw new Problem(409, 'sms_provider_missing', 'No SMS provider is configured (SMS_PROVIDER): copy the link and send it yourself');
